@@ -1,0 +1,135 @@
+// The module contract: gather (read-only) -> plan (pure) -> the engine applies the ops.
+// No module sees --check or --diff: the engine stops after plan in check mode and prints change.diff.
+import type { z } from 'zod';
+import type { HostFacts } from './facts.js';
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  /** Milliseconds; the command is killed and the task fails after this long. */
+  timeoutMs?: number;
+}
+
+/** What a module may do while gathering: read-only probes. */
+export interface ReadContext {
+  /** Inventory name of the host. */
+  readonly host: string;
+  /** Merged variables for this host (inventory < groups < host < play < extra), plus registered results. */
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** Directory that relative `src:` paths resolve against (the playbook's directory). */
+  readonly baseDir: string;
+  /** Facts, gathered once per host on first use (opens the SSH connection). */
+  facts(): Promise<HostFacts>;
+  /** Run a read-only probe on the host (with the task's `become`). Never used to change anything. */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** The host's Proxmox VM binding and API, or null when the host has no `vm:` (see src/proxmox). */
+  vm(): Promise<VmHandle | null>;
+}
+
+/** A host's VM on a Proxmox cluster, read side: what modules see while gathering. */
+export interface VmHandle {
+  readonly proxmox: string; // inventory name of the Proxmox API endpoint
+  readonly node: string;
+  readonly vmid: number;
+  /** GET a path under /api2/json (e.g. `/nodes/pve1/qemu/100/config`); returns the `data` member. */
+  get<T = unknown>(path: string): Promise<T>;
+}
+
+/** The write side, used only by the engine to apply `pve` ops. */
+export interface VmApi extends VmHandle {
+  /** POST/PUT a form body; returns `data` (a UPID string for async calls, or null). */
+  write(method: 'POST' | 'PUT', path: string, body: Record<string, string | number>): Promise<unknown>;
+  /** Wait until a task has stopped; throws unless it ended OK or with warnings. */
+  waitTask(upid: string): Promise<void>;
+  /** Stop and start the VM through the API (applies pending changes), waiting until it runs again. */
+  coldRestart(): Promise<void>;
+}
+
+/** Resolves a host's `vm:` binding to its API handle (null for hosts without one). Built by src/proxmox. */
+export interface VmResolver {
+  forHost(host: string): Promise<VmApi | null>;
+}
+
+/** What a change implies for the running system. Proxmox changes always set this. */
+export type Impact =
+  | 'live' // applied immediately, no disruption
+  | 'pending' // written, takes effect at the next cold restart
+  | 'nic-replug' // applied live by unplugging and re-plugging a NIC: a link drop
+  | 'cold-restart'; // needs the VM stopped and started through the API
+
+export type Op =
+  /** Run a shell command on the host; exit codes other than okCodes (default [0]) fail the task. */
+  | { kind: 'exec'; command: string; stdin?: string | Buffer; okCodes?: number[]; timeoutMs?: number }
+  /**
+   * Write a file atomically: temp file in the same directory, optional validate command
+   * (with %s replaced by the temp path), then rename over the target. A failed validation
+   * leaves the old file in place.
+   */
+  | {
+      kind: 'put';
+      path: string;
+      content: string | Buffer;
+      mode?: string;
+      owner?: string;
+      group?: string;
+      validate?: string;
+      backup?: boolean;
+    }
+  /** A write through the Proxmox API, guarded by the config digest the plan was made from. */
+  | {
+      kind: 'pve';
+      method: 'POST' | 'PUT';
+      path: string;
+      body: Record<string, string | number>;
+      /** Wait for the UPID the call returns. */
+      waitTask?: boolean;
+    };
+
+export interface FileDiff {
+  path: string;
+  before: string | null; // null: the file does not exist
+  after: string | null; // null: the file will be removed
+}
+
+export interface Change {
+  /** One line, e.g. "write /etc/haproxy/haproxy.cfg (mode 0644)". */
+  summary: string;
+  diff?: FileDiff;
+  ops: Op[];
+  impact?: Impact;
+  /** The outcome cannot be known before running (an unguarded command): check mode says "unknown". */
+  uncertain?: boolean;
+  /** Needs the engine must meet later, e.g. "vm-cold-restart" (the rolling engine does it while drained). */
+  needs?: string[];
+  /** Secrets in this change's content that must never be printed (diffs of key files are hidden). */
+  sensitive?: boolean;
+}
+
+export interface ModuleDef<A = unknown, F = unknown> {
+  /** The YAML key, e.g. "copy". */
+  name: string;
+  /** One line for `ober-push modules`. */
+  description: string;
+  /** Arguments, validated at load time before any connection. Strings may be templates (checked again after rendering). */
+  args: z.ZodType<A>;
+  /** Read-only: exec probes, file reads, Proxmox GETs. */
+  gather(ctx: ReadContext, args: A): Promise<F>;
+  /** Pure: facts + args -> changes. [] means already as wanted. */
+  plan(facts: F, args: A): Change[];
+  /** True when the module never touches the guest over SSH (the engine then does not connect for it). */
+  apiOnly?: boolean;
+  /** Extra values the task result exposes to `register` (e.g. stdout of a probe). */
+  result?(facts: F, args: A): Record<string, unknown>;
+}
+
+/** A module with its type parameters erased, as the registry holds it (methods are bivariant). */
+export type AnyModule = ModuleDef<unknown, unknown>;
+
+export function defineModule<A, F>(def: ModuleDef<A, F>): ModuleDef<A, F> {
+  return def;
+}

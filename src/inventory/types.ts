@@ -1,0 +1,56 @@
+// The resolved inventory: what the loader produces from YAML and everything else consumes.
+import type { SourceLocation } from '../core/errors.js';
+
+/** Where a secret comes from. Resolved only when it is needed; never stored in clear in the inventory. */
+export type SecretRef = { env: string } | { file: string };
+
+export interface VmBinding {
+  proxmox: string; // name of an entry under `proxmox:`
+  node: string;
+  vmid?: number;
+  name?: string; // resolved through /cluster/resources when vmid is absent
+}
+
+export interface ProxmoxEndpoint {
+  name: string;
+  url: string; // https://host:8006
+  tokenId: string; // user@realm!tokenid
+  tokenSecret: SecretRef;
+  fingerprint?: string; // SHA-256 of the node certificate, AA:BB:...
+  caFile?: string;
+  insecure: boolean;
+  location: SourceLocation | null;
+}
+
+export interface Host {
+  name: string;
+  address: string;
+  port: number; // default 22
+  user?: string;
+  identityFile?: string;
+  vm?: VmBinding;
+  /** Merged inventory variables: inventory `vars` < group vars (parents before children) < host vars. */
+  vars: Record<string, unknown>;
+  /** Every group the host belongs to, directly or through `children`, sorted; always includes "all". */
+  groups: string[];
+  location: SourceLocation | null;
+}
+
+export interface Group {
+  name: string;
+  hosts: string[]; // direct members, expanded
+  children: string[];
+  vars: Record<string, unknown>;
+  location: SourceLocation | null;
+}
+
+export interface Inventory {
+  files: string[];
+  /** In definition order. */
+  hosts: Map<string, Host>;
+  groups: Map<string, Group>;
+  proxmox: Map<string, ProxmoxEndpoint>;
+  vars: Record<string, unknown>;
+  /** Where each variable was set, for errors about values: "<scope>/<var>" -> location (scope: "all", "group:NAME", "host:NAME"). */
+  varLocations: Map<string, SourceLocation>;
+}

@@ -1,0 +1,44 @@
+// The loaded playbook: plays and tasks as data. Args are still raw (strings may be templates).
+import type { SourceLocation } from '../core/errors.js';
+
+export interface Task {
+  name: string;
+  module: string;
+  args: unknown;
+  when?: string;
+  notify: string[];
+  tags: string[];
+  become?: boolean;
+  register?: string;
+  changedWhen?: string;
+  failedWhen?: string;
+  ignoreErrors: boolean;
+  location: SourceLocation;
+}
+
+export interface RollingSpec {
+  serial: number | string; // 1, or "25%"
+  drain: 'bgp' | 'vrrp' | 'none';
+  minHealthy: number;
+  drainTimeoutMs: number;
+  settleMs: number;
+}
+
+export interface Play {
+  name: string;
+  hosts: string; // a host pattern, as for --limit
+  vars: Record<string, unknown>;
+  gatherFacts: boolean;
+  become?: boolean;
+  serial?: number | string;
+  maxFailPercentage?: number;
+  rolling?: RollingSpec;
+  tasks: Task[];
+  handlers: Task[];
+  location: SourceLocation;
+}
+
+export interface Playbook {
+  file: string;
+  plays: Play[];
+}

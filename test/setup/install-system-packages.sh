@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs, only those that are missing. Run as root.
+# Daemons are not started by the package scripts (policy-rc.d): the tests start what they need.
+set -euo pipefail
+
+packages=(
+  openssh-server openssh-client   # the integration tests' sshd
+  haproxy keepalived exabgp       # config validators (haproxy -c, keepalived -t, exabgp --validate)
+  bird2                           # the lab's BGP router
+  debootstrap systemd-container   # the lab's systemd-booted hosts
+  dpkg-dev zstd                   # the lab's apt repository and base tarball
+  iproute2 curl netcat-openbsd wrk dash
+  vagrant                         # vagrant validate
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing packages: ${missing[*]} (run this script as root to install them)" >&2
+  exit 1
+fi
+
+echo "installing: ${missing[*]}"
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod +x "$policy"
+  made_policy=1
+fi
+trap '[ $made_policy -eq 1 ] && rm -f "$policy"' EXIT
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# --no-install-recommends: systemd-container would otherwise pull libnss-mymachines into nsswitch.conf.
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
