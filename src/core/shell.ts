@@ -10,8 +10,8 @@ export function quote(word: string | number): string {
 /** A quoted list of words: arrays become space-separated quoted words. */
 function quoteValue(value: ShellValue): string {
   if (value instanceof RawShell) return value.text;
-  if (Array.isArray(value)) return value.map((v) => quoteValue(v)).join(' ');
-  return quote(value);
+  if (typeof value === 'string' || typeof value === 'number') return quote(value);
+  return value.map((v) => quoteValue(v)).join(' ');
 }
 
 /** A fragment that is already valid shell (built by `sh` or `raw`); it is inserted as is. */
