@@ -1,0 +1,94 @@
+// The only place that changes a host: runs a Change's ops in order. Modules never get here in check mode.
+import { CommandError, TaskError } from '../core/errors.js';
+import type { ExecOptions, ExecResult, Op, VmApi } from '../core/module.js';
+import { quote } from '../core/shell.js';
+
+/** Runs a command on the host with the task's `become` already applied. */
+export type RunCommand = (command: string, options?: ExecOptions) => Promise<ExecResult>;
+
+export interface ApplyTarget {
+  host: string;
+  run: RunCommand;
+  /** The host's VM API; null when the host has no `vm:` binding. */
+  vm: () => Promise<VmApi | null>;
+}
+
+/** Exit code the put script uses when `validate` rejects the new file. */
+const VALIDATE_FAILED = 65;
+
+/** Apply ops in order; returns the result of the last exec (for `register`). */
+export async function applyOps(target: ApplyTarget, ops: readonly Op[]): Promise<ExecResult | null> {
+  let last: ExecResult | null = null;
+  for (const op of ops) {
+    if (op.kind === 'exec') last = await applyExec(target, op);
+    else if (op.kind === 'put') await applyPut(target, op);
+    else await applyPve(target, op);
+  }
+  return last;
+}
+
+async function applyExec(target: ApplyTarget, op: Extract<Op, { kind: 'exec' }>): Promise<ExecResult> {
+  const options: ExecOptions = {};
+  if (op.stdin !== undefined) options.stdin = op.stdin;
+  if (op.timeoutMs !== undefined) options.timeoutMs = op.timeoutMs;
+  const result = await target.run(op.command, options);
+  const okCodes = op.okCodes ?? [0];
+  if (!okCodes.includes(result.code)) {
+    throw new CommandError({ host: target.host, command: op.command, exitCode: result.code, stdout: result.stdout, stderr: result.stderr });
+  }
+  return result;
+}
+
+async function applyPut(target: ApplyTarget, op: Extract<Op, { kind: 'put' }>): Promise<void> {
+  const command = putScript(op);
+  const result = await target.run(command, { stdin: op.content });
+  if (result.code === VALIDATE_FAILED) {
+    throw new TaskError(`validation of ${op.path} failed; the live file was not replaced`, (result.stdout + result.stderr).trim());
+  }
+  if (result.code !== 0) {
+    throw new CommandError({
+      host: target.host,
+      command: `write ${op.path}`,
+      exitCode: result.code,
+      stdout: result.stdout,
+      stderr: result.stderr,
+    });
+  }
+}
+
+/**
+ * Atomic write: temp file in the target's directory (same filesystem, so rename is atomic),
+ * mode/owner set on the temp file, validated, optionally the old file backed up, then renamed.
+ * Mode and owner of an existing file are kept unless the op sets them. The temp file never outlives the script.
+ */
+export function putScript(op: Extract<Op, { kind: 'put' }>): string {
+  const dest = quote(op.path);
+  const lines = [
+    'set -e',
+    `dest=${dest}`,
+    'tmp=$(mktemp "$(dirname "$dest")/.ober-push.XXXXXX")',
+    `trap 'rm -f "$tmp"' EXIT`,
+    `trap 'rm -f "$tmp"; exit 129' HUP INT TERM`,
+    'cat > "$tmp"',
+    op.mode ? `chmod ${quote(op.mode)} "$tmp"` : 'if [ -e "$dest" ]; then chmod --reference="$dest" "$tmp"; else chmod 0644 "$tmp"; fi',
+  ];
+  if (op.owner || op.group) {
+    lines.push(`chown ${quote(`${op.owner ?? ''}${op.group ? `:${op.group}` : ''}`)} "$tmp"`);
+  } else {
+    lines.push('if [ -e "$dest" ]; then chown --reference="$dest" "$tmp"; fi');
+  }
+  if (op.validate) {
+    const validate = op.validate.split('%s').join('"$tmp"');
+    lines.push(`if ! out=$( { ${validate} ; } 2>&1 ); then printf '%s\\n' "$out" >&2; exit ${VALIDATE_FAILED}; fi`);
+  }
+  if (op.backup) lines.push('if [ -e "$dest" ]; then cp -p "$dest" "$dest.$(date +%Y%m%dT%H%M%S).bak"; fi');
+  lines.push('mv -f "$tmp" "$dest"', 'trap - EXIT');
+  return lines.join('\n');
+}
+
+async function applyPve(target: ApplyTarget, op: Extract<Op, { kind: 'pve' }>): Promise<void> {
+  const vm = await target.vm();
+  if (!vm) throw new TaskError(`host ${target.host} has no vm: binding; cannot write ${op.path}`);
+  const data = await vm.write(op.method, op.path, op.body);
+  if (op.waitTask && typeof data === 'string' && data.startsWith('UPID:')) await vm.waitTask(data);
+}
