@@ -104,6 +104,10 @@ export interface Change {
   impact?: Impact;
   /** The outcome cannot be known before running (an unguarded command): check mode says "unknown". */
   uncertain?: boolean;
+  /** Only observes (a wait, an assertion): applying it changes nothing, so the task stays "ok". */
+  probe?: boolean;
+  /** An action planned on every run by design (restart, reload): --verify does not expect it to converge. */
+  repeats?: boolean;
   /** Needs the engine must meet later, e.g. "vm-cold-restart" (the rolling engine does it while drained). */
   needs?: string[];
   /** Secrets in this change's content that must never be printed (diffs of key files are hidden). */
