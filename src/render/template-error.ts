@@ -1,0 +1,19 @@
+// Errors raised while rendering a template: they carry the template's name and the missing variable.
+
+/** A template referenced a variable (or helper) the context does not define, or failed to parse. */
+export class TemplateError extends Error {
+  readonly template: string;
+  /** The dotted variable path, e.g. "bgp.local_as"; null for a syntax error. */
+  readonly variable: string | null;
+  /** 1-based line in the template, when Handlebars reports one. */
+  readonly line: number | undefined;
+  constructor(args: { template: string; variable: string | null; line?: number; message?: string }) {
+    const where = args.line !== undefined ? `${args.template}:${args.line}` : args.template;
+    const what = args.message ?? `variable "${args.variable ?? '?'}" is not defined`;
+    super(`${where}: ${what}`);
+    this.name = 'TemplateError';
+    this.template = args.template;
+    this.variable = args.variable;
+    this.line = args.line;
+  }
+}
