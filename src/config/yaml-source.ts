@@ -1,0 +1,113 @@
+// A parsed YAML file that remembers where every node came from, so issues can name file:line:column.
+import { readFile } from 'node:fs/promises';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { ConfigIssue, SourceLocation } from '../core/errors.js';
+import { displayPath } from './display-path.js';
+import type { PathSegment } from './key-path.js';
+
+export interface YamlSource {
+  /** The file as printed in messages (relative to cwd). */
+  file: string;
+  doc: Document;
+  lineCounter: LineCounter;
+  /** Plain data (aliases and merge keys resolved); undefined when the file has syntax errors. */
+  data: unknown;
+  /** YAML syntax errors, each at its position. */
+  issues: ConfigIssue[];
+}
+
+/** Parses YAML text; `file` is the path as it should appear in messages. */
+export function parseYamlSource(text: string, file: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const source: YamlSource = { file, doc, lineCounter, data: undefined, issues: [] };
+  for (const error of doc.errors) {
+    source.issues.push({ location: offsetLocation(source, error.pos[0]), path: '', message: `invalid YAML: ${yamlMessage(error.message, error.code)}` });
+  }
+  if (source.issues.length === 0) source.data = doc.toJS({ maxAliasCount: 1000 });
+  return source;
+}
+
+/** Reads and parses a YAML file; a missing or unreadable file is an issue without a line. */
+export async function loadYamlSource(path: string): Promise<YamlSource> {
+  const file = displayPath(path);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    const source = parseYamlSource('', file);
+    source.issues.push({ location: null, path: '', message: `cannot read ${file}: ${reason}` });
+    return source;
+  }
+  return parseYamlSource(text, file);
+}
+
+function yamlMessage(message: string, code: string): string {
+  if (code === 'DUPLICATE_KEY') return 'duplicate key in a mapping';
+  return message.replace(/\s+/g, ' ').replace(/\.$/, '');
+}
+
+export function offsetLocation(source: Pick<YamlSource, 'file' | 'lineCounter'>, offset: number): SourceLocation {
+  const { line, col } = source.lineCounter.linePos(offset);
+  return { file: source.file, line, column: col };
+}
+
+function nodeLocation(source: YamlSource, node: unknown): SourceLocation | null {
+  if (node && typeof node === 'object' && 'range' in node) {
+    const range = (node as Node).range;
+    if (range) return offsetLocation(source, range[0]);
+  }
+  return null;
+}
+
+/** The node at `path`, and the deepest node found on the way when the path does not exist. */
+function walk(source: YamlSource, path: readonly PathSegment[]): { node: unknown; keyNode: unknown; found: boolean; deepest: unknown } {
+  let node: unknown = source.doc.contents;
+  let keyNode: unknown = null;
+  let deepest: unknown = node;
+  for (const seg of path) {
+    let next: unknown = undefined;
+    let nextKey: unknown = null;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && (isScalar(p.key) ? String(p.key.value) : p.key) === String(seg));
+      if (pair) {
+        next = pair.value ?? pair.key;
+        nextKey = pair.key;
+      }
+    } else if (isSeq(node) && typeof seg === 'number') {
+      next = node.items[seg];
+    }
+    if (next === undefined) return { node: undefined, keyNode: null, found: false, deepest };
+    node = next;
+    keyNode = nextKey;
+    deepest = next;
+  }
+  return { node, keyNode, found: true, deepest };
+}
+
+/** Location of the value at `path`; when the path is missing, of the deepest existing node on it. */
+export function locateValue(source: YamlSource, path: readonly PathSegment[]): SourceLocation | null {
+  const result = walk(source, path);
+  return nodeLocation(source, result.found ? result.node : result.deepest);
+}
+
+/** Location of the key at the end of `path` (falls back to the value's location). */
+export function locateKey(source: YamlSource, path: readonly PathSegment[]): SourceLocation | null {
+  const result = walk(source, path);
+  if (result.found && result.keyNode) return nodeLocation(source, result.keyNode);
+  return locateValue(source, path);
+}
+
+/** For a scalar at `path`, the location of character `offset` within its text (exact for plain and quoted one-line scalars). */
+export function locateInScalar(source: YamlSource, path: readonly PathSegment[], offset: number): SourceLocation | null {
+  const result = walk(source, path);
+  const base = locateValue(source, path);
+  if (!base || !result.found || !isScalar(result.node)) return base;
+  const type = result.node.type;
+  const value = result.node.value;
+  if (typeof value !== 'string' || value.includes('\n')) return base;
+  if (type === 'PLAIN') return { ...base, column: base.column + offset };
+  if (type === 'QUOTE_SINGLE' || type === 'QUOTE_DOUBLE') return { ...base, column: base.column + 1 + offset };
+  return base;
+}
