@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The ober-push test lab: N systemd-booted Debian hosts, a BIRD router, a backend and a client, all in
+# network namespaces on this machine. Usage: lab.sh up [--hosts N] [--recreate] | down | status | ssh NAME [CMD...]
+#                                             | routes [--json] | inventory [--hosts N]
+set -euo pipefail
+
+LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib"
+for part in common base repo net router backend hosts state down; do
+  # shellcheck source=/dev/null
+  source "$LIB/$part.sh"
+done
+
+usage() {
+  sed -n '3,4p' "${BASH_SOURCE[0]}" | sed 's/^# //' >&2
+  exit 2
+}
+
+lab_hosts_count() { grep -c '"nspawnPid"' "$LAB_STATE/state.json" 2>/dev/null || echo 0; }
+
+lab_is_up() { [ -f "$LAB_STATE/state.json" ] && ip netns list | grep -qE "^${ROUTER_NS}( |$)"; }
+
+cmd_up() {
+  local hosts="${LAB_HOSTS:-3}" recreate=0 started=$SECONDS
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --hosts) hosts="$2"; shift 2 ;;
+      --recreate) recreate=1; shift ;;
+      *) usage ;;
+    esac
+  done
+  [[ "$hosts" =~ ^[0-9]+$ ]] && [ "$hosts" -ge 1 ] && [ "$hosts" -le 20 ] || die "--hosts must be 1..20"
+  require_root_and_tools
+  if lab_is_up && [ "$recreate" -eq 0 ]; then
+    log "lab is already up ($(lab_hosts_count) hosts); use 'down' or 'up --recreate' to rebuild"
+    return 0
+  fi
+  # Leftovers of an earlier or failed run go first.
+  if [ -d "$LAB_STATE" ] || [ -n "$(lab_namespaces)" ]; then lab_down; fi
+
+  mkdir -p "$LAB_STATE"
+  trap 'log "up failed; tearing down"; lab_down || true' ERR
+  ensure_base
+  ensure_repo
+  ssh-keygen -q -t ed25519 -N '' -C "ober-push-lab" -f "$LAB_STATE/id_ed25519"
+  create_router_ns
+  create_backend_ns
+  create_client_ns
+  start_backend
+  start_bird "$hosts"
+  start_hosts "$hosts"
+  write_state_files "$hosts"
+  trap - ERR
+  log "lab is up: $hosts hosts in $((SECONDS - started))s; inventory $LAB_STATE/inventory.yml"
+}
+
+cmd_status() {
+  local n i name rc=0
+  if ! lab_is_up; then
+    echo "lab is down"
+    return 3
+  fi
+  n="$(lab_hosts_count)"
+  for ((i = 1; i <= n; i++)); do
+    name="$(host_name "$i")"
+    local pid1 booted="no" sshd="no"
+    if pid1="$(host_pid1 "$i")"; then
+      booted="$(nsenter -t "$pid1" -a systemctl is-system-running 2>/dev/null || true)"
+    fi
+    nsenter --net="/run/netns/$ROUTER_NS" nc -z -w 1 "$(host_addr "$i")" 22 2>/dev/null && sshd="yes"
+    printf '%-5s %-12s systemd: %-10s sshd: %s\n' "$name" "$(host_addr "$i")" "${booted:-no}" "$sshd"
+    [ "$sshd" = yes ] || rc=1
+  done
+  echo "router $ROUTER_NS ($LAB_ROUTER_ADDR), BGP sessions:"
+  router_birdc show protocols | sed 's/^/  /' || rc=1
+  if backend_answers "$LAB_HTTP_PORT" / && backend_answers "$LAB_APT_PORT" /Packages.gz; then
+    echo "backend $LAB_BACKEND_ADDR: http :$LAB_HTTP_PORT up, apt :$LAB_APT_PORT up"
+  else
+    echo "backend $LAB_BACKEND_ADDR: NOT answering"
+    rc=1
+  fi
+  return "$rc"
+}
+
+cmd_routes() {
+  lab_is_up || die "lab is down"
+  local hops
+  hops="$(vip_next_hops)"
+  if [ "${1:-}" = "--json" ]; then
+    printf '{"vip":"%s","nextHops":[%s]}\n' "$LAB_VIP" "$(printf '%s\n' "$hops" | awk 'NF {printf "%s\"%s\"", sep, $1; sep=","}')"
+  elif [ -z "$hops" ]; then
+    echo "$LAB_VIP: no route (no host announces it)"
+  else
+    echo "$LAB_VIP via:"
+    printf '%s\n' "$hops" | while read -r hop; do
+      printf '  %s (%s)\n' "$hop" "$(awk -v a="$hop" '$1 == a {print $2; exit}' <(for ((i = 1; i <= 20; i++)); do echo "$(host_addr "$i") $(host_name "$i")"; done))"
+    done
+  fi
+}
+
+cmd_ssh() {
+  [ $# -ge 1 ] || usage
+  lab_is_up || die "lab is down"
+  exec ssh -F "$LAB_STATE/ssh_config" "$@"
+}
+
+cmd_inventory() {
+  local hosts="${LAB_HOSTS:-3}"
+  [ "${1:-}" = "--hosts" ] && hosts="$2"
+  print_inventory "$hosts"
+}
+
+command="${1:-}"
+[ $# -gt 0 ] && shift
+case "$command" in
+  up) cmd_up "$@" ;;
+  down) require_root_and_tools; lab_down ;;
+  status) cmd_status ;;
+  routes) cmd_routes "$@" ;;
+  ssh) cmd_ssh "$@" ;;
+  inventory) cmd_inventory "$@" ;;
+  *) usage ;;
+esac

@@ -1,0 +1,78 @@
+# Shared settings and helpers for the lab scripts. Sourced, not executed.
+# Everything the lab creates is named with LAB_PREFIX so `down` can find and remove it.
+
+LAB_PREFIX="${LAB_PREFIX:-oberlab-}"
+LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LAB_CACHE="${LAB_CACHE:-$LAB_DIR/.cache}"
+LAB_STATE="${LAB_STATE:-$LAB_DIR/.state}"
+LAB_SUBNET_PREFIX="10.99.0"
+LAB_ROUTER_ADDR="10.99.0.1"
+LAB_BACKEND_ADDR="10.99.0.200"
+LAB_CLIENT_ADDR="10.99.1.2"
+LAB_CLIENT_GW="10.99.1.1"
+LAB_VIP="10.99.100.1"
+LAB_APT_PORT=8000
+LAB_HTTP_PORT=8080
+
+ROUTER_NS="${LAB_PREFIX}router"
+BACKEND_NS="${LAB_PREFIX}backend"
+CLIENT_NS="${LAB_PREFIX}client"
+
+BASE_TARBALL="$LAB_CACHE/base-bookworm.tar.zst"
+BASE_DIR="$LAB_CACHE/base"            # unpacked tarball: the read-only lower layer of every host
+REPO_DIR="$LAB_CACHE/repo"            # flat apt repository served to the hosts
+
+log() { printf '[lab] %s\n' "$*" >&2; }
+die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
+
+host_name() { printf 'lb%02d' "$1"; }
+host_addr() { printf '%s.%d' "$LAB_SUBNET_PREFIX" "$((10 + $1))"; }
+host_ns() { printf '%s%s' "$LAB_PREFIX" "$(host_name "$1")"; }
+
+require_root_and_tools() {
+  [ "$(id -u)" -eq 0 ] || die "the lab needs root (network namespaces, mounts, systemd-nspawn); run it as root"
+  local tool missing=()
+  for tool in systemd-nspawn ip debootstrap nsenter unshare zstd bird birdc dpkg-scanpackages node nc ssh ssh-keygen; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  [ "${#missing[@]}" -eq 0 ] || die "missing tools: ${missing[*]} (apt-get install systemd-container iproute2 debootstrap util-linux zstd bird2 dpkg-dev netcat-openbsd openssh-client)"
+}
+
+# The Debian mirror this machine uses (first non-security URI of sources.list or deb822 .sources).
+debian_mirror() {
+  local uri
+  uri="$(grep -hE '^\s*deb\s' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+    | grep -v security | sed -E 's/^\s*deb\s+(\[[^]]*\]\s+)?(\S+).*/\2/' | head -n1 || true)"
+  if [ -z "$uri" ]; then
+    uri="$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null \
+      | grep -v security | awk '{print $2}' | head -n1 || true)"
+  fi
+  printf '%s\n' "${uri:-http://deb.debian.org/debian}"
+}
+
+# Poll a command until it succeeds; no fixed sleeps beyond the poll interval.
+wait_until() {
+  local timeout_s="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + timeout_s))
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || { log "timed out after ${timeout_s}s waiting for: $what"; return 1; }
+    sleep 0.1
+  done
+}
+
+# Mount points at or below a path, deepest first.
+mounts_under() {
+  local path="$1"
+  awk -v p="$path" '$5 == p || index($5, p "/") == 1 {print $5}' /proc/self/mountinfo | sort -r
+}
+
+# rm -rf that first unmounts anything below the path and never crosses into another filesystem.
+remove_tree() {
+  local path="$1" m
+  [ -e "$path" ] || return 0
+  while read -r m; do [ -n "$m" ] && umount -l "$m" 2>/dev/null || true; done < <(mounts_under "$path")
+  rm -rf --one-file-system "$path"
+}
+
+# PIDs the lab started, one "role pid" line each, so a failed `up` can be torn down too.
+record_pid() { printf '%s %s\n' "$1" "$2" >>"$LAB_STATE/pids"; }

@@ -1,0 +1,82 @@
+# Load-balancer hosts: systemd-booted Debian in systemd-nspawn, one overlay and netns each. Sourced.
+
+host_dir() { printf '%s/hosts/%s' "$LAB_STATE" "$(host_name "$1")"; }
+
+# Per-host files copied over the base before boot: identity, address, host keys, the lab's ssh key.
+prepare_host_files() {
+  local i="$1" hosts="$2" dir name addr files j
+  dir="$(host_dir "$i")"
+  name="$(host_name "$i")"
+  addr="$(host_addr "$i")"
+  files="$dir/files"
+  mkdir -p "$dir/root" "$dir/rw" "$files/etc/ssh" "$files/etc/systemd/network" "$files/root/.ssh"
+  od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$files/etc/machine-id"
+  echo >>"$files/etc/machine-id"
+  printf '%s\n' "$name" >"$files/etc/hostname"
+  {
+    printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n'
+    for ((j = 1; j <= hosts; j++)); do printf '%s %s\n' "$(host_addr "$j")" "$(host_name "$j")"; done
+    printf '%s router\n%s backend\n' "$LAB_ROUTER_ADDR" "$LAB_BACKEND_ADDR"
+  } >"$files/etc/hosts"
+  # Static address: DHCP would make the boot wait.
+  cat >"$files/etc/systemd/network/10-host0.network" <<NET
+[Match]
+Name=host0
+
+[Network]
+Address=$addr/24
+Gateway=$LAB_ROUTER_ADDR
+LinkLocalAddressing=no
+IPv6AcceptRA=no
+NET
+  ssh-keygen -q -A -f "$files" >/dev/null
+  install -m 600 "$LAB_STATE/id_ed25519.pub" "$files/root/.ssh/authorized_keys"
+  chmod 700 "$files/root/.ssh"
+}
+
+launch_host() {
+  local i="$1" dir name
+  dir="$(host_dir "$i")"
+  name="$(host_name "$i")"
+  LAB_PREFIX="$LAB_PREFIX" setsid unshare --mount --propagation private -- \
+    "$LAB_DIR/lib/host-launch.sh" "$name" "$(host_ns "$i")" "$dir" "$BASE_DIR" \
+    </dev/null >"$dir/console.log" 2>&1 &
+  record_pid "nspawn:$name" $!
+  printf '%s\n' $! >"$dir/nspawn.pid"
+}
+
+# The container's PID 1 is the process in nspawn's tree whose innermost PID is 1.
+host_pid1() {
+  local nspawn_pid child
+  nspawn_pid="$(cat "$(host_dir "$1")/nspawn.pid" 2>/dev/null)" || return 1
+  for child in $(pgrep -P "$nspawn_pid"); do
+    if awk '/^NSpid:/ { exit !($NF == 1 && NF > 2) }' "/proc/$child/status" 2>/dev/null; then
+      printf '%s\n' "$child"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# systemd finished booting (running or degraded) and sshd answers on port 22 from the router.
+host_ready() {
+  local i="$1" pid1 state
+  pid1="$(host_pid1 "$i")" || return 1
+  state="$(nsenter -t "$pid1" -a systemctl is-system-running 2>/dev/null)" || true
+  case "$state" in running | degraded) ;; *) return 1 ;; esac
+  nsenter --net="/run/netns/$ROUTER_NS" nc -z -w 1 "$(host_addr "$i")" 22
+}
+
+start_hosts() {
+  local hosts="$1" i
+  # Many systemds at once exhaust the default of 128 inotify instances (machine-wide; only raised).
+  if [ "$(sysctl -n fs.inotify.max_user_instances)" -lt 1024 ]; then sysctl -qw fs.inotify.max_user_instances=1024; fi
+  for ((i = 1; i <= hosts; i++)); do
+    create_host_ns "$i"
+    prepare_host_files "$i" "$hosts"
+    launch_host "$i"
+  done
+  for ((i = 1; i <= hosts; i++)); do
+    wait_until 60 "$(host_name "$i") to boot and answer ssh (see $(host_dir "$i")/console.log)" host_ready "$i" || return 1
+  done
+}
