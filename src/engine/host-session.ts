@@ -1,0 +1,113 @@
+// One host's state during a run: its lazy connection, facts, registered results, notified handlers and needs.
+import { ConnectError, TaskError } from '../core/errors.js';
+import type { HostFacts } from '../core/facts.js';
+import type { ExecOptions, ExecResult, ReadContext, VmApi, VmResolver } from '../core/module.js';
+import { becomeCommand, isSudoDenied, type Transport } from '../core/transport.js';
+import type { Host } from '../inventory/types.js';
+import type { ApplyTarget } from './apply-ops.js';
+import type { EmitEvent } from './events.js';
+import { FACTS_SCRIPT, parseFacts } from './facts.js';
+
+export interface HostSessionDeps {
+  host: Host;
+  /** Opens (lazily) the host's connection; called at most once. */
+  connect: (host: Host) => Transport;
+  vms: VmResolver;
+  emit: EmitEvent;
+}
+
+export class HostSession {
+  readonly host: Host;
+  readonly registered: Record<string, unknown> = {};
+  readonly notified = new Set<string>();
+  readonly needs = new Set<string>();
+  /** Set once the host cannot go on (failed task or unreachable); later tasks are not run. */
+  stopped: 'failed' | 'unreachable' | null = null;
+  /** Facts once gathered (templates and conditions see them as `facts`). */
+  knownFacts: HostFacts | null = null;
+  #deps: HostSessionDeps;
+  #transport: Transport | null = null;
+  #connectedAt: number | null = null;
+  #facts: Promise<HostFacts> | null = null;
+  #vm: Promise<VmApi | null> | null = null;
+
+  constructor(deps: HostSessionDeps) {
+    this.#deps = deps;
+    this.host = deps.host;
+  }
+
+  get name(): string {
+    return this.host.name;
+  }
+
+  /** Run a command on the host, through `sudo -n` when `become` is set and the login user is not root. */
+  async exec(command: string, options: ExecOptions | undefined, become: boolean): Promise<ExecResult> {
+    const useSudo = become && this.host.user !== 'root';
+    const transport = this.#open();
+    const started = Date.now();
+    const result = await transport.exec(useSudo ? becomeCommand(command) : command, options);
+    if (this.#connectedAt === null) {
+      this.#connectedAt = Date.now();
+      this.#deps.emit({ type: 'host-connected', host: this.name, durationMs: this.#connectedAt - started });
+    }
+    if (useSudo && result.code !== 0 && isSudoDenied(result.stderr)) {
+      throw new TaskError(`become failed: ${this.host.user ?? 'the login user'} has no passwordless sudo on ${this.name} (sudo -n)`, result.stderr.trim());
+    }
+    return result;
+  }
+
+  facts(): Promise<HostFacts> {
+    this.#facts ??= this.exec(FACTS_SCRIPT, undefined, false).then((r) => {
+      if (r.code !== 0) throw new TaskError(`gathering facts failed (exit ${r.code})`, r.stderr.trim());
+      this.knownFacts = parseFacts(r.stdout);
+      return this.knownFacts;
+    });
+    return this.#facts;
+  }
+
+  vm(): Promise<VmApi | null> {
+    this.#vm ??= this.#deps.vms.forHost(this.name);
+    return this.#vm;
+  }
+
+  readContext(vars: Record<string, unknown>, baseDir: string, become: boolean): ReadContext {
+    return {
+      host: this.name,
+      vars,
+      baseDir,
+      facts: () => this.facts(),
+      exec: (command, options) => this.exec(command, options, become),
+      vm: () => this.vm(),
+    };
+  }
+
+  applyTarget(become: boolean): ApplyTarget {
+    return { host: this.name, run: (command, options) => this.exec(command, options, become), vm: () => this.vm() };
+  }
+
+  /** Forget the connection and boot-bound facts (after a reboot or cold restart). */
+  async reconnect(): Promise<void> {
+    const old = this.#transport;
+    this.#transport = null;
+    this.#connectedAt = null;
+    this.#facts = null;
+    this.knownFacts = null;
+    if (old) await old.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.#transport) await this.#transport.close().catch(() => undefined);
+    this.#transport = null;
+  }
+
+  #open(): Transport {
+    if (!this.#transport) {
+      try {
+        this.#transport = this.#deps.connect(this.host);
+      } catch (error) {
+        throw error instanceof ConnectError ? error : new ConnectError(this.name, String(error));
+      }
+    }
+    return this.#transport;
+  }
+}

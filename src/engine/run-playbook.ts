@@ -1,0 +1,191 @@
+// Runs a playbook: plays in order, hosts in batches (serial), forks in parallel, tasks in order per host,
+// handlers at the end of each batch. Host selection is resolved for every play before anything is contacted.
+import pLimit from 'p-limit';
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+import type { AnyModule, VmResolver } from '../core/module.js';
+import type { Transport } from '../core/transport.js';
+import { selectHosts } from '../inventory/select.js';
+import type { Host, Inventory } from '../inventory/types.js';
+import { filterTasksByTags, findStartTask } from '../playbook/select-tasks.js';
+import type { Play, Playbook, Task } from '../playbook/types.js';
+import type { EmitEvent, HostRecap, TaskReport } from './events.js';
+import { Expressions } from './expressions.js';
+import { HostSession } from './host-session.js';
+import { runTask, type TaskEnv, type TaskRunOptions } from './run-task.js';
+import { hostContext, magicVars } from './vars.js';
+
+export interface EngineDeps {
+  inventory: Inventory;
+  modules: ReadonlyMap<string, AnyModule>;
+  connect: (host: Host) => Transport;
+  vms: VmResolver;
+  emit: EmitEvent;
+  renderArgs: TaskEnv['renderArgs'];
+  isConflict: TaskEnv['isConflict'];
+}
+
+export interface RunOptions extends TaskRunOptions {
+  forks: number;
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  startAtTask?: string;
+  extraVars: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+export interface RunSummary {
+  hosts: HostRecap[];
+  durationMs: number;
+  interrupted: boolean;
+}
+
+interface PlannedPlay {
+  play: Play;
+  hosts: string[];
+  tasks: Task[];
+}
+
+/** Resolve every play's hosts and tasks up front: a pattern that matches nothing fails before any connection. */
+export function planPlays(inventory: Inventory, playbook: Playbook, options: RunOptions): PlannedPlay[] {
+  const limited = options.limit ? new Set(selectHosts(inventory, options.limit)) : null;
+  const start = options.startAtTask ? findStartTask(playbook, options.startAtTask) : null;
+  return playbook.plays.map((play, playIndex) => {
+    const hosts = selectHosts(inventory, play.hosts).filter((h) => !limited || limited.has(h));
+    if (hosts.length === 0) {
+      throw ConfigError.single(play.location, 'hosts', `play "${play.name}" matches no host (hosts: ${play.hosts}${options.limit ? `, --limit ${options.limit}` : ''})`);
+    }
+    let tasks = filterTasksByTags(play.tasks, options.tags, options.skipTags);
+    if (start) tasks = playIndex < start.playIndex ? [] : playIndex === start.playIndex ? tasks.filter((t) => play.tasks.indexOf(t) >= start.taskIndex) : tasks;
+    return { play, hosts, tasks };
+  });
+}
+
+export async function runPlaybook(deps: EngineDeps, playbook: Playbook, options: RunOptions, baseDir: string): Promise<RunSummary> {
+  const started = Date.now();
+  const planned = planPlays(deps.inventory, playbook, options);
+  const sessions = new Map<string, HostSession>();
+  const reports = new Map<string, TaskReport[]>();
+  const env: TaskEnv = {
+    modules: deps.modules,
+    expressions: new Expressions(),
+    renderArgs: deps.renderArgs,
+    isConflict: deps.isConflict,
+    options,
+    emit: (event) => {
+      if (event.type === 'task-end') reports.get(event.host)?.push(event);
+      deps.emit(event);
+    },
+    baseDir,
+  };
+  const magic = magicVars(deps.inventory);
+  const allHosts = [...new Set(planned.flatMap((p) => p.hosts))];
+  deps.emit({ type: 'run-start', playbook: playbook.file, check: options.check, hosts: allHosts });
+  for (const name of allHosts) {
+    reports.set(name, []);
+    const host = deps.inventory.hosts.get(name);
+    if (host) sessions.set(name, new HostSession({ host, connect: deps.connect, vms: deps.vms, emit: deps.emit }));
+  }
+  try {
+    for (const item of planned) {
+      if (options.signal?.aborted) break;
+      await runPlay(env, item, sessions, options, magic);
+    }
+  } finally {
+    await Promise.all([...sessions.values()].map((s) => s.close()));
+  }
+  const hosts = allHosts.map((name) => recapFor(name, reports.get(name) ?? [], sessions.get(name)));
+  const summary = { hosts, durationMs: Date.now() - started, interrupted: options.signal?.aborted ?? false };
+  deps.emit({ type: 'recap', hosts, durationMs: summary.durationMs, check: options.check });
+  return summary;
+}
+
+async function runPlay(env: TaskEnv, item: PlannedPlay, sessions: Map<string, HostSession>, options: RunOptions, magic: Record<string, unknown>): Promise<void> {
+  const { play } = item;
+  const batches = toBatches(item.hosts, play.serial);
+  env.emit({ type: 'play-start', play: play.name, hosts: item.hosts, batches });
+  const limit = pLimit(Math.max(1, options.forks));
+  for (const batch of batches) {
+    const live = batch.map((n) => sessions.get(n)).filter((s): s is HostSession => !!s && !s.stopped);
+    await Promise.all(live.map((s) => limit(() => runHostTasks(env, play, item.tasks, s, options, magic))));
+    await Promise.all(live.map((s) => limit(() => runHandlers(env, play, s, options, magic))));
+    const failed = live.filter((s) => s.stopped).length;
+    const tooMany = play.maxFailPercentage !== undefined ? (failed / batch.length) * 100 > play.maxFailPercentage : failed === batch.length && batches.length > 1;
+    if (tooMany) {
+      env.emit({ type: 'play-end', play: play.name, aborted: `${failed} of ${batch.length} hosts failed in a batch (max_fail_percentage ${play.maxFailPercentage ?? 'unset: all failed'})` });
+      return;
+    }
+    if (options.signal?.aborted) break;
+  }
+  env.emit({ type: 'play-end', play: play.name, ...(options.signal?.aborted ? { aborted: 'interrupted' } : {}) });
+}
+
+async function runHostTasks(env: TaskEnv, play: Play, tasks: Task[], session: HostSession, options: RunOptions, magic: Record<string, unknown>): Promise<void> {
+  if (play.gatherFacts) {
+    const gathered = await runGatherFacts(env, play, session);
+    if (!gathered) return;
+  }
+  for (const task of tasks) {
+    if (session.stopped || options.signal?.aborted) return;
+    await runTask(env, taskRun(play, task, session, options, magic, false));
+  }
+}
+
+async function runHandlers(env: TaskEnv, play: Play, session: HostSession, options: RunOptions, magic: Record<string, unknown>): Promise<void> {
+  for (const handler of play.handlers) {
+    if (session.stopped || options.signal?.aborted) return;
+    if (!session.notified.delete(handler.name)) continue;
+    await runTask(env, taskRun(play, handler, session, options, magic, true));
+  }
+}
+
+function taskRun(play: Play, task: Task, session: HostSession, options: RunOptions, magic: Record<string, unknown>, handler: boolean) {
+  const become = task.become ?? play.become ?? false;
+  return { session, task, play: play.name, handler, become, vars: hostContext(session, play, options.extraVars, magic) };
+}
+
+/** Facts as a task of its own, so an unreachable host shows up at once with the connection error. */
+async function runGatherFacts(env: TaskEnv, play: Play, session: HostSession): Promise<boolean> {
+  const task: Task = { name: 'gather facts', module: 'facts', args: {}, notify: [], tags: [], ignoreErrors: false, location: play.location };
+  const gatherEnv: TaskEnv = { ...env, modules: new Map([['facts', factsModule]]) };
+  const report = await runTask(gatherEnv, { session, task, play: play.name, handler: false, become: false, vars: {} });
+  return report.status !== 'failed' && report.status !== 'unreachable';
+}
+
+const factsModule: AnyModule = {
+  name: 'facts',
+  description: 'gather host facts',
+  args: z.unknown(),
+  gather: async (ctx) => ctx.facts(),
+  plan: () => [],
+};
+
+/** Split hosts into batches: serial N, "N%" of the play's hosts, or all at once. */
+export function toBatches(hosts: string[], serial: number | string | undefined): string[][] {
+  if (serial === undefined) return [hosts];
+  const size =
+    typeof serial === 'number' ? serial : Math.ceil((Number.parseFloat(serial) / 100) * hosts.length);
+  const step = Math.max(1, Math.min(hosts.length, size));
+  const batches: string[][] = [];
+  for (let i = 0; i < hosts.length; i += step) batches.push(hosts.slice(i, i + step));
+  return batches;
+}
+
+function recapFor(name: string, reports: TaskReport[], session: HostSession | undefined): HostRecap {
+  const count = (status: TaskReport['status']) => reports.filter((r) => r.status === status && !r.ignored).length;
+  const stop = reports.find((r) => (r.status === 'failed' && !r.ignored) || r.status === 'unreachable');
+  return {
+    host: name,
+    ok: count('ok') + reports.filter((r) => r.ignored).length,
+    changed: count('changed'),
+    unknown: count('unknown'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    unreachable: session?.stopped === 'unreachable',
+    ...(stop
+      ? { failure: { task: stop.task, message: stop.message ?? stop.status, ...(stop.detail ? { detail: stop.detail } : {}), ...(stop.exitCode !== undefined ? { exitCode: stop.exitCode } : {}) } }
+      : {}),
+    needs: [...(session?.needs ?? [])],
+  };
+}

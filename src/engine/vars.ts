@@ -1,0 +1,32 @@
+// The variables a task sees: inventory (all < groups < host) < play vars < registered results < extra vars,
+// plus read-only "magic" variables describing the inventory and the host.
+import type { Inventory } from '../inventory/types.js';
+import type { Play } from '../playbook/types.js';
+import type { HostSession } from './host-session.js';
+
+/** Inventory-wide values every host sees: `groups` (name -> members) and `hostvars` (name -> vars + address). */
+export function magicVars(inventory: Inventory): Record<string, unknown> {
+  const groups: Record<string, string[]> = {};
+  for (const host of inventory.hosts.values()) {
+    for (const g of host.groups) (groups[g] ??= []).push(host.name);
+  }
+  const hostvars: Record<string, unknown> = {};
+  for (const host of inventory.hosts.values()) {
+    hostvars[host.name] = { ...host.vars, inventory_hostname: host.name, address: host.address, port: host.port, groups: host.groups };
+  }
+  return { groups, hostvars };
+}
+
+export function hostContext(session: HostSession, play: Play, extraVars: Record<string, unknown>, magic: Record<string, unknown>): Record<string, unknown> {
+  const host = session.host;
+  return {
+    ...magic,
+    ...host.vars,
+    ...play.vars,
+    ...session.registered,
+    ...extraVars,
+    inventory_hostname: host.name,
+    host: { name: host.name, address: host.address, port: host.port, user: host.user ?? null, groups: host.groups, vm: host.vm ?? null },
+    ...(session.knownFacts ? { facts: session.knownFacts } : {}),
+  };
+}
