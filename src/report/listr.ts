@@ -22,6 +22,7 @@ export function createListrReporter(out: Writable, options: ReporterOptions): Re
   const notable: TaskReport[] = [];
   let running: Promise<unknown> | null = null;
   let recapLines: string[] = [];
+  let hostNames: string[] = [];
 
   const title = (host: string, row: HostRow): string => {
     const counts = Object.entries(row.counts)
@@ -32,6 +33,7 @@ export function createListrReporter(out: Writable, options: ReporterOptions): Re
   };
 
   const start = (hosts: string[]): void => {
+    hostNames = hosts;
     const list = new Listr(
       hosts.map((host) => ({
         title: host,
@@ -81,7 +83,11 @@ export function createListrReporter(out: Writable, options: ReporterOptions): Re
       }
     },
     async close(): Promise<void> {
-      for (const [host, row] of rows) if (!outcomes.has(host)) row.settle(null);
+      for (const host of hostNames) {
+        if (outcomes.has(host)) continue;
+        outcomes.set(host, null);
+        rows.get(host)?.settle(null);
+      }
       if (running) await running;
       for (const report of notable) {
         out.write(`${report.host} | ${statusColor(c, report.status)(report.status)} | ${report.task}${report.message ? ` | ${report.message}` : ''}\n`);
