@@ -127,8 +127,12 @@ export interface ModuleDef<A = unknown, F = unknown> {
   plan(facts: F, args: A): Change[];
   /** True when the module never touches the guest over SSH (the engine then does not connect for it). */
   apiOnly?: boolean;
-  /** Extra values the task result exposes to `register` (e.g. stdout of a probe). */
-  result?(facts: F, args: A): Record<string, unknown>;
+  /**
+   * Extra values the task result exposes to `register` (e.g. stdout of a probe). `applied` is the last
+   * exec result of the applied ops (null in check mode or when nothing was applied), so a module can
+   * expose what a wait measured (wait_for's elapsed_ms).
+   */
+  result?(facts: F, args: A, applied?: ExecResult | null): Record<string, unknown>;
 }
 
 /** A module with its type parameters erased, as the registry holds it (methods are bivariant). */
