@@ -1,0 +1,133 @@
+// A host's VM through the API: the VmApi the engine and modules use (src/core/module.ts).
+import type { Op, VmApi } from '../core/module.js';
+import type { PveClient } from './client.js';
+import { PveApiError, attributeToHost } from './errors.js';
+import { DEFAULT_WAIT, vmPath, waitForVmStatus, waitTask, type VmStatusCurrent, type WaitOptions } from './tasks.js';
+import { isUpid } from './upid.js';
+
+export interface VmApiOptions {
+  wait?: Partial<WaitOptions>;
+  /** Seconds the guest gets to shut down (ACPI or agent) before it is stopped hard. */
+  shutdownTimeoutS?: number;
+}
+
+export class PveVmApi implements VmApi {
+  readonly proxmox: string;
+  readonly node: string;
+  readonly vmid: number;
+  readonly host: string;
+  readonly #client: PveClient;
+  readonly #wait: WaitOptions;
+  readonly #shutdownTimeoutS: number;
+
+  constructor(args: { client: PveClient; host: string; node: string; vmid: number; options?: VmApiOptions }) {
+    this.#client = args.client;
+    this.proxmox = args.client.name;
+    this.host = args.host;
+    this.node = args.node;
+    this.vmid = args.vmid;
+    this.#wait = { ...DEFAULT_WAIT, ...args.options?.wait };
+    this.#shutdownTimeoutS = args.options?.shutdownTimeoutS ?? 180;
+  }
+
+  /** This VM's API path, e.g. path('config') -> /nodes/pve1/qemu/100/config. */
+  path(leaf: string): string {
+    return vmPath(this.node, this.vmid, leaf);
+  }
+
+  get<T = unknown>(path: string): Promise<T> {
+    return this.#scoped(() => this.#client.get<T>(path));
+  }
+
+  write(method: 'POST' | 'PUT', path: string, body: Record<string, string | number>): Promise<unknown> {
+    return this.#scoped(async () => {
+      try {
+        return await this.#send(method, path, body);
+      } catch (err) {
+        if (!(err instanceof PveApiError) || err.kind !== 'unknown-outcome' || !path.endsWith('/config')) throw err;
+        return this.#reconcileConfigWrite(method, path, body, err);
+      }
+    });
+  }
+
+  waitTask(upid: string): Promise<void> {
+    return this.#scoped(() => waitTask(this.#client, upid, this.#wait));
+  }
+
+  /**
+   * Shut the VM down through the API (ACPI, then a hard stop after the timeout) and start it
+   * again, waiting until status/current says running. Unlike a reboot this applies pending changes.
+   */
+  coldRestart(): Promise<void> {
+    return this.#scoped(async () => {
+      const st = await this.#client.get<VmStatusCurrent>(this.path('status/current'));
+      if (st.status !== 'stopped') {
+        await this.#power('status/shutdown', { timeout: this.#shutdownTimeoutS, forceStop: 1 }, 'stopped');
+      }
+      await this.#power('status/start', {}, 'running');
+    });
+  }
+
+  async #power(leaf: string, body: Record<string, string | number>, target: 'running' | 'stopped'): Promise<void> {
+    const wait = { ...this.#wait, timeoutMs: this.#wait.timeoutMs + this.#shutdownTimeoutS * 1000 };
+    let upid: unknown;
+    try {
+      upid = await this.#send('POST', this.path(leaf), body);
+    } catch (err) {
+      if (!(err instanceof PveApiError) || err.kind !== 'unknown-outcome') throw err;
+      // Re-read instead of resending blindly; the state wait below tells the truth either way.
+      const st = await this.#client.get<VmStatusCurrent>(this.path('status/current'));
+      if (st.status !== target) upid = await this.#send('POST', this.path(leaf), body);
+    }
+    if (isUpid(upid)) await waitTask(this.#client, upid, wait);
+    await waitForVmStatus(this.#client, this.node, this.vmid, target, wait);
+  }
+
+  #send(method: 'POST' | 'PUT', path: string, body: Record<string, string | number>): Promise<unknown> {
+    return method === 'POST' ? this.#client.post(path, body) : this.#client.put(path, body);
+  }
+
+  /** A config write got no answer: look at the config and decide, never resend blindly. */
+  async #reconcileConfigWrite(method: 'POST' | 'PUT', path: string, body: Record<string, string | number>, cause: PveApiError): Promise<unknown> {
+    const config = await this.#client.get<Record<string, unknown>>(path);
+    const wanted = Object.entries(body).filter(([k]) => !['digest', 'delete', 'background_delay'].includes(k));
+    if (wanted.every(([k, v]) => config[k] !== undefined && String(config[k]) === String(v))) return null;
+    // The digest guard makes a resend safe: if the first write did land, this one is refused.
+    if (body['digest'] === undefined || config['digest'] === body['digest']) return this.#send(method, path, body);
+    throw new PveApiError({
+      kind: 'conflict',
+      status: 0,
+      method,
+      path,
+      endpoint: this.proxmox,
+      message: 'the write got no answer and the config has changed since; re-plan',
+      cause,
+    });
+  }
+
+  async #scoped<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw attributeToHost(err, this.host);
+    }
+  }
+}
+
+/** Run one `pve` op the way the engine does: write, then wait for the task it returns when asked to. */
+export async function runPveOp(api: VmApi, op: Extract<Op, { kind: 'pve' }>): Promise<unknown> {
+  const result = await api.write(op.method, op.path, op.body);
+  if (op.waitTask && isUpid(result)) await api.waitTask(result);
+  return result;
+}
+
+/** Run `attempt`; on a digest conflict run it once more (the callback re-gathers and re-plans). */
+export async function retryOnConflict<T>(attempt: () => Promise<T>, retries = 1): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (i >= retries || !(err instanceof PveApiError) || err.kind !== 'conflict') throw err;
+    }
+  }
+}
