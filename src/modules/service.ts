@@ -1,0 +1,126 @@
+// service: a systemd unit's run state, enablement and mask, from one `systemctl show` probe.
+import { z } from 'zod';
+import { defineModule, type Change, type Op } from '../core/module.js';
+import { sh } from '../core/shell.js';
+import { parseSections, requireOk, section } from './common/probe.js';
+
+const UNIT = /^[A-Za-z0-9:_.@\\-]+$/;
+
+export const serviceArgs = z
+  .object({
+    name: z.string().regex(UNIT, 'expected a systemd unit name').describe('Unit name; ".service" is implied when no suffix is given.'),
+    state: z
+      .enum(['started', 'stopped', 'restarted', 'reloaded'])
+      .optional()
+      .describe('started/stopped converge; restarted always restarts; reloaded reloads a running unit (starts a stopped one).'),
+    enabled: z.boolean().optional().describe('Start at boot (systemctl enable/disable). Static units count as enabled.'),
+    masked: z.boolean().optional().describe('Mask (cannot be started at all) or unmask the unit.'),
+    daemon_reload: z
+      .boolean()
+      .default(false)
+      .describe('Run daemon-reload before acting when the unit is not loaded yet; a unit whose files changed on disk (NeedDaemonReload=yes) is always reloaded first.'),
+  })
+  .strict()
+  .refine((a) => !(a.masked === true && (a.state === 'started' || a.state === 'restarted' || a.state === 'reloaded' || a.enabled === true)), 'a masked unit cannot be started or enabled');
+
+export type ServiceArgs = z.infer<typeof serviceArgs>;
+
+export interface UnitState {
+  id: string;
+  loadState: string; // loaded | not-found | masked | error | bad-setting
+  activeState: string; // active | inactive | failed | activating | deactivating | reloading
+  subState: string;
+  unitFileState: string; // enabled | disabled | static | masked | indirect | generated | alias | ...
+  needDaemonReload: boolean;
+  fragmentPath: string;
+}
+
+export const SHOW_PROPS = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload', 'FragmentPath'];
+
+export function unitName(name: string): string {
+  return /\.(service|socket|timer|target|mount|path|slice|scope|automount|swap|device)$/.test(name) ? name : `${name}.service`;
+}
+
+export function serviceProbeScript(name: string): string {
+  return [section('show'), sh`systemctl show --no-pager -p ${SHOW_PROPS.join(',')} -- ${unitName(name)}`.text].join('\n');
+}
+
+export function parseShow(stdout: string): UnitState {
+  const text = parseSections(stdout).get('show') ?? stdout;
+  const m = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) m.set(line.slice(0, eq), line.slice(eq + 1).trim());
+  }
+  return {
+    id: m.get('Id') ?? '',
+    loadState: m.get('LoadState') ?? '',
+    activeState: m.get('ActiveState') ?? '',
+    subState: m.get('SubState') ?? '',
+    unitFileState: m.get('UnitFileState') ?? '',
+    needDaemonReload: m.get('NeedDaemonReload') === 'yes',
+    fragmentPath: m.get('FragmentPath') ?? '',
+  };
+}
+
+/** systemctl with a failure report: status and the last journal lines go to stderr, so the task error shows them. */
+export function systemctlVerb(verb: string, unit: string): string {
+  return sh`u=${unit}; systemctl ${verb} -- "$u" || { rc=$?; systemctl status --no-pager -- "$u" >&2; journalctl -u "$u" -n 30 --no-pager >&2; exit $rc; }`.text;
+}
+
+const ENABLED = new Set(['enabled', 'enabled-runtime', 'static', 'alias', 'indirect', 'generated', 'linked', 'linked-runtime']);
+const RUNNING = new Set(['active', 'activating', 'reloading']);
+
+export function planService(u: UnitState, a: ServiceArgs): Change[] {
+  const unit = unitName(a.name);
+  const steps: Array<{ word: string; op: Op }> = [];
+  const notFound = u.loadState === 'not-found';
+  const isMasked = u.unitFileState === 'masked' || u.unitFileState === 'masked-runtime' || u.loadState === 'masked';
+  const exec = (command: string): Op => ({ kind: 'exec', command });
+  let repeats = false;
+
+  if (a.masked === false && isMasked) steps.push({ word: 'unmask', op: exec(sh`systemctl unmask -- ${unit}`.text) });
+  const maskedAfter = a.masked ?? isMasked;
+  if (a.enabled === true && !maskedAfter && (notFound || !ENABLED.has(u.unitFileState))) {
+    steps.push({ word: 'enable', op: exec(sh`systemctl enable -- ${unit}`.text) });
+  }
+  if (a.enabled === false && (u.unitFileState === 'enabled' || u.unitFileState === 'enabled-runtime')) {
+    steps.push({ word: 'disable', op: exec(sh`systemctl disable -- ${unit}`.text) });
+  }
+  const running = RUNNING.has(u.activeState);
+  if (a.state === 'started' && (!running || notFound)) steps.push({ word: 'start', op: exec(systemctlVerb('start', unit)) });
+  if ((a.state === 'stopped' || a.masked === true) && running) steps.push({ word: 'stop', op: exec(sh`systemctl stop -- ${unit}`.text) });
+  if (a.state === 'restarted') {
+    steps.push({ word: 'restart', op: exec(systemctlVerb('restart', unit)) });
+    repeats = true;
+  }
+  if (a.state === 'reloaded') {
+    steps.push(running ? { word: 'reload', op: exec(systemctlVerb('reload', unit)) } : { word: 'start', op: exec(systemctlVerb('start', unit)) });
+    repeats = running;
+  }
+  if (a.masked === true && !isMasked) steps.push({ word: 'mask', op: exec(sh`systemctl mask -- ${unit}`.text) });
+
+  // Unit files changed on disk (or a new unit with daemon_reload) must be re-read before anything else.
+  const reload = u.needDaemonReload || (a.daemon_reload && notFound);
+  if (reload) steps.unshift({ word: 'daemon-reload', op: exec('systemctl daemon-reload') });
+  if (steps.length === 0) return [];
+  const change: Change = { summary: `${unit}: ${steps.map((s) => s.word).join(', ')}`, ops: steps.map((s) => s.op) };
+  if (repeats) change.repeats = true;
+  // A unit not found now may come from an earlier task (a package, a template) in check mode.
+  if (notFound) {
+    change.uncertain = true;
+    change.summary += ' (unit not found now)';
+  }
+  return [change];
+}
+
+export const serviceModule = defineModule<ServiceArgs, UnitState>({
+  name: 'service',
+  description: 'Start, stop, restart or reload a systemd unit; enable, disable, mask or unmask it.',
+  args: serviceArgs,
+  async gather(ctx, args) {
+    return parseShow(requireOk(await ctx.exec(serviceProbeScript(args.name)), ctx.host, `systemctl show ${args.name}`).stdout);
+  },
+  plan: planService,
+  result: (u) => ({ status: { ActiveState: u.activeState, SubState: u.subState, UnitFileState: u.unitFileState, LoadState: u.loadState } }),
+});

@@ -1,0 +1,76 @@
+// systemd: daemon-reload / daemon-reexec for unit files, drop-ins and system.conf.d written earlier in the run.
+import { z } from 'zod';
+import { defineModule, type Change } from '../core/module.js';
+import { parseSections, requireOk, section } from './common/probe.js';
+
+export const systemdArgs = z
+  .object({
+    daemon_reload: z.boolean().default(false).describe('Reload unit files when some loaded unit reports NeedDaemonReload=yes.'),
+    daemon_reexec: z
+      .boolean()
+      .default(false)
+      .describe('Re-execute systemd when a manager config (system.conf, system.conf.d/*.conf) is newer than the last reexec by ober-push, or than the boot.'),
+    force: z.boolean().default(false).describe('Reload/reexec even when nothing looks stale (always a change).'),
+  })
+  .strict();
+
+export type SystemdArgs = z.infer<typeof systemdArgs>;
+
+export interface SystemdFacts {
+  /** Units that report NeedDaemonReload=yes. */
+  staleUnits: string[];
+  /** Newest mtime (epoch s) among the manager's config files, 0 when none. */
+  configMtime: number;
+  /** When PID 1 last read its config: our reexec stamp, else the boot time (epoch s). */
+  managerReadAt: number;
+}
+
+/** Written after each reexec; /run is emptied at boot, so without it the boot time counts. */
+export const REEXEC_STAMP = '/run/ober-push/daemon-reexec.stamp';
+
+const CONF_GLOBS = '/etc/systemd/system.conf /etc/systemd/system.conf.d/*.conf /run/systemd/system.conf.d/*.conf /usr/lib/systemd/system.conf.d/*.conf';
+
+export const SYSTEMD_PROBE = [
+  section('stale'),
+  // Every loaded unit's NeedDaemonReload in one call; only the stale ones are printed.
+  `systemctl list-units --all --plain --no-legend --full 2>/dev/null | awk '{print $1}' | xargs -r systemctl show -p Id -p NeedDaemonReload -- 2>/dev/null | awk -F= '$1=="Id"{id=$2} $1=="NeedDaemonReload" && $2=="yes"{print id}'`,
+  section('conf'),
+  `for f in ${CONF_GLOBS}; do [ -e "$f" ] && stat -c %Y "$f"; done | sort -n | tail -1`,
+  section('read'),
+  `if [ -e ${REEXEC_STAMP} ]; then stat -c %Y ${REEXEC_STAMP}; else awk '/^btime /{print $2}' /proc/stat; fi`,
+].join('\n');
+
+export function parseSystemdProbe(stdout: string): SystemdFacts {
+  const s = parseSections(stdout);
+  const num = (k: string): number => Number((s.get(k) ?? '').trim() || '0');
+  const stale = (s.get('stale') ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return { staleUnits: stale, configMtime: num('conf'), managerReadAt: num('read') };
+}
+
+export function planSystemd(f: SystemdFacts, a: SystemdArgs): Change[] {
+  const changes: Change[] = [];
+  // A reexec also reloads units, so it goes first and a reload is only added when no reexec runs.
+  const reexec = a.daemon_reexec && (a.force || f.configMtime > f.managerReadAt);
+  if (reexec) {
+    changes.push({
+      summary: a.force ? 'systemd daemon-reexec (forced)' : 'systemd daemon-reexec (manager config changed since it was last read)',
+      ops: [{ kind: 'exec', command: `systemctl daemon-reexec && mkdir -p /run/ober-push && touch ${REEXEC_STAMP}` }],
+    });
+  }
+  if (a.daemon_reload && !reexec && (a.force || f.staleUnits.length > 0)) {
+    const why = f.staleUnits.length > 0 ? ` (changed on disk: ${f.staleUnits.join(', ')})` : ' (forced)';
+    changes.push({ summary: `systemd daemon-reload${why}`, ops: [{ kind: 'exec', command: 'systemctl daemon-reload' }] });
+  }
+  if (a.force) for (const c of changes) c.repeats = true;
+  return changes;
+}
+
+export const systemdModule = defineModule<SystemdArgs, SystemdFacts>({
+  name: 'systemd',
+  description: 'Reload or re-execute the systemd manager when unit files or manager config changed (handler-friendly).',
+  args: systemdArgs,
+  async gather(ctx) {
+    return parseSystemdProbe(requireOk(await ctx.exec(SYSTEMD_PROBE), ctx.host, 'probe systemd').stdout);
+  },
+  plan: planSystemd,
+});
