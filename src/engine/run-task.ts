@@ -81,7 +81,7 @@ async function execute(env: TaskEnv, run: TaskRun, started: number): Promise<Tas
   for (const change of changes) for (const need of change.needs ?? []) session.needs.add(need);
 
   let status = statusOf(changes, env.options.check);
-  const result = registerValue(status, changes, last, module.result?.(facts, args));
+  const result = registerValue(status, changes, last, module.result?.(facts, args, last));
   const withResult = { ...vars, result, ...(task.register ? { [task.register]: result } : {}) };
   if (task.changedWhen !== undefined && status !== 'skipped') {
     status = env.expressions.test(task.changedWhen, withResult, task) ? 'changed' : 'ok';

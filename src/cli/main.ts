@@ -1,0 +1,66 @@
+// The ober-push command line. Heavy modules (ssh2, listr2, handlebars) load only inside the command that needs them,
+// so `ober-push --help` starts fast.
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from './exit-codes.js';
+import { describeError } from './format-error.js';
+import { addRunOptions } from './options.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('ober-push')
+    .description('Agentless push over SSH for Herr Ober S3 ingress fleets (HAProxy, ExaBGP, keepalived) on Proxmox VE')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+
+  let code: number = ExitCode.ok;
+  const setCode = (c: number) => {
+    code = c;
+  };
+
+  addRunOptions(program.command('deploy').description('run a playbook (default: playbooks/site.yml) against the inventory').argument('[playbook]', 'playbook file'))
+    .action(async (playbook: string | undefined, opts) => setCode(await (await import('./commands/deploy.js')).deploy(playbook, opts)));
+
+  program
+    .command('inventory')
+    .description('print resolved hosts, groups and merged variables (secrets redacted)')
+    .requiredOption('-i, --inventory <path>', 'inventory file or directory')
+    .option('--list', 'every host with its merged variables (default)')
+    .option('--graph', 'the group tree')
+    .option('--host <name>', 'one host')
+    .option('-l, --limit <pattern>', 'only hosts matching the pattern')
+    .option('--json', 'JSON output')
+    .action(async (opts) => setCode(await (await import('./commands/inventory.js')).inventoryCommand(opts)));
+
+  program
+    .command('facts')
+    .description('gather and print facts (one round trip per host)')
+    .requiredOption('-i, --inventory <path>', 'inventory file or directory')
+    .option('-l, --limit <pattern>', 'only hosts matching the pattern')
+    .option('-f, --forks <n>', 'hosts in parallel', '50')
+    .option('--json', 'JSON output')
+    .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
+    .option('--ssh-config <file>', 'ssh_config file (default ~/.ssh/config)')
+    .option('--debug', 'stack traces on errors')
+    .action(async (opts) => setCode(await (await import('./commands/facts.js')).factsCommand(opts)));
+
+  program
+    .command('modules')
+    .description('list the modules, or describe one')
+    .argument('[name]', 'module name')
+    .action(async (name: string | undefined) => setCode(await (await import('./commands/modules.js')).modulesCommand(name)));
+
+  program.addOption(new Option('--debug', 'stack traces on errors').hideHelp());
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
+    }
+    const { lines, code: errorCode } = describeError(error, argv.includes('--debug'));
+    process.stderr.write(`${lines.join('\n')}\n`);
+    return errorCode;
+  }
+  return code;
+}

@@ -1,0 +1,40 @@
+// What every running command needs, built in the order that keeps bad input from touching anything:
+// load and validate all input first; only then create connections and API clients.
+import { fileURLToPath } from 'node:url';
+import type { VmResolver } from '../core/module.js';
+import type { EmitEvent } from '../engine/events.js';
+import { createJsonReporter } from '../report/json.js';
+import { createListrReporter } from '../report/listr.js';
+import { createPlainReporter } from '../report/plain.js';
+import type { Reporter } from '../report/types.js';
+import type { Inventory } from '../inventory/types.js';
+
+/** The directory ober-push is installed in (holds playbooks/ and templates/). */
+export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export function defaultPlaybook(name: string): string {
+  return fileURLToPath(new URL(`../../playbooks/${name}`, import.meta.url));
+}
+
+export function colorEnabled(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !process.env['NO_COLOR'];
+}
+
+export function makeReporter(options: { reporter?: string; json?: boolean; diff?: boolean; verbose?: boolean }): Reporter {
+  const kind = options.json ? 'json' : (options.reporter ?? (process.stdout.isTTY && !process.env['CI'] ? 'tty' : 'plain'));
+  const common = { color: colorEnabled(process.stdout), diff: Boolean(options.diff), verbose: Boolean(options.verbose) };
+  if (kind === 'json') return createJsonReporter(process.stdout);
+  if (kind === 'tty') return createListrReporter(process.stdout, common);
+  return createPlainReporter(process.stdout, common);
+}
+
+/** A resolver for hosts' `vm:` bindings; loads the Proxmox client code only when the inventory has endpoints. */
+export async function makeVmResolver(inventory: Inventory, emit: EmitEvent): Promise<VmResolver> {
+  if (inventory.proxmox.size === 0) return { forHost: async () => null };
+  const { createVmResolver } = await import('../proxmox/index.js');
+  return createVmResolver(inventory, {
+    onEvent: (event) => {
+      if (event.type === 'warning') emit({ type: 'warning', message: `proxmox ${event.endpoint}: ${event.message}` });
+    },
+  });
+}
