@@ -111,3 +111,14 @@ export function locateInScalar(source: YamlSource, path: readonly PathSegment[],
   if (type === 'QUOTE_SINGLE' || type === 'QUOTE_DOUBLE') return { ...base, column: base.column + 1 + offset };
   return base;
 }
+
+/** A Locator (see zod-issues.ts) for paths inside this source, below `base`. */
+export function sourceLocator(source: YamlSource, base: readonly PathSegment[] = []): {
+  value(path: readonly PathSegment[]): SourceLocation | null;
+  key(path: readonly PathSegment[]): SourceLocation | null;
+} {
+  return {
+    value: (path) => locateValue(source, [...base, ...path]),
+    key: (path) => locateKey(source, [...base, ...path]),
+  };
+}

@@ -23,8 +23,11 @@ interface RawIssue {
   [key: string]: unknown;
 }
 
-/** Validates `input` against `schema`; issues are located with `locator` and prefixed with `basePath`. */
-export function validate<T>(schema: z.ZodType<T>, input: unknown, locator: Locator, basePath = ''): ValidationResult<T> {
+/** Prints an issue's path; a string is a printed prefix for the validated value's own path. */
+export type PathPrinter = string | ((path: readonly PathSegment[]) => string);
+
+/** Validates `input` against `schema`; issues are located with `locator`, paths printed below `basePath`. */
+export function validate<T>(schema: z.ZodType<T>, input: unknown, locator: Locator, basePath: PathPrinter = ''): ValidationResult<T> {
   // Known keys of strict objects, captured while zod words the issue, for "did you mean".
   const knownKeys = new Map<string, string[]>();
   const result = schema.safeParse(input, {
@@ -40,7 +43,16 @@ export function validate<T>(schema: z.ZodType<T>, input: unknown, locator: Locat
     const path = issue.path.filter((s): s is PathSegment => typeof s === 'string' || typeof s === 'number');
     issues.push(...toConfigIssues(issue, path, input, locator, basePath, knownKeys.get(JSON.stringify(path)) ?? []));
   }
-  return { ok: false, data: undefined, issues };
+  return { ok: false, data: undefined, issues: sortByLocation(issues) };
+}
+
+/** Issues in reading order (zod reports unknown keys after the object's other issues). */
+export function sortByLocation(issues: ConfigIssue[]): ConfigIssue[] {
+  const rank = (i: ConfigIssue) => (i.location ? i.location.line * 100_000 + i.location.column : Number.MAX_SAFE_INTEGER);
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort((x, y) => rank(x.issue) - rank(y.issue) || x.index - y.index)
+    .map((x) => x.issue);
 }
 
 function toConfigIssues(
@@ -48,10 +60,10 @@ function toConfigIssues(
   path: PathSegment[],
   input: unknown,
   locator: Locator,
-  basePath: string,
+  basePath: PathPrinter,
   known: string[],
 ): ConfigIssue[] {
-  const printed = (p: PathSegment[]) => joinKeyPath(basePath, formatKeyPath(p));
+  const printed = (p: PathSegment[]) => (typeof basePath === 'string' ? joinKeyPath(basePath, formatKeyPath(p)) : basePath(p));
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
       location: locator.key([...path, key]),
@@ -59,11 +71,14 @@ function toConfigIssues(
       message: `unknown key${didYouMean(key, known)}`,
     }));
   }
+  if (issue.code === 'invalid_key') {
+    return [{ location: locator.key(path), path: printed(path), message: issue.issues[0]?.message ?? 'invalid key' }];
+  }
   const parentPath = path.slice(0, -1);
   const last = path[path.length - 1];
   const parent = valueAt(input, parentPath);
   if (issue.code === 'invalid_type' && typeof last === 'string' && isPlainObject(parent.value) && !(last in parent.value)) {
-    return [{ location: locator.value(parentPath), path: printed(parentPath), message: `missing required key "${last}"` }];
+    return [{ location: locator.key(parentPath), path: printed(parentPath), message: `missing required key "${last}"` }];
   }
   const found = valueAt(input, path);
   const message = issue.message.startsWith('expected ') && found.exists ? `${issue.message}, got ${describeValue(found.value)}` : issue.message;

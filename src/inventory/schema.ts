@@ -1,0 +1,102 @@
+// The shape of one inventory file, as zod schemas with our own expectations in every message.
+import { z } from 'zod';
+
+const CLEAR_TEXT_SECRET = 'secrets are never written into the inventory in clear; use {env: NAME} or {file: PATH}';
+
+const text = z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
+
+export const varsSchema = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a variable name (letters, digits and _, not starting with a digit)' }),
+  z.unknown(),
+  { error: 'expected a mapping of variables' },
+);
+
+const port = z.int({ error: 'expected an integer 1-65535' }).min(1).max(65535);
+
+const address = z
+  .string({ error: 'expected a host name or an IP address' })
+  .regex(/^[^\s'"`;$\\]+$/, { error: 'expected a host name or an IP address' });
+
+const vmBinding = z
+  .strictObject({
+    proxmox: text,
+    node: z.string({ error: 'expected a Proxmox node name' }).regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, { error: 'expected a Proxmox node name' }),
+    vmid: z.int({ error: 'expected a VM id (an integer 100-999999999)' }).min(100).max(999_999_999).optional(),
+    name: text.optional(),
+  })
+  .superRefine((vm, ctx) => {
+    if (vm.vmid === undefined && vm.name === undefined) ctx.addIssue({ code: 'custom', message: 'set "vmid" or "name" to identify the VM' });
+    if (vm.vmid !== undefined && vm.name !== undefined) ctx.addIssue({ code: 'custom', message: 'set either "vmid" or "name", not both' });
+  });
+
+const hostEntry = z
+  .strictObject({
+    address: address.optional(),
+    port: port.optional(),
+    user: text.optional(),
+    identity_file: text.optional(),
+    vm: vmBinding.optional(),
+    vars: varsSchema.optional(),
+  })
+  .nullable();
+
+const groupEntry = z
+  .strictObject({
+    hosts: z.array(text, { error: 'expected a list of host names' }).optional(),
+    children: z.array(text, { error: 'expected a list of group names' }).optional(),
+    vars: varsSchema.optional(),
+  })
+  .nullable();
+
+// Anything but {env} / {file} is taken for a clear-text secret, and never echoed back.
+const secretRef = z.union([z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }), z.strictObject({ file: text })], {
+  error: (issue) =>
+    typeof issue.input === 'object' && issue.input !== null && !Array.isArray(issue.input)
+      ? 'expected {env: NAME} (an environment variable name) or {file: PATH}'
+      : CLEAR_TEXT_SECRET,
+});
+
+const proxmoxEntry = z
+  .strictObject({
+    url: z.string({ error: 'expected an https:// URL such as https://pve1:8006' }).regex(/^https:\/\/[^\s/]+\/?$/, {
+      error: 'expected an https:// URL such as https://pve1:8006',
+    }),
+    token_id: z.string({ error: 'expected an API token id like user@realm!name' }).regex(/^[^@\s]+@[^!\s]+![^\s]+$/, {
+      error: 'expected an API token id like user@realm!name',
+    }),
+    token_secret: secretRef,
+    fingerprint: z
+      .string({ error: 'expected a SHA-256 fingerprint (32 hex pairs separated by ":")' })
+      .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, { error: 'expected a SHA-256 fingerprint (32 hex pairs separated by ":")' })
+      .optional(),
+    ca_file: text.optional(),
+    insecure: z.literal(true, { error: 'expected true (leave the key out otherwise)' }).optional(),
+  })
+  .superRefine((entry, ctx) => {
+    const set = (['fingerprint', 'ca_file', 'insecure'] as const).filter((k) => entry[k] !== undefined);
+    if (set.length !== 1) {
+      const found = set.length === 0 ? 'none' : set.join(' and ');
+      ctx.addIssue({ code: 'custom', message: `set exactly one of fingerprint, ca_file or insecure: true (found ${found})` });
+    }
+  });
+
+const sshSettings = z.strictObject({
+  config: text.optional(),
+  known_hosts: text.optional(),
+  connect_timeout: z.number({ error: 'expected a number of seconds > 0' }).positive({ error: 'expected a number of seconds > 0' }).optional(),
+});
+
+export const inventoryFileSchema = z
+  .strictObject({
+    hosts: z.record(z.string(), hostEntry).nullable().optional(),
+    groups: z.record(z.string(), groupEntry).nullable().optional(),
+    vars: varsSchema.nullable().optional(),
+    proxmox: z.record(z.string(), proxmoxEntry).nullable().optional(),
+    ssh: sshSettings.optional(),
+  })
+  .nullable();
+
+export type InventoryFile = NonNullable<z.infer<typeof inventoryFileSchema>>;
+export type HostEntry = NonNullable<z.infer<typeof hostEntry>>;
+export type GroupEntry = NonNullable<z.infer<typeof groupEntry>>;
+export type ProxmoxEntry = z.infer<typeof proxmoxEntry>;
