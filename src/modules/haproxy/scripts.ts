@@ -1,0 +1,87 @@
+// Shell scripts that talk to HAProxy's runtime API on the host: socat when present, else python3.
+import { quote, sh } from '../../core/shell.js';
+import { section } from '../common/probe.js';
+
+/** Exit code of a script when the stats socket is missing. */
+export const NO_SOCKET = 3;
+
+const PY_CLIENT = `import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\\n").encode())
+out = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    out += d
+sys.stdout.write(out.decode("utf-8", "replace"))`;
+
+/** Defines hap SOCKET COMMAND (prints the answer) and checks the socket exists. */
+export function apiPrelude(socket: string): string {
+  return [
+    `sock=${quote(socket)}`,
+    `[ -S "$sock" ] || { echo "HAProxy stats socket $sock not found" >&2; exit ${NO_SOCKET}; }`,
+    'hap() {',
+    '  if command -v socat >/dev/null 2>&1; then printf \'%s\\n\' "$1" | socat -t 10 - "UNIX-CONNECT:$sock"',
+    `  else python3 -c ${quote(PY_CLIENT)} "$sock" "$1"; fi`,
+    '}',
+  ].join('\n');
+}
+
+/** One probe: each named runtime command's answer in its own section. */
+export function readScript(socket: string, commands: Record<string, string>): string {
+  const lines = [apiPrelude(socket)];
+  for (const [name, command] of Object.entries(commands)) lines.push(section(name), sh`hap ${command}`.text);
+  return lines.join('\n');
+}
+
+/** A runtime command that answers with an empty line on success (set server ...). */
+export function setScript(socket: string, command: string): string {
+  return [
+    apiPrelude(socket),
+    sh`out=$(hap ${command})`.text,
+    `if [ -n "$(printf '%s' "$out" | tr -d '[:space:]')" ]; then printf 'haproxy: %s\\n' "$out" >&2; exit 1; fi`,
+  ].join('\n');
+}
+
+export interface WaitSessionsOptions {
+  socket: string;
+  maxSessions: number;
+  frontend?: string | undefined;
+  timeoutS: number;
+  intervalMs: number;
+  failOnTimeout: boolean;
+}
+
+/** Loop on the host until sessions <= max or the deadline; prints "sessions=N elapsed_ms=M timed_out=0|1". */
+export function waitSessionsScript(o: WaitSessionsOptions): string {
+  const count =
+    o.frontend === undefined
+      ? `hap 'show info' | awk -F': *' '$1=="CurrConns"{print $2}'`
+      : sh`hap 'show stat' | awk -F, -v ${`fe=${o.frontend}`}`.text + ` '$1==fe && $2=="FRONTEND"{print $5}'`;
+  return [
+    apiPrelude(o.socket),
+    'now_ms() { echo $(( $(date +%s%N) / 1000000 )); }',
+    `start=$(now_ms); deadline=$((start + ${Math.round(o.timeoutS * 1000)}))`,
+    'while :; do',
+    `  n=$(${count})`,
+    `  if [ -n "$n" ] && [ "$n" -le ${o.maxSessions} ]; then echo "sessions=$n elapsed_ms=$(( $(now_ms) - start )) timed_out=0"; exit 0; fi`,
+    `  if [ "$(now_ms)" -ge "$deadline" ]; then echo "sessions=$n elapsed_ms=$(( $(now_ms) - start )) timed_out=1"; exit ${o.failOnTimeout ? 1 : 0}; fi`,
+    `  sleep ${(o.intervalMs / 1000).toFixed(3)}`,
+    'done',
+  ].join('\n');
+}
+
+export interface WaitOutcome {
+  sessions: number | null;
+  elapsed_ms: number;
+  timed_out: boolean;
+}
+
+export function parseWaitOutput(stdout: string): WaitOutcome | null {
+  const m = /sessions=(\d*) elapsed_ms=(\d+) timed_out=([01])/.exec(stdout);
+  if (!m) return null;
+  return { sessions: m[1] === '' ? null : Number(m[1]), elapsed_ms: Number(m[2]), timed_out: m[3] === '1' };
+}
