@@ -15,6 +15,9 @@ usage() {
   exit 2
 }
 
+up_started_ns="$(date +%s%N)"
+step() { log "$(( ($(date +%s%N) - up_started_ns) / 1000000 )) ms: $1"; }
+
 lab_hosts_count() { grep -c '"nspawnPid"' "$LAB_STATE/state.json" 2>/dev/null || echo 0; }
 
 lab_is_up() { [ -f "$LAB_STATE/state.json" ] && ip netns list | grep -qE "^${ROUTER_NS}( |$)"; }
@@ -42,12 +45,16 @@ cmd_up() {
   ensure_base
   ensure_repo
   ssh-keygen -q -t ed25519 -N '' -C "ober-push-lab" -f "$LAB_STATE/id_ed25519"
+  step "base and repo ready"
   create_router_ns
   create_backend_ns
   create_client_ns
   start_backend
+  step "namespaces and backend ready"
   start_bird "$hosts"
+  step "bird ready"
   start_hosts "$hosts"
+  step "hosts booted, sshd answering"
   write_state_files "$hosts"
   trap - ERR
   log "lab is up: $hosts hosts in $((SECONDS - started))s; inventory $LAB_STATE/inventory.yml"
