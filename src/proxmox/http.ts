@@ -50,7 +50,7 @@ export async function httpExchange(req: HttpRequest): Promise<HttpResponse> {
       method: req.method,
       path: req.path,
       headers,
-      agent: false,
+      // No agent: with createConnection the request runs on our verified socket (agent: false would ignore it).
       createConnection: () => connected,
     });
     r.setTimeout(req.timeoutMs, () => {

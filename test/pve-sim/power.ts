@@ -1,0 +1,58 @@
+// Power actions and their tasks, including HA-managed VMs whose tasks end before the state changes.
+import { die } from './http-error.js';
+import type { SimState } from './state.js';
+import type { SimVm } from './vm.js';
+
+export type PowerAction = 'start' | 'stop' | 'shutdown' | 'reboot';
+
+export function powerAction(state: SimState, vm: SimVm, action: PowerAction, params: Record<string, string>, user: string): string {
+  const node = vm.node;
+  const id = String(vm.vmid);
+  if (action === 'reboot') {
+    if (vm.status !== 'running') throw die(`VM ${vm.vmid} not running`);
+    return state.tasks.start(node, 'qmreboot', id, user, state.delays.shutdown, () => {
+      doStop(state, vm);
+      // qmeventd restarts the VM afterwards in its own task, owned by root@pam.
+      state.tasks.start(node, 'qmstart', id, 'root@pam', state.delays.rebootRestart, () => doStart(state, vm));
+      return ['requesting reboot', 'guest shut down'];
+    });
+  }
+  if (vm.ha?.managed) {
+    const want = action === 'start' ? 'started' : 'stopped';
+    return state.tasks.start(node, action === 'start' ? 'hastart' : 'hastop', id, user, state.delays.haTask, () => {
+      vm.ha = { managed: true, state: want };
+      // The local resource manager acts later, in its own task.
+      if (action === 'start') state.tasks.start(node, 'qmstart', id, 'root@pam', state.delays.haAction, () => doStart(state, vm));
+      else state.tasks.start(node, 'qmshutdown', id, 'root@pam', state.delays.haAction, () => doStop(state, vm));
+      return [`Requesting HA ${action} for VM ${vm.vmid}`];
+    });
+  }
+  if (action === 'start') return state.tasks.start(node, 'qmstart', id, user, state.delays.start, () => doStart(state, vm));
+  if (action === 'stop') return state.tasks.start(node, 'qmstop', id, user, state.delays.stop, () => doStop(state, vm));
+  const ignores = state.ignoresAcpi.has(vm.vmid) && vm.status === 'running';
+  const forceStop = params['forceStop'] === '1';
+  return state.tasks.start(node, 'qmshutdown', id, user, ignores ? state.delays.shutdownTimeout : state.delays.shutdown, () => {
+    if (vm.status === 'stopped') return ['VM already stopped'];
+    if (ignores && !forceStop) throw new Error('VM quit/powerdown failed - got timeout');
+    return doStop(state, vm);
+  });
+}
+
+function doStart(state: SimState, vm: SimVm): string[] {
+  if (vm.lock) throw new Error(`VM is locked (${vm.lock})`);
+  if (vm.status === 'running') throw new Error(`VM ${vm.vmid} already running`);
+  const applied = vm.applyPending();
+  vm.status = 'running';
+  state.events.push({ type: 'power', vmid: vm.vmid, action: 'start', appliedPending: applied });
+  state.onPower?.(vm.vmid, 'start');
+  return applied.length > 0 ? [`applied pending: ${applied.join(',')}`] : [];
+}
+
+function doStop(state: SimState, vm: SimVm): string[] {
+  if (vm.status === 'stopped') return [];
+  vm.status = 'stopped';
+  const applied = vm.applyPending();
+  state.events.push({ type: 'power', vmid: vm.vmid, action: 'stop', appliedPending: applied });
+  state.onPower?.(vm.vmid, 'stop');
+  return applied.length > 0 ? [`applied pending: ${applied.join(',')}`] : [];
+}

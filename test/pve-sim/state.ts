@@ -1,0 +1,43 @@
+// What the simulated handlers work on.
+import type { Identity, SimAuth } from './auth.js';
+import type { SimTasks } from './tasks.js';
+import type { SimEvent, SimVm } from './vm.js';
+
+export interface SimDelays {
+  /** qmconfig task (POST config). */
+  config: number;
+  start: number;
+  stop: number;
+  shutdown: number;
+  /** hastart/hastop tasks themselves. */
+  haTask: number;
+  /** From an HA request to the VM actually changing state (the LRM loop). */
+  haAction: number;
+  /** reboot: from the reboot task ending to the VM running again. */
+  rebootRestart: number;
+  /** A guest that ignores ACPI: how long the shutdown waits before its timeout. */
+  shutdownTimeout: number;
+}
+
+export interface SimState {
+  readonly entryNode: string;
+  readonly nodes: Map<string, { online: boolean }>;
+  readonly vms: Map<number, SimVm>;
+  readonly tasks: SimTasks;
+  readonly auth: SimAuth;
+  readonly events: SimEvent[];
+  readonly delays: SimDelays;
+  /** VMs whose guest ignores ACPI powerdown. */
+  readonly ignoresAcpi: Set<number>;
+  /** How long after creation a task answers 400 "no such task". */
+  taskVisibleAfterMs: number;
+  onPower: ((vmid: number, action: 'start' | 'stop') => void) | undefined;
+}
+
+export interface ApiRequest {
+  method: string;
+  path: string; // below /api2/json, decoded segments joined by "/"
+  segments: string[];
+  params: Record<string, string>;
+  identity: Identity | null;
+}
