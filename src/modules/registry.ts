@@ -5,6 +5,7 @@ import { commandModule, shellModule } from './command.js';
 import { copyModule } from './copy.js';
 import { fileModule } from './file.js';
 import { haproxyModule } from './haproxy/index.js';
+import { packageModule } from './package/index.js';
 import { rebootModule } from './reboot.js';
 import { serviceModule } from './service.js';
 import { sysctlModule } from './sysctl.js';
@@ -23,6 +24,7 @@ const modules: AnyModule[] = [
   erase(copyModule),
   erase(templateModule),
   erase(fileModule),
+  erase(packageModule),
   erase(sysctlModule),
   erase(serviceModule),
   erase(systemdModule),

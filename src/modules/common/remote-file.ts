@@ -4,7 +4,7 @@ import { TaskError } from '../../core/errors.js';
 import type { Change, FileDiff, Op } from '../../core/module.js';
 import { quote, sh } from '../../core/shell.js';
 import { normalizeMode, statMode } from './args.js';
-import { parseSections, section } from './probe.js';
+import { parseSections, section as probeSection } from './probe.js';
 
 /** Files larger than this are compared by sha256 only; their old content is not fetched for the diff. */
 export const MAX_DIFF_BYTES = 256 * 1024;
@@ -32,7 +32,8 @@ export interface RemoteFile extends RemoteStat {
  * Probe script: never follows a symlink at `path`. When `expectSha` is given, the content is only
  * shipped back (base64) when it differs and is at most MAX_DIFF_BYTES.
  */
-export function remoteFileScript(path: string, expectSha: string | null): string {
+export function remoteFileScript(path: string, expectSha: string | null, prefix = ''): string {
+  const section = (name: string): string => probeSection(prefix + name);
   return [
     `p=${quote(path)}`,
     section('stat'),
@@ -65,12 +66,14 @@ export function parseStatLine(line: string): RemoteStat {
   return { type, mode: statMode(mode), owner, group, uid, gid, size: Number(size), linkTarget: null };
 }
 
-export function parseRemoteFile(stdout: string): RemoteFile {
-  const s = parseSections(stdout);
-  const stat = parseStatLine(s.get('stat') ?? '');
-  const link = s.get('link') ?? '';
-  const sha = (s.get('sha') ?? '').trim();
-  const content = (s.get('content') ?? '').trim();
+/** Parse remoteFileScript's sections (named with the same `prefix`). */
+export function parseRemoteFile(stdout: string, prefix = ''): RemoteFile {
+  const all = parseSections(stdout);
+  const get = (name: string): string => all.get(prefix + name) ?? '';
+  const stat = parseStatLine(get('stat'));
+  const link = get('link');
+  const sha = get('sha').trim();
+  const content = get('content').trim();
   return {
     ...stat,
     linkTarget: stat.type === 'link' ? link : null,
