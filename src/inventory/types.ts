@@ -53,4 +53,6 @@ export interface Inventory {
   vars: Record<string, unknown>;
   /** Where each variable was set, for errors about values: "<scope>/<var>" -> location (scope: "all", "group:NAME", "host:NAME"). */
   varLocations: Map<string, SourceLocation>;
+  /** Top-level `ssh:` settings; paths are absolute (written relative to the inventory file). */
+  ssh?: { configFile?: string; knownHostsFile?: string; connectTimeoutMs?: number };
 }

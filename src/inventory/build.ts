@@ -1,0 +1,205 @@
+// From validated inventory files to the resolved Inventory: ranges, duplicates, groups, variables.
+import { homedir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { formatLocation, type ConfigIssue, type SourceLocation } from '../core/errors.js';
+import { didYouMean } from '../config/did-you-mean.js';
+import type { PathSegment } from '../config/key-path.js';
+import { formatKeyPath } from '../config/key-path.js';
+import { sourceLocator, type YamlSource } from '../config/yaml-source.js';
+import { resolveGroups, type GroupDef } from './groups.js';
+import { expandHostlist, HostRangeError, isAddressRange } from './hostlist.js';
+import type { InventoryFile } from './schema.js';
+import type { Host, Inventory, ProxmoxEndpoint, SecretRef } from './types.js';
+import { groupsByPrecedence, mergeVars, recordVarLocations } from './vars.js';
+
+export interface ParsedInventoryFile {
+  path: string; // absolute
+  source: YamlSource;
+  data: InventoryFile;
+}
+
+/** Context for one file: where its entries are and how its relative paths resolve. */
+class FileContext {
+  readonly source: YamlSource;
+  readonly dir: string;
+  constructor(file: ParsedInventoryFile) {
+    this.source = file.source;
+    this.dir = dirname(file.path);
+  }
+  key(path: PathSegment[]): SourceLocation | null {
+    return sourceLocator(this.source).key(path);
+  }
+  value(path: PathSegment[]): SourceLocation | null {
+    return sourceLocator(this.source).value(path);
+  }
+  /** Paths in the inventory are relative to the file that holds them; "~/" is the home directory. */
+  path(p: string): string {
+    return p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : resolve(this.dir, p);
+  }
+}
+
+const where = (location: SourceLocation | null) => (location ? formatLocation(location) : 'another file');
+
+export function buildInventory(files: readonly ParsedInventoryFile[]): { inventory: Inventory; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const inventory: Inventory = {
+    files: files.map((f) => f.path),
+    hosts: new Map(),
+    groups: new Map(),
+    proxmox: new Map(),
+    vars: {},
+    varLocations: new Map(),
+  };
+  const contexts = files.map((f) => ({ file: f, ctx: new FileContext(f) }));
+  // Proxmox endpoints first: hosts refer to them by name.
+  for (const { file, ctx } of contexts) {
+    for (const [name, entry] of Object.entries(file.data.proxmox ?? {})) {
+      const location = ctx.key(['proxmox', name]);
+      const earlier = inventory.proxmox.get(name);
+      if (earlier) {
+        issues.push({ location, path: `proxmox.${name}`, message: `Proxmox endpoint "${name}" is already defined at ${where(earlier.location)}` });
+        continue;
+      }
+      const tokenSecret: SecretRef = 'env' in entry.token_secret ? { env: entry.token_secret.env } : { file: ctx.path(entry.token_secret.file) };
+      const endpoint: ProxmoxEndpoint = {
+        name,
+        url: entry.url.replace(/\/$/, ''),
+        tokenId: entry.token_id,
+        tokenSecret,
+        insecure: entry.insecure === true,
+        location,
+      };
+      if (entry.fingerprint !== undefined) endpoint.fingerprint = entry.fingerprint.toUpperCase();
+      if (entry.ca_file !== undefined) endpoint.caFile = ctx.path(entry.ca_file);
+      inventory.proxmox.set(name, endpoint);
+    }
+  }
+  let sshLocation: SourceLocation | null = null;
+  const varsSetAt = new Map<string, SourceLocation | null>();
+  const ownHostVars = new Map<string, Record<string, unknown>>();
+  const groupDefs: GroupDef[] = [];
+  for (const { file, ctx } of contexts) {
+    const data = file.data;
+    if (data.ssh) {
+      if (inventory.ssh) {
+        issues.push({ location: ctx.key(['ssh']), path: 'ssh', message: `ssh settings are already defined at ${where(sshLocation)}` });
+      } else {
+        sshLocation = ctx.key(['ssh']);
+        inventory.ssh = {};
+        if (data.ssh.config !== undefined) inventory.ssh.configFile = ctx.path(data.ssh.config);
+        if (data.ssh.known_hosts !== undefined) inventory.ssh.knownHostsFile = ctx.path(data.ssh.known_hosts);
+        if (data.ssh.connect_timeout !== undefined) inventory.ssh.connectTimeoutMs = Math.round(data.ssh.connect_timeout * 1000);
+      }
+    }
+    for (const [key, value] of Object.entries(data.vars ?? {})) {
+      if (varsSetAt.has(key)) {
+        issues.push({ location: ctx.key(['vars', key]), path: `vars.${key}`, message: `variable "${key}" is already set at ${where(varsSetAt.get(key) ?? null)}` });
+        continue;
+      }
+      varsSetAt.set(key, ctx.key(['vars', key]));
+      inventory.vars[key] = value;
+      recordVarLocations(inventory.varLocations, 'all', { [key]: value }, ctx.source, ['vars']);
+    }
+    for (const [key, entry] of Object.entries(data.hosts ?? {})) {
+      addHosts(inventory, ctx, key, entry ?? {}, ownHostVars, issues);
+    }
+    for (const [name, entry] of Object.entries(data.groups ?? {})) {
+      const location = ctx.key(['groups', name]);
+      const path = `groups.${name}`;
+      if (name === 'all') {
+        issues.push({ location, path, message: 'group "all" is implicit; put variables for every host under the top-level vars:' });
+        continue;
+      }
+      const earlier = groupDefs.find((g) => g.name === name);
+      if (earlier) {
+        issues.push({ location, path, message: `group "${name}" is already defined at ${where(earlier.location)}` });
+        continue;
+      }
+      const vars = entry?.vars ?? {};
+      recordVarLocations(inventory.varLocations, `group:${name}`, vars, ctx.source, ['groups', name, 'vars']);
+      groupDefs.push({
+        name,
+        hosts: entry?.hosts ?? [],
+        children: entry?.children ?? [],
+        vars,
+        location,
+        locate: (sub) => ctx.value(['groups', name, ...sub]),
+      });
+    }
+  }
+  const resolved = resolveGroups(groupDefs, [...inventory.hosts.keys()]);
+  issues.push(...resolved.issues);
+  if (issues.length > 0) return { inventory, issues };
+  inventory.groups = resolved.groups;
+  for (const host of inventory.hosts.values()) {
+    host.groups = ['all', ...(resolved.membership.get(host.name) ?? [])].sort();
+    const groupVars = groupsByPrecedence(inventory, host).map((g) => inventory.groups.get(g)?.vars);
+    host.vars = mergeVars(inventory.vars, ...groupVars, ownHostVars.get(host.name));
+  }
+  const all = inventory.groups.get('all');
+  if (all) all.vars = inventory.vars;
+  return { inventory, issues };
+}
+
+/** Adds the hosts of one `hosts:` entry, expanding ranges in the name and, in step, in the address. */
+function addHosts(
+  inventory: Inventory,
+  ctx: FileContext,
+  key: string,
+  entry: NonNullable<NonNullable<InventoryFile['hosts']>[string]>,
+  ownHostVars: Map<string, Record<string, unknown>>,
+  issues: ConfigIssue[],
+): void {
+  const location = ctx.key(['hosts', key]);
+  const path = formatKeyPath(['hosts', key]);
+  let names: string[];
+  let addresses: string[] | null = null;
+  try {
+    names = expandHostlist(key);
+  } catch (error) {
+    if (!(error instanceof HostRangeError)) throw error;
+    issues.push({ location, path, message: error.message });
+    return;
+  }
+  if (entry.address !== undefined && isAddressRange(entry.address)) {
+    try {
+      addresses = expandHostlist(entry.address);
+    } catch (error) {
+      if (!(error instanceof HostRangeError)) throw error;
+      issues.push({ location: ctx.value(['hosts', key, 'address']), path: `${path}.address`, message: error.message });
+      return;
+    }
+    if (addresses.length !== names.length) {
+      issues.push({
+        location: ctx.value(['hosts', key, 'address']),
+        path: `${path}.address`,
+        message: `the address range expands to ${addresses.length} addresses but the host name to ${names.length} hosts`,
+      });
+      return;
+    }
+  }
+  if (entry.vm && !inventory.proxmox.has(entry.vm.proxmox)) {
+    const known = [...inventory.proxmox.keys()];
+    const hint = known.length === 0 ? ' (no endpoints are defined under proxmox:)' : didYouMean(entry.vm.proxmox, known) || ` (known: ${known.join(', ')})`;
+    issues.push({ location: ctx.value(['hosts', key, 'vm', 'proxmox']), path: `${path}.vm.proxmox`, message: `unknown Proxmox endpoint "${entry.vm.proxmox}"${hint}` });
+  }
+  for (const [i, name] of names.entries()) {
+    const earlier = inventory.hosts.get(name);
+    if (earlier) {
+      issues.push({ location, path, message: `host "${name}" is already defined at ${where(earlier.location)}` });
+      continue;
+    }
+    const host: Host = { name, address: addresses?.[i] ?? entry.address ?? name, port: entry.port ?? 22, vars: {}, groups: ['all'], location };
+    if (entry.user !== undefined) host.user = entry.user;
+    if (entry.identity_file !== undefined) host.identityFile = ctx.path(entry.identity_file);
+    if (entry.vm) {
+      host.vm = { proxmox: entry.vm.proxmox, node: entry.vm.node };
+      if (entry.vm.vmid !== undefined) host.vm.vmid = entry.vm.vmid;
+      if (entry.vm.name !== undefined) host.vm.name = entry.vm.name;
+    }
+    inventory.hosts.set(name, host);
+    const vars = entry.vars ?? {};
+    ownHostVars.set(name, vars);
+    recordVarLocations(inventory.varLocations, `host:${name}`, vars, ctx.source, ['hosts', key, 'vars']);
+  }
+}

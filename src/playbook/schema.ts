@@ -1,0 +1,59 @@
+// The shape of a playbook's plays and of a task's own keywords (the module's args have the module's schema).
+import { z } from 'zod';
+import { parseDuration } from '../config/duration.js';
+import { varsSchema } from '../inventory/schema.js';
+
+const text = z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
+const bool = z.boolean({ error: 'expected true or false' });
+
+const serial = z.union(
+  [z.int().min(1), z.string().regex(/^(100|[1-9][0-9]?)%$/)],
+  { error: 'expected a positive integer or a percentage like "25%"' },
+);
+
+const duration = z
+  .union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/)], { error: 'expected a duration like "500ms", "60s" or "2m"' })
+  .transform((value) => parseDuration(value) ?? 0);
+
+const rolling = z.strictObject({
+  serial: serial.default(1),
+  drain: z.enum(['bgp', 'vrrp', 'none'], { error: 'expected one of "bgp", "vrrp", "none"' }).default('bgp'),
+  min_healthy: z.int({ error: 'expected an integer >= 0' }).min(0).default(1),
+  drain_timeout: duration.default(60),
+  settle: duration.default(2),
+});
+
+export const playSchema = z.strictObject({
+  name: text.optional(),
+  hosts: z.union([text, z.array(text).min(1)], { error: 'expected a host pattern (a string, or a list of patterns)' }),
+  vars: varsSchema.nullable().optional(),
+  gather_facts: bool.optional(),
+  become: bool.optional(),
+  serial: serial.optional(),
+  max_fail_percentage: z.number({ error: 'expected a percentage 0-100' }).min(0).max(100).optional(),
+  rolling: rolling.optional(),
+  tasks: z.array(z.unknown(), { error: 'expected a list of tasks' }).nullable().optional(),
+  handlers: z.array(z.unknown(), { error: 'expected a list of handlers' }).nullable().optional(),
+});
+
+export const playbookSchema = z.array(z.unknown(), { error: 'expected a list of plays' }).min(1, { error: 'expected at least one play' });
+
+const stringOrList = z.union([text, z.array(text)], { error: 'expected a string or a list of strings' });
+const condition = z.union([z.string(), z.boolean(), z.array(z.union([z.string(), z.boolean()]))], {
+  error: 'expected a condition (a string such as "x == 1", true/false, or a list of conditions)',
+});
+
+/** A task's keywords, everything but its one module key. */
+export const taskKeywordsSchema = z.strictObject({
+  name: text.optional(),
+  when: condition.optional(),
+  notify: stringOrList.optional(),
+  tags: stringOrList.optional(),
+  become: bool.optional(),
+  register: z.string({ error: 'expected a variable name' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a variable name' }).optional(),
+  changed_when: condition.optional(),
+  failed_when: condition.optional(),
+  ignore_errors: bool.optional(),
+});
+
+export const TASK_KEYWORDS: readonly string[] = Object.keys(taskKeywordsSchema.shape);
