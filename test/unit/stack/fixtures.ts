@@ -20,6 +20,7 @@ export const keepalivedVars = {
   vips: ['10.99.100.1', '10.99.100.2', '10.99.100.3'],
   frontends: [{ port: 80 }],
   backends: [{ name: 'rgw', servers: ['10.99.0.200:8080'] }],
+  haproxy_maxconn: 9000,
   keepalived: { interface: 'eth0', advert_int: 1 },
 };
 
