@@ -31,7 +31,7 @@ cmd_up() {
       *) usage ;;
     esac
   done
-  [[ "$hosts" =~ ^[0-9]+$ ]] && [ "$hosts" -ge 1 ] && [ "$hosts" -le 20 ] || die "--hosts must be 1..20"
+  if ! [[ "$hosts" =~ ^[0-9]+$ ]] || [ "$hosts" -lt 1 ] || [ "$hosts" -gt 20 ]; then die "--hosts must be 1..20"; fi
   require_root_and_tools
   if lab_is_up && [ "$recreate" -eq 0 ]; then
     log "lab is already up ($(lab_hosts_count) hosts); use 'down' or 'up --recreate' to rebuild"
@@ -41,7 +41,10 @@ cmd_up() {
   if [ -d "$LAB_STATE" ] || [ -n "$(lab_namespaces)" ]; then lab_down; fi
 
   mkdir -p "$LAB_STATE"
-  trap 'log "up failed; tearing down"; lab_down || true' ERR
+  # Any failure or interrupt from here on tears down whatever was created.
+  UP_DONE=0
+  trap '[ "$UP_DONE" -eq 1 ] || { log "up failed; tearing down"; lab_down || true; }' EXIT
+  trap 'exit 130' INT TERM
   ensure_base
   ensure_repo
   ssh-keygen -q -t ed25519 -N '' -C "ober-push-lab" -f "$LAB_STATE/id_ed25519"
@@ -56,7 +59,7 @@ cmd_up() {
   start_hosts "$hosts"
   step "hosts booted, sshd answering"
   write_state_files "$hosts"
-  trap - ERR
+  UP_DONE=1
   log "lab is up: $hosts hosts in $((SECONDS - started))s; inventory $LAB_STATE/inventory.yml"
 }
 

@@ -2,6 +2,7 @@
 
 start_backend() {
   # Node needs many fds under load; the hard limit here is 20000.
+  # shellcheck disable=SC2016 # expanded by the inner shell
   ip netns exec "$BACKEND_NS" bash -c 'ulimit -n "$(ulimit -Hn)"; exec "$@"' _ \
     node "$LAB_DIR/backend.mjs" --host "$LAB_BACKEND_ADDR" --port "$LAB_HTTP_PORT" \
     </dev/null >>"$LAB_STATE/backend.log" 2>&1 &

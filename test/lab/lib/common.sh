@@ -1,5 +1,6 @@
 # Shared settings and helpers for the lab scripts. Sourced, not executed.
 # Everything the lab creates is named with LAB_PREFIX so `down` can find and remove it.
+# shellcheck disable=SC2034 # the settings are used by the other lib files
 
 LAB_PREFIX="${LAB_PREFIX:-oberlab-}"
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -70,7 +71,9 @@ mounts_under() {
 remove_tree() {
   local path="$1" m
   [ -e "$path" ] || return 0
-  while read -r m; do [ -n "$m" ] && umount -l "$m" 2>/dev/null || true; done < <(mounts_under "$path")
+  while read -r m; do
+    if [ -n "$m" ]; then umount -l "$m" 2>/dev/null || true; fi
+  done < <(mounts_under "$path")
   rm -rf --one-file-system "$path"
 }
 

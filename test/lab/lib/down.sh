@@ -63,6 +63,11 @@ remove_cgroups() {
   done
 }
 
+cgroups_removed() {
+  remove_cgroups
+  [ -z "$(lab_cgroups)" ]
+}
+
 # nspawn leftovers in the shared /run/systemd/nspawn named after this lab's hosts (the dir itself stays:
 # other labs' hosts may have it as a mount point in their own mount namespaces).
 nspawn_leftovers() {
@@ -79,7 +84,8 @@ lab_down() {
   stop_hosts
   kill_lab_processes
   for ns in $(lab_namespaces); do ip netns del "$ns" 2>/dev/null || true; done
-  remove_cgroups
+  # A cgroup stays busy for a moment after its last process exits: retry briefly.
+  wait_until 5 "the lab's cgroups to be removable" cgroups_removed || true
   for p in $(nspawn_leftovers); do rmdir "$p" 2>/dev/null || true; done
   remove_tree "$LAB_STATE/hosts"
 

@@ -81,6 +81,6 @@ start_hosts() {
     launch_host "$i"
   done
   for ((i = 1; i <= hosts; i++)); do
-    wait_until 60 "$(host_name "$i") to boot and answer ssh (see $(host_dir "$i")/console.log)" host_ready "$i" || return 1
+    wait_until "${LAB_BOOT_TIMEOUT:-60}" "$(host_name "$i") to boot and answer ssh (see $(host_dir "$i")/console.log)" host_ready "$i" || return 1
   done
 }
