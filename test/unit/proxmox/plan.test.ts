@@ -1,0 +1,149 @@
+import { describe, expect, test } from 'vitest';
+import { proxmoxVmArgs, type ProxmoxVmArgs } from '../../../src/modules/proxmox-vm/args.js';
+import type { PendingItem, ProxmoxVmFacts } from '../../../src/modules/proxmox-vm/gather.js';
+import { planChanges, planItems } from '../../../src/modules/proxmox-vm/plan.js';
+import { vmStatusRows } from '../../../src/modules/proxmox-vm/status.js';
+
+const NET0 = 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,tag=42';
+const DIGEST = 'a'.repeat(40);
+
+function facts(over: { status?: string; config?: Record<string, unknown>; pending?: PendingItem[] } = {}): ProxmoxVmFacts {
+  const current: Record<string, unknown> = { cpu: 'kvm64', cores: 2, sockets: 2, memory: '4096', net0: NET0, digest: DIGEST, ...over.config };
+  const merged: Record<string, unknown> = { ...current };
+  for (const p of over.pending ?? []) {
+    if (p.delete) delete merged[p.key];
+    else merged[p.key] = p.pending;
+  }
+  return { proxmox: 'lab', node: 'pve1', vmid: 100, config: merged, current, pending: over.pending ?? [], status: { status: over.status ?? 'running', haManaged: false }, digest: DIGEST };
+}
+
+const args = (a: Record<string, unknown>): ProxmoxVmArgs => proxmoxVmArgs.parse(a);
+const ALL = { cpu: 'host', balloon: 0, net: { index: 0, queues: 'auto' }, watchdog: { model: 'i6300esb', action: 'reset' }, onboot: true };
+
+describe('planItems', () => {
+  test.each<[string, Parameters<typeof facts>[0], Record<string, unknown>, Array<[string, string, string]>]>([
+    ['running: cpu pending', {}, { cpu: 'host' }, [['cpu', 'write', 'pending']]],
+    ['running: cores and sockets pending', {}, { cores: 4, sockets: 1 }, [['cores', 'write', 'pending'], ['sockets', 'write', 'pending']]],
+    ['running: watchdog pending', {}, { watchdog: { action: 'reset' } }, [['watchdog', 'write', 'pending']]],
+    ['running: onboot live', {}, { onboot: true }, [['onboot', 'write', 'live']]],
+    ['running: balloon retarget live', { config: { balloon: 1024 } }, { balloon: 2048 }, [['balloon', 'write', 'live']]],
+    ['running: balloon disable is a toggle (pending)', { config: { balloon: 1024 } }, { balloon: 0 }, [['balloon', 'write', 'pending']]],
+    ['running: balloon enable is a toggle (pending)', { config: { balloon: 0 } }, { balloon: 1024 }, [['balloon', 'write', 'pending']]],
+    ['running + network hotplug: queues refused by default', {}, { net: { queues: 'auto' } }, [['net0', 'refused', 'nic-replug']]],
+    ['running + network hotplug: queues allowed', {}, { net: { queues: 'auto' }, nic_replug: 'allow' }, [['net0', 'write', 'nic-replug']]],
+    ['running without network hotplug: queues pending', { config: { hotplug: 'disk,usb' } }, { net: { queues: 4 } }, [['net0', 'write', 'pending']]],
+    ['running + hotplug=0: model pending', { config: { hotplug: '0' } }, { net: { model: 'e1000' } }, [['net0', 'write', 'pending']]],
+    ['stopped: everything live', { status: 'stopped' }, ALL, [['cpu', 'write', 'live'], ['balloon', 'write', 'live'], ['onboot', 'write', 'live'], ['watchdog', 'write', 'live'], ['net0', 'write', 'live']]],
+    ['already right: nothing', { config: { cpu: 'host', onboot: 1, watchdog: 'i6300esb,action=reset', balloon: 0, net0: `${NET0},queues=4` } }, ALL, []],
+    ['already right in other spellings', { config: { cpu: 'cputype=host', onboot: 1, watchdog: 'action=reset,model=i6300esb' } }, { cpu: 'host', onboot: true, watchdog: { action: 'reset' } }, []],
+    ['cpu already pending', { pending: [{ key: 'cpu', value: 'kvm64', pending: 'host' }] }, { cpu: 'host' }, [['cpu', 'already-pending', 'pending']]],
+    ['other value pending: planned again', { pending: [{ key: 'cpu', value: 'kvm64', pending: 'max' }] }, { cpu: 'host' }, [['cpu', 'write', 'pending']]],
+    ['live value right but other pending: write drops it', { config: { cpu: 'host' }, pending: [{ key: 'cpu', value: 'host', pending: 'max' }] }, { cpu: 'host' }, [['cpu', 'write', 'live']]],
+    ['net queues pending (no network hotplug)', { config: { hotplug: 'disk' }, pending: [{ key: 'net0', value: NET0, pending: `${NET0},queues=4` }] }, { net: { queues: 'auto' } }, [['net0', 'already-pending', 'pending']]],
+    ['stopped with pending equal to desired: nothing', { status: 'stopped', pending: [{ key: 'cpu', value: 'kvm64', pending: 'host' }] }, { cpu: 'host' }, []],
+  ])('%s', (_name, f, a, want) => {
+    const items = planItems(facts(f), args(a));
+    expect(items.map((i) => [i.key, i.kind, i.impact])).toEqual(want);
+  });
+
+  test('pending items need a cold restart; live ones need nothing', () => {
+    const items = planItems(facts(), args({ cpu: 'host', onboot: true, net: { queues: 'auto' } }));
+    expect(items.find((i) => i.key === 'cpu')?.needs).toEqual(['vm-cold-restart']);
+    expect(items.find((i) => i.key === 'onboot')?.needs).toEqual([]);
+    expect(items.find((i) => i.key === 'net0')?.needs).toEqual(['vm-nic-replug']);
+  });
+
+  test('queues auto = planned sockets × cores, capped at 64', () => {
+    const q = (f: Parameters<typeof facts>[0], a: Record<string, unknown>): string | undefined =>
+      planItems(facts({ status: 'stopped', ...f }), args({ net: { queues: 'auto' }, ...a })).find((i) => i.key === 'net0')?.after.match(/queues=(\d+)/)?.[1];
+    expect(q({}, {})).toBe('4');
+    expect(q({}, { cores: 8 })).toBe('16');
+    expect(q({ config: { cores: 48, sockets: 2 } }, {})).toBe('64');
+    expect(q({ pending: [{ key: 'cores', value: 2, pending: 6 }] }, {})).toBe('12'); // after the cold restart
+    expect(q({ config: { cores: 1, sockets: 1 } }, {})).toBeUndefined(); // single vCPU: leave the NIC alone
+  });
+
+  test('the NIC keeps MAC, bridge, tag, firewall and other options', () => {
+    const net0 = 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,mtu=9000,rate=12.5,tag=42,trunks=10;20';
+    const [item] = planItems(facts({ status: 'stopped', config: { net0 } }), args({ net: { queues: 8 } }));
+    expect(item?.after).toBe('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,mtu=9000,queues=8,rate=12.5,tag=42,trunks=10;20');
+  });
+
+  test('a missing NIC is an error, not a new NIC', () => {
+    expect(() => planItems(facts({ config: { net0: undefined } }), args({ net: { index: 1, queues: 2 } }))).toThrow(/has no net1/);
+  });
+});
+
+describe('planChanges', () => {
+  test('one config write with every key and the digest, on the first change', () => {
+    const changes = planChanges(facts(), args({ ...ALL, nic_replug: 'allow' }));
+    const ops = changes.flatMap((c) => c.ops);
+    expect(ops).toEqual([
+      {
+        kind: 'pve', method: 'POST', path: '/nodes/pve1/qemu/100/config', waitTask: true,
+        body: { cpu: 'host', balloon: 0, onboot: 1, watchdog: 'model=i6300esb,action=reset', net0: 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42', digest: DIGEST },
+      },
+    ]);
+    expect(changes[0]?.ops).toHaveLength(1);
+    expect(changes.map((c) => c.summary)).toEqual([
+      'cpu: kvm64 → host (pending until cold restart)',
+      'balloon: (unset) → 0 (pending until cold restart)',
+      'onboot: (unset) → 1',
+      'watchdog: (unset) → model=i6300esb,action=reset (pending until cold restart)',
+      'net0: queues (unset) → 4 (NIC re-plugged live: the link drops briefly)',
+    ]);
+    expect(changes[0]?.diff).toEqual({ path: 'pve://lab/pve1/qemu/100/config#cpu', before: 'cpu: kvm64\n', after: 'cpu: host\n' });
+    expect(changes[0]?.needs).toEqual(['vm-cold-restart']);
+    expect(changes[4]?.impact).toBe('nic-replug');
+  });
+
+  test('refused NIC change writes nothing for the NIC', () => {
+    const changes = planChanges(facts(), args({ cpu: 'host', net: { queues: 'auto' } }));
+    const body = changes.flatMap((c) => c.ops).map((o) => (o.kind === 'pve' ? o.body : {}))[0];
+    expect(body).toEqual({ cpu: 'host', digest: DIGEST });
+    const net = changes.find((c) => c.summary.startsWith('net0'));
+    expect(net?.summary).toMatch(/needs a drained window/);
+    expect(net?.ops).toEqual([]);
+  });
+
+  test('already pending: shown, no ops, needs a cold restart', () => {
+    const changes = planChanges(facts({ pending: [{ key: 'cpu', value: 'kvm64', pending: 'host' }] }), args({ cpu: 'host' }));
+    expect(changes).toEqual([expect.objectContaining({ summary: 'already pending: cpu=host (cold restart required)', ops: [], needs: ['vm-cold-restart'], impact: 'pending' })]);
+  });
+
+  test('nothing to do: no changes', () => {
+    expect(planChanges(facts({ config: { cpu: 'host' } }), args({ cpu: 'host' }))).toEqual([]);
+  });
+
+  test('cold_restart: now adds shutdown + start after the write and drops the deferred need', () => {
+    const changes = planChanges(facts(), args({ cpu: 'host', cold_restart: 'now', shutdown_timeout: 60 }));
+    expect(changes).toHaveLength(2);
+    expect(changes[0]?.needs).toBeUndefined();
+    expect(changes[1]?.impact).toBe('cold-restart');
+    expect(changes[1]?.ops).toEqual([
+      { kind: 'pve', method: 'POST', path: '/nodes/pve1/qemu/100/status/shutdown', body: { timeout: 60, forceStop: 1 }, waitTask: true },
+      { kind: 'pve', method: 'POST', path: '/nodes/pve1/qemu/100/status/start', body: {}, waitTask: true },
+    ]);
+  });
+
+  test('stopped VM: no cold restart even with cold_restart: now', () => {
+    const changes = planChanges(facts({ status: 'stopped' }), args({ cpu: 'host', cold_restart: 'now' }));
+    expect(changes.map((c) => c.impact)).toEqual(['live']);
+  });
+});
+
+test('args: unknown keys and out-of-range values are rejected at load time', () => {
+  expect(proxmoxVmArgs.safeParse({ cpu: 'host', cpus: 2 }).success).toBe(false);
+  expect(proxmoxVmArgs.safeParse({ net: { queues: 65 } }).success).toBe(false);
+  expect(proxmoxVmArgs.safeParse({ watchdog: { model: 'x' } }).success).toBe(false);
+  expect(proxmoxVmArgs.parse({})).toEqual({ cold_restart: 'defer', nic_replug: 'refuse', shutdown_timeout: 180 });
+});
+
+test('vm status rows', () => {
+  const f = facts({ config: { watchdog: 'i6300esb,action=reset', balloon: 0, net0: `${NET0},queues=2` }, pending: [{ key: 'cpu', value: 'kvm64', pending: 'host' }, { key: 'onboot', delete: 1 }] });
+  const [row] = vmStatusRows([{ host: 'lb01', facts: f, args: args({ cpu: 'host', cores: 4, net: { queues: 'auto' } }) }]);
+  expect(row).toEqual({
+    host: 'lb01', node: 'pve1', vmid: 100, status: 'running', cpu: 'kvm64', cores: 2, sockets: 2, queues: 2,
+    watchdog: 'i6300esb,action=reset', balloon: 0, pending: ['-onboot', 'cpu=host'], drift: ['cores', 'net0'],
+  });
+});
