@@ -27,7 +27,14 @@ interface RawIssue {
 export type PathPrinter = string | ((path: readonly PathSegment[]) => string);
 
 /** Validates `input` against `schema`; issues are located with `locator`, paths printed below `basePath`. */
-export function validate<T>(schema: z.ZodType<T>, input: unknown, locator: Locator, basePath: PathPrinter = ''): ValidationResult<T> {
+export function validate<T>(
+  schema: z.ZodType<T>,
+  input: unknown,
+  locator: Locator,
+  basePath: PathPrinter = '',
+  /** Issues to leave out, by path (e.g. values that are still templates). */
+  skip?: (path: readonly PathSegment[], code: string) => boolean,
+): ValidationResult<T> {
   // Known keys of strict objects, captured while zod words the issue, for "did you mean".
   const knownKeys = new Map<string, string[]>();
   const result = schema.safeParse(input, {
@@ -38,9 +45,11 @@ export function validate<T>(schema: z.ZodType<T>, input: unknown, locator: Locat
     },
   });
   if (result.success) return { ok: true, data: result.data, issues: [] };
+  // Every issue skipped: the caller accepts the input for now, but there is no parsed value.
   const issues: ConfigIssue[] = [];
   for (const issue of result.error.issues) {
     const path = issue.path.filter((s): s is PathSegment => typeof s === 'string' || typeof s === 'number');
+    if (skip?.(path, issue.code)) continue;
     issues.push(...toConfigIssues(issue, path, input, locator, basePath, knownKeys.get(JSON.stringify(path)) ?? []));
   }
   return { ok: false, data: undefined, issues: sortByLocation(issues) };
@@ -77,7 +86,7 @@ function toConfigIssues(
   const parentPath = path.slice(0, -1);
   const last = path[path.length - 1];
   const parent = valueAt(input, parentPath);
-  if (issue.code === 'invalid_type' && typeof last === 'string' && isPlainObject(parent.value) && !(last in parent.value)) {
+  if (typeof last === 'string' && isPlainObject(parent.value) && !Object.hasOwn(parent.value, last)) {
     return [{ location: locator.key(parentPath), path: printed(parentPath), message: `missing required key "${last}"` }];
   }
   const found = valueAt(input, path);

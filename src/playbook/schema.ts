@@ -6,13 +6,13 @@ import { varsSchema } from '../inventory/schema.js';
 const text = z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
 const bool = z.boolean({ error: 'expected true or false' });
 
-const serial = z.union(
-  [z.int().min(1), z.string().regex(/^(100|[1-9][0-9]?)%$/)],
-  { error: 'expected a positive integer or a percentage like "25%"' },
-);
+// Each branch of a union carries the union's expectation: zod reports the branch whose type matched.
+const SERIAL = 'expected a positive integer or a percentage like "25%"';
+const serial = z.union([z.int({ error: SERIAL }).min(1), z.string({ error: SERIAL }).regex(/^(100|[1-9][0-9]?)%$/)], { error: SERIAL });
 
+const DURATION = 'expected a duration like "500ms", "60s" or "2m"';
 const duration = z
-  .union([z.number().min(0), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/)], { error: 'expected a duration like "500ms", "60s" or "2m"' })
+  .union([z.number({ error: DURATION }).min(0), z.string({ error: DURATION }).regex(/^\d+(\.\d+)?(ms|s|m|h)$/)], { error: DURATION })
   .transform((value) => parseDuration(value) ?? 0);
 
 const rolling = z.strictObject({
