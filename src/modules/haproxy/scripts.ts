@@ -18,14 +18,20 @@ while True:
     out += d
 sys.stdout.write(out.decode("utf-8", "replace"))`;
 
-/** Defines hap SOCKET COMMAND (prints the answer) and checks the socket exists. */
+/** Defines `hap COMMAND` (prints the answer): socat, else OpenBSD nc -U, else python3; checks the socket exists. */
 export function apiPrelude(socket: string): string {
   return [
     `sock=${quote(socket)}`,
     `[ -S "$sock" ] || { echo "HAProxy stats socket $sock not found" >&2; exit ${NO_SOCKET}; }`,
+    'if command -v socat >/dev/null 2>&1; then hap_via=socat',
+    "elif command -v nc >/dev/null 2>&1 && nc -h 2>&1 | grep -q -- '-U'; then hap_via=nc",
+    'else hap_via=python3; fi',
     'hap() {',
-    '  if command -v socat >/dev/null 2>&1; then printf \'%s\\n\' "$1" | socat -t 10 - "UNIX-CONNECT:$sock"',
-    `  else python3 -c ${quote(PY_CLIENT)} "$sock" "$1"; fi`,
+    '  case $hap_via in',
+    '    socat) printf \'%s\\n\' "$1" | socat -t 10 - "UNIX-CONNECT:$sock" ;;',
+    '    nc) printf \'%s\\n\' "$1" | nc -w 10 -U "$sock" ;;',
+    `    *) python3 -c ${quote(PY_CLIENT)} "$sock" "$1" ;;`,
+    '  esac',
     '}',
   ].join('\n');
 }
