@@ -150,7 +150,8 @@ export function planPackage(f: PackageFacts, args: PackageArgs): Change[] {
       if (args.state !== 'absent' && missing.length > 0) ops.push({ kind: 'exec', command: dnfCommand(bin, 'install', missing, args.update_cache), timeoutMs: INSTALL_TIMEOUT_MS });
       if (args.state === 'latest' && have.length > 0) ops.push({ kind: 'exec', command: dnfCommand(bin, 'upgrade', have, args.update_cache), timeoutMs: INSTALL_TIMEOUT_MS });
     }
-    let summary = sim.actions.length > 0 ? describeActions(sim.actions) : args.state === 'latest' ? `install/upgrade ${specList(args.name).join(', ')} to the latest candidate` : `${args.state === 'absent' ? 'remove' : 'install'} ${pending.join(', ')}`;
+    const actions = sim.actions.map((a) => (a.kind === 'upgrade' && a.from === null ? { ...a, from: f.installed[a.name] ?? null } : a));
+    let summary = sim.actions.length > 0 ? describeActions(actions) : args.state === 'latest' ? `install/upgrade ${specList(args.name).join(', ')} to the latest candidate` : `${args.state === 'absent' ? 'remove' : 'install'} ${pending.join(', ')}`;
     if (sim.errors.length > 0) summary += ` (not in the current lists: ${sim.errors.join('; ')})`;
     if (update) summary = `apt-get update (lists ${age}), then ${summary}${args.state === 'latest' ? ' (simulated against the lists before the update)' : ''}`;
     const change: Change = { summary, ops };
