@@ -75,6 +75,8 @@ function run(file: string, args: string[], opts: { timeoutMs?: number; input?: s
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    // The command may exit without reading its stdin: a closed pipe is not an error here.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(opts.input ?? '');
   });
 }
