@@ -58,8 +58,15 @@ export interface VmResolverOptions extends PveClientFactoryOptions {
   vm?: VmApiOptions;
 }
 
+/** The engine's VmResolver, with the concrete API type and access to the shared clients. */
+export interface PveVmResolver extends VmResolver {
+  forHost(host: string): Promise<PveVmApi | null>;
+  /** The shared client of an inventory endpoint (created on first use). */
+  client(endpoint: string): PveClient;
+}
+
 /** The engine's VmResolver: `forHost(name)` gives the host's VmApi, or null without a `vm:` binding. */
-export function createVmResolver(inventory: Pick<Inventory, 'hosts' | 'proxmox'>, options: VmResolverOptions = {}): VmResolver & { client(endpoint: string): PveClient } {
+export function createVmResolver(inventory: Pick<Inventory, 'hosts' | 'proxmox'>, options: VmResolverOptions = {}): PveVmResolver {
   const clients = new Map<string, PveClient>();
   const apis = new Map<string, Promise<PveVmApi>>();
 
