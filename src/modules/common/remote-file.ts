@@ -101,16 +101,17 @@ function sameId(want: string, name: string, id: string): boolean {
 export function metadataOps(path: string, st: RemoteStat, want: Ownership, recurse = false): { ops: Op[]; words: string[] } {
   const ops: Op[] = [];
   const words: string[] = [];
-  const r = recurse ? ['-R'] : [];
+  const chmod = recurse ? 'chmod -R' : 'chmod';
+  const chown = recurse ? 'chown -R' : 'chown';
   if (want.mode !== undefined && normalizeMode(want.mode) !== st.mode) {
-    ops.push({ kind: 'exec', command: sh`chmod ${r} ${normalizeMode(want.mode)} -- ${path}`.text });
+    ops.push({ kind: 'exec', command: `${chmod} ${sh`${normalizeMode(want.mode)} -- ${path}`.text}` });
     words.push(`mode ${st.mode || '-'} → ${normalizeMode(want.mode)}`);
   }
   const ownerDiff = want.owner !== undefined && !sameId(want.owner, st.owner, st.uid);
   const groupDiff = want.group !== undefined && !sameId(want.group, st.group, st.gid);
   if (ownerDiff || groupDiff) {
     const spec = `${ownerDiff ? want.owner : ''}${groupDiff ? `:${want.group}` : ''}`;
-    ops.push({ kind: 'exec', command: sh`chown ${r} ${spec} -- ${path}`.text });
+    ops.push({ kind: 'exec', command: `${chown} ${sh`${spec} -- ${path}`.text}` });
     if (ownerDiff) words.push(`owner ${st.owner} → ${want.owner}`);
     if (groupDiff) words.push(`group ${st.group} → ${want.group}`);
   }

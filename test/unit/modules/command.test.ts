@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { commandArgs, commandLine, commandModule, parseGuards, planRun, shellModule, shellArgs, splitWords } from '../../../src/modules/command.js';
+
+describe('command word splitting', () => {
+  it.each([
+    ['ls -l /tmp', ['ls', '-l', '/tmp']],
+    [`echo 'a b' "c \\"d\\"" e\\ f`, ['echo', 'a b', 'c "d"', 'e f']],
+    ['echo $HOME | cat > x', ['echo', '$HOME', '|', 'cat', '>', 'x']],
+    [`printf '' x`, ['printf', '', 'x']],
+  ])('%s', (text, words) => expect(splitWords(text)).toEqual(words));
+  it('an unterminated quote is an error', () => expect(() => splitWords(`echo 'x`)).toThrow(/unterminated/));
+  it('no shell features survive: dash prints the words literally', () => {
+    const line = commandLine('printf %s| $HOME;>x');
+    expect(execFileSync('dash', ['-c', line]).toString()).toBe('$HOME;>x|');
+  });
+});
+
+describe('command/shell planning', () => {
+  const none = { createsExists: null, removesExists: null };
+  it.each([
+    [none, 1],
+    [{ createsExists: true, removesExists: null }, 0],
+    [{ createsExists: false, removesExists: null }, 1],
+    [{ createsExists: null, removesExists: false }, 0],
+    [{ createsExists: null, removesExists: true }, 1],
+  ])('guards %j -> %i changes', (f, n) => expect(planRun(f, 'true', {}, 'true')).toHaveLength(n));
+  it('unguarded: uncertain and repeats; chdir and stdin', () => {
+    const [c] = commandModule.plan(none, commandArgs.parse({ cmd: ['tar', 'xf', 'a b.tar'], chdir: '/srv', stdin: 'x' }));
+    expect(c).toEqual({ summary: "run tar xf 'a b.tar'", ops: [{ kind: 'exec', command: "cd /srv && tar xf 'a b.tar'", stdin: 'x' }], uncertain: true, repeats: true });
+    const [s] = shellModule.plan({ createsExists: false, removesExists: null }, shellArgs.parse({ cmd: 'echo a | wc -l' }));
+    expect(s?.ops[0]).toEqual({ kind: 'exec', command: '{ echo a | wc -l\n}' });
+    expect(s?.repeats).toBe(false);
+  });
+  it('parses guard probe output', () => {
+    expect(parseGuards('creates=1\nremoves=0\n')).toEqual({ createsExists: true, removesExists: false });
+  });
+});
