@@ -71,24 +71,32 @@ describe('ober-announcer.py', { timeout: 20_000 }, () => {
     return from + 2;
   }
 
-  function state(a: Announcer): { state: string; reason: string | null; vips: string[]; since: number } {
-    return JSON.parse(readFileSync(a.stateFile, 'utf8')) as { state: string; reason: string | null; vips: string[]; since: number };
+  type State = { state: string; reason: string | null; vips: string[]; since: number };
+  function state(a: Announcer): State {
+    return JSON.parse(readFileSync(a.stateFile, 'utf8')) as State;
+  }
+
+  /** The state file is written right after the routes are printed: wait for the expected state. */
+  function stateBecomes(a: Announcer, want: string, reason: string | null): Promise<State> {
+    return waitFor(`state ${want}/${String(reason)}`, () => {
+      const s = existsSync(a.stateFile) ? state(a) : undefined;
+      return s && s.state === want && s.reason === reason ? s : undefined;
+    });
   }
 
   it('announces when healthy, withdraws when unhealthy, announces again on recovery, withdraws on SIGTERM', async () => {
     const { setHealthy, a } = await start();
     let n = await expectNext(a, 0, 'announce');
-    expect(state(a)).toMatchObject({ state: 'announced', reason: null, vips: ['10.99.100.1', '10.99.100.2'] });
+    expect((await stateBecomes(a, 'announced', null)).vips).toEqual(['10.99.100.1', '10.99.100.2']);
     setHealthy(false);
     n = await expectNext(a, n, 'withdraw');
-    await waitFor('state health', () => (state(a).reason === 'health' ? true : undefined));
-    expect(state(a).state).toBe('withdrawn');
+    await stateBecomes(a, 'withdrawn', 'health');
     setHealthy(true);
     n = await expectNext(a, n, 'announce');
     a.proc.kill('SIGTERM');
     expect(await a.exit).toBe(0);
     await expectNext(a, n, 'withdraw');
-    expect(state(a)).toMatchObject({ state: 'withdrawn', reason: 'stopping' });
+    await stateBecomes(a, 'withdrawn', 'stopping');
   });
 
   it('withdraws while the withdrawn file exists, re-checking at once on SIGHUP, even when healthy', async () => {
@@ -98,11 +106,11 @@ describe('ober-announcer.py', { timeout: 20_000 }, () => {
     writeFileSync(a.withdrawnFile, '1\n');
     a.proc.kill('SIGHUP');
     n = await expectNext(a, n, 'withdraw');
-    await waitFor('state operator', () => (existsSync(a.stateFile) && state(a).reason === 'operator' ? true : undefined));
+    await stateBecomes(a, 'withdrawn', 'operator');
     rmSync(a.withdrawnFile);
     a.proc.kill('SIGHUP');
     n = await expectNext(a, n, 'announce');
-    expect(state(a).state).toBe('announced');
+    await stateBecomes(a, 'announced', null);
     expect(a.lines).toHaveLength(n);
   });
 
@@ -118,9 +126,9 @@ describe('ober-announcer.py', { timeout: 20_000 }, () => {
     again.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await waitFor('withdraw at start', () => (out.includes('\n') ? true : undefined));
     expect(out).toBe('withdraw route 10.99.100.1/32 next-hop self\n');
-    expect(state(a)).toMatchObject({ state: 'withdrawn', reason: 'operator' });
+    expect((await stateBecomes(a, 'withdrawn', 'operator')).vips).toEqual(['10.99.100.1']);
     rmSync(a.withdrawnFile);
-    await waitFor('reason health', () => (state(a).reason === 'health' ? true : undefined));
+    await stateBecomes(a, 'withdrawn', 'health');
     expect(out).not.toContain('announce');
   });
 });
