@@ -23,6 +23,7 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest candidate within a distance that grows with the word's length, or null. */
 export function closestMatch(word: string, candidates: Iterable<string>): string | null {
+  if (word.length < 3) return null; // any two short words are "close"
   const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
   let best: string | null = null;
   let bestDistance = Infinity;

@@ -29,6 +29,11 @@ function parsePlay(raw: unknown, index: number, ctx: TaskContext): Play | null {
   const checked = validate(playSchema, raw, locator, formatKeyPath([index]));
   if (!checked.ok) {
     ctx.issues.push(...checked.issues);
+    // Still check the tasks, so that one load reports every problem of the file.
+    for (const key of ['tasks', 'handlers'] as const) {
+      const items = valueAt(raw, [key]).value;
+      if (Array.isArray(items)) items.forEach((item, i) => parseTask(item, [index, key, i], ctx));
+    }
     return null;
   }
   const p = checked.data;
@@ -96,7 +101,7 @@ interface ParsedTask {
 
 /** Every notify must name a handler of the same play. */
 function checkNotify(source: YamlSource, entries: ParsedTask[], handlers: Task[], issues: ConfigIssue[]): void {
-  const names = handlers.map((h) => h.name);
+  const names = [...new Set(handlers.map((h) => h.name))];
   const locator = sourceLocator(source);
   for (const { task, path: taskPath } of entries) {
     const notifyPath = [...taskPath, 'notify'];
@@ -109,3 +114,4 @@ function checkNotify(source: YamlSource, entries: ParsedTask[], handlers: Task[]
     });
   }
 }
+export { validateRenderedArgs } from './task.js';

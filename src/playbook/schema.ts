@@ -15,12 +15,13 @@ const duration = z
   .union([z.number({ error: DURATION }).min(0), z.string({ error: DURATION }).regex(/^\d+(\.\d+)?(ms|s|m|h)$/)], { error: DURATION })
   .transform((value) => parseDuration(value) ?? 0);
 
+// prefault: the default goes through the transform to milliseconds (default would skip it).
 const rolling = z.strictObject({
   serial: serial.default(1),
   drain: z.enum(['bgp', 'vrrp', 'none'], { error: 'expected one of "bgp", "vrrp", "none"' }).default('bgp'),
   min_healthy: z.int({ error: 'expected an integer >= 0' }).min(0).default(1),
-  drain_timeout: duration.default(60),
-  settle: duration.default(2),
+  drain_timeout: duration.prefault('60s'),
+  settle: duration.prefault('2s'),
 });
 
 export const playSchema = z.strictObject({
