@@ -90,3 +90,31 @@ describe('keepalived.conf.hbs', { timeout: 30_000 }, () => {
     expect(cfg).toMatch(/track_file ober_withdrawn \{\n\s+file "\/var\/lib\/ober-push\/withdrawn"\n\s+weight -200\n/);
   });
 });
+
+describe('keepalived hand-off through the withdraw file (real keepalived in a private network namespace)', { timeout: 30_000 }, () => {
+  it('a missing file counts 0; "1" drops the owner from 250 to 50; removing it restores 250', () => {
+    const paths = { withdrawnFile: join(dir, 'withdrawn'), keepalivedConfig: '/etc/keepalived/ober.conf' };
+    const vars = { ...keepalivedVars, vips: ['10.99.100.1'], keepalived: { interface: 'ober0' } };
+    const all = hosts(2, (i) => ({ vrrp_vips: i === 0 ? ['10.99.100.1'] : [] }));
+    const r = renderHost(dir, vars, all, 0, paths);
+    // Only the track_file is under test: drop the HAProxy check (nothing serves /health in the namespace).
+    const cfg = join(dir, 'handoff.conf');
+    writeFileSync(cfg, r.file(paths.keepalivedConfig).replace(/\s+track_script \{\s+chk_haproxy\s+\}/g, ''));
+    const log = join(dir, 'keepalived.log');
+    // Every wait polls the log for the next expected line.
+    const script = `
+      waitlog() { for i in $(seq 200); do grep -q "$1" ${log} && return 0; sleep 0.05; done; echo "TIMEOUT $1"; return 1; }
+      ip link set lo up
+      ip link add ober0 type veth peer name ober1
+      ip addr add 10.99.0.11/24 dev ober0
+      ip link set ober0 up; ip link set ober1 up
+      keepalived -n -l --vrrp -f ${cfg} -p ${dir}/k.pid -r ${dir}/kv.pid > ${log} 2>&1 & pid=$!
+      waitlog "Entering MASTER STATE" && echo 1 > ${paths.withdrawnFile} && waitlog "priority from 250 to 50" && rm ${paths.withdrawnFile} && waitlog "priority from 50 to 250"
+      kill $pid; wait $pid; cat ${log}`;
+    const out = run('unshare', ['-n', 'bash', '-c', script]).out;
+    expect(out).not.toContain('TIMEOUT');
+    expect(out).toContain('(VI_51) Entering MASTER STATE');
+    expect(out).toContain('(VI_51) Changing effective priority from 250 to 50');
+    expect(out).toContain('(VI_51) Changing effective priority from 50 to 250');
+  });
+});
