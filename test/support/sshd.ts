@@ -13,7 +13,7 @@ import { join } from 'node:path';
 export interface SshdOptions {
   /** sshd's MaxSessions (channels per connection); default 10 as in OpenSSH. */
   maxSessions?: number;
-  /** Extra sshd_config lines appended to the generated config. */
+  /** Extra sshd_config lines, placed first so they override the defaults (sshd keeps the first value). */
   extraConfig?: string[];
   /** Give up waiting for the port after this long (ms); default 10 000. */
   startTimeoutMs?: number;
@@ -97,6 +97,7 @@ async function startIn(dir: string, options: SshdOptions): Promise<Sshd> {
 
 function sshdConfig(dir: string, port: number, options: SshdOptions): string {
   return [
+    ...(options.extraConfig ?? []),
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     ...HOST_KEY_TYPES.map((t) => `HostKey ${join(dir, `ssh_host_${t}_key`)}`),
@@ -112,7 +113,9 @@ function sshdConfig(dir: string, port: number, options: SshdOptions): string {
     `MaxSessions ${options.maxSessions ?? 10}`,
     'MaxStartups 100:30:200',
     'LogLevel VERBOSE',
-    ...(options.extraConfig ?? []),
+    // Debian's bash sources ~/.bashrc for `ssh host cmd` when SHLVL < 2: keep the machine's root
+    // ~/.bashrc (slow or noisy on dev machines) out of test sessions.
+    'SetEnv SHLVL=1',
     '',
   ].join('\n');
 }

@@ -1,0 +1,50 @@
+// One Transport per inventory host, created on first use and shared by every task on that host.
+import type { Transport } from '../core/transport.js';
+import type { ConnectionSpec, SshEnvironment } from './endpoint.js';
+import { KnownHostsWriter } from './known-hosts.js';
+import { LocalTransport } from './local.js';
+import type { WriterFor } from './ssh-connect.js';
+import { SshTransport } from './ssh-transport.js';
+
+export interface PoolOptions {
+  environment?: SshEnvironment;
+}
+
+export class ConnectionPool {
+  readonly #transports = new Map<string, Transport>();
+  readonly #writers = new Map<string, KnownHostsWriter>();
+  readonly #environment: SshEnvironment | undefined;
+
+  constructor(options: PoolOptions = {}) {
+    this.#environment = options.environment;
+  }
+
+  /** The host's transport (SSH, or local for `connection: local`); nothing connects until its first exec. */
+  get(spec: ConnectionSpec & { connection?: 'ssh' | 'local' }): Transport {
+    const existing = this.#transports.get(spec.host);
+    if (existing) return existing;
+    const transport =
+      spec.connection === 'local'
+        ? new LocalTransport(spec.host)
+        : new SshTransport(spec, {
+            writerFor: this.#writerFor,
+            ...(this.#environment ? { environment: this.#environment } : {}),
+          });
+    this.#transports.set(spec.host, transport);
+    return transport;
+  }
+
+  /** Close every connection (errors while closing are ignored: the run is over). */
+  async closeAll(): Promise<void> {
+    const all = [...this.#transports.values()];
+    this.#transports.clear();
+    await Promise.allSettled(all.map((t) => t.close()));
+  }
+
+  // One writer per known_hosts file, so concurrent first connections append one at a time.
+  readonly #writerFor: WriterFor = (file, hashByDefault) => {
+    let writer = this.#writers.get(file);
+    if (!writer) this.#writers.set(file, (writer = new KnownHostsWriter(file, hashByDefault)));
+    return writer;
+  };
+}
