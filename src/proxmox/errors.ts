@@ -134,9 +134,13 @@ export class PveTimeoutError extends Error {
   }
 }
 
-/** True for the optimistic-lock failure: the engine re-gathers and re-plans once. */
-export function isPveConflict(err: unknown): err is PveApiError {
-  return err instanceof PveApiError && err.kind === 'conflict';
+/**
+ * True for the optimistic-lock failure: the engine re-gathers and re-plans once. A stale digest
+ * fails the POST itself; a write that raced in while the task waited fails the task with the same text.
+ */
+export function isPveConflict(err: unknown): err is PveApiError | PveTaskError {
+  if (err instanceof PveApiError) return err.kind === 'conflict';
+  return err instanceof PveTaskError && /checksum mismatch/i.test(err.exitStatus);
 }
 
 /** Attribute an error from the API layer to an inventory host (other errors pass unchanged). */

@@ -1,7 +1,7 @@
 // A host's VM through the API: the VmApi the engine and modules use (src/core/module.ts).
 import type { Op, VmApi } from '../core/module.js';
 import type { PveClient } from './client.js';
-import { PveApiError, attributeToHost } from './errors.js';
+import { PveApiError, attributeToHost, isPveConflict } from './errors.js';
 import { DEFAULT_WAIT, vmPath, waitForVmStatus, waitTask, type VmStatusCurrent, type WaitOptions } from './tasks.js';
 import { isUpid } from './upid.js';
 
@@ -87,22 +87,25 @@ export class PveVmApi implements VmApi {
     return method === 'POST' ? this.#client.post(path, body) : this.#client.put(path, body);
   }
 
-  /** A config write got no answer: look at the config and decide, never resend blindly. */
+  /**
+   * A config write got no answer: look at the config and decide, never resend blindly. A POST
+   * may still be running as a task, so watch for a while before concluding it never arrived.
+   */
   async #reconcileConfigWrite(method: 'POST' | 'PUT', path: string, body: Record<string, string | number>, cause: PveApiError): Promise<unknown> {
-    const config = await this.#client.get<Record<string, unknown>>(path);
     const wanted = Object.entries(body).filter(([k]) => !['digest', 'delete', 'background_delay'].includes(k));
-    if (wanted.every(([k, v]) => config[k] !== undefined && String(config[k]) === String(v))) return null;
-    // The digest guard makes a resend safe: if the first write did land, this one is refused.
-    if (body['digest'] === undefined || config['digest'] === body['digest']) return this.#send(method, path, body);
-    throw new PveApiError({
-      kind: 'conflict',
-      status: 0,
-      method,
-      path,
-      endpoint: this.proxmox,
-      message: 'the write got no answer and the config has changed since; re-plan',
-      cause,
-    });
+    const deadline = Date.now() + this.#wait.appearMs;
+    for (;;) {
+      const config = await this.#client.get<Record<string, unknown>>(path);
+      if (wanted.every(([k, v]) => config[k] !== undefined && String(config[k]) === String(v))) return null;
+      const unchanged = body['digest'] === undefined || config['digest'] === body['digest'];
+      if (!unchanged) {
+        throw new PveApiError({ kind: 'conflict', status: 0, method, path, endpoint: this.proxmox, message: 'the write got no answer and the config has changed since; re-plan', cause });
+      }
+      // Still the digest we planned from after the grace period: the write never happened, and the
+      // digest guard makes a resend safe (if it did land after all, the resend is refused).
+      if (Date.now() > deadline) return this.#send(method, path, body);
+      await new Promise((r) => setTimeout(r, this.#wait.pollMs));
+    }
   }
 
   async #scoped<T>(fn: () => Promise<T>): Promise<T> {
@@ -127,7 +130,7 @@ export async function retryOnConflict<T>(attempt: () => Promise<T>, retries = 1)
     try {
       return await attempt();
     } catch (err) {
-      if (i >= retries || !(err instanceof PveApiError) || err.kind !== 'conflict') throw err;
+      if (i >= retries || !isPveConflict(err)) throw err;
     }
   }
 }

@@ -63,6 +63,7 @@ export class PveSim implements SimState {
   authFailDelayMs: number;
   latencyMs = 0;
   readonly #fail: FailRule[] = [];
+  readonly #drop: Array<{ remaining: number; match: ((r: { method: string; path: string }) => boolean) | undefined }> = [];
   readonly #server: Server;
   #port = 0;
 
@@ -128,6 +129,10 @@ export class PveSim implements SimState {
     const message = opts.message ?? (status === 595 ? 'No route to host' : status === 596 ? 'Broken pipe' : 'internal error');
     this.#fail.push({ remaining: count, status, message, match: opts.match });
   }
+  /** The next `count` matching requests are handled, then the connection is cut before the answer. */
+  dropResponses(count: number, match?: (r: { method: string; path: string }) => boolean): void {
+    this.#drop.push({ remaining: count, match });
+  }
   /** The next task (of `type`) fails with `message`. */
   failNextTask(message: string, type?: string): void {
     this.tasks.failNext(message, type);
@@ -186,7 +191,15 @@ export class PveSim implements SimState {
         throw new SimHttpError(rule.status, rule.message, { body: rule.status >= 595 ? 'empty' : 'json' });
       }
       const apiReq: ApiRequest = { method, path: segments.join('/'), segments, params, identity: auth.identity satisfies Identity };
-      this.#send(res, entry, 200, handle(this, apiReq));
+      const data = handle(this, apiReq);
+      const drop = this.#drop.find((d) => d.remaining > 0 && (d.match === undefined || d.match(entry)));
+      if (drop) {
+        drop.remaining -= 1;
+        entry.status = -1; // handled, answer lost
+        res.socket?.destroy();
+        return;
+      }
+      this.#send(res, entry, 200, data);
     } catch (err) {
       if (!(err instanceof SimHttpError)) throw err;
       this.#sendError(res, entry, err);

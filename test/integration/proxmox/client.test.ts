@@ -7,7 +7,7 @@ import { PveApiError, PvePermissionError, PveTaskError } from '../../../src/prox
 import { createPveClient, createVmResolver } from '../../../src/proxmox/resolver.js';
 import { waitTask } from '../../../src/proxmox/tasks.js';
 import { generateCert, type PveSim } from '../../pve-sim/index.js';
-import { FAST, TOKEN_ID, TOKEN_SECRET, baseConfig, endpointFor, inventoryFor, secretFile, startSim } from './helpers.js';
+import { FAST, TOKEN_ID, TOKEN_SECRET, baseConfig, endpointFor, inventoryFor, secretFile, startSim, until } from './helpers.js';
 
 let sim: PveSim;
 beforeAll(async () => {
@@ -84,7 +84,9 @@ describe('auth', () => {
       retry: FAST.retry, now: () => now, ticketRenewAfterMs: 60_000,
     });
     await c.get('/nodes/pve1/qemu/100/config');
-    await c.post('/nodes/pve1/qemu/100/config', { description: 'via ticket' });
+    const upid = await c.post<string>('/nodes/pve1/qemu/100/config', { description: 'via ticket' });
+    await until(() => sim.vm(100).conf.get('description') === 'via ticket');
+    expect(upid).toMatch(/:qmconfig:100:ober@pve:$/);
     expect(sim.requests.map((r) => `${r.method} ${r.path} ${r.identity ?? '-'}`)).toEqual([
       'POST /access/ticket -', 'GET /nodes/pve1/qemu/100/config ober@pve', 'POST /nodes/pve1/qemu/100/config ober@pve',
     ]);
@@ -213,3 +215,40 @@ async function fetchInsecure(url: string, opts: { method: string; cookie: string
     r.end(opts.body);
   });
 }
+
+describe('writes whose outcome is unknown', () => {
+  const resolverApi = async () => {
+    const api = await createVmResolver(inventoryFor(endpointFor(sim), { lb01: { proxmox: 'lab', node: 'pve1', vmid: 100 } }), FAST).forHost('lb01');
+    if (!api) throw new Error('no api');
+    return api;
+  };
+
+  test('a config write that landed but lost its answer is not resent', async () => {
+    const api = await resolverApi();
+    sim.dropResponses(1, (r) => r.method === 'POST');
+    const result = await api.write('POST', api.path('config'), { description: 'landed', digest: sim.vm(100).digest() });
+    expect(result).toBeNull();
+    expect(sim.vm(100).conf.get('description')).toBe('landed');
+    expect(sim.writes()).toHaveLength(1);
+  });
+
+  test('the client itself never resends a write after the request went out', async () => {
+    sim.dropResponses(1, (r) => r.method === 'POST');
+    const err = await client().post('/nodes/pve1/qemu/100/config', { description: 'once' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'unknown-outcome', attempts: 1 });
+    expect(sim.writes()).toHaveLength(1);
+    await until(() => sim.vm(100).conf.get('description') === 'once'); // its task still ran
+    expect(sim.writes()).toHaveLength(1);
+  });
+
+  test('a config write that changed nothing within the grace period is resent under the same digest guard', async () => {
+    const api = await resolverApi();
+    sim.dropResponses(1, (r) => r.method === 'POST');
+    sim.failNextTask('simulated: the first write never ran', 'qmconfig');
+    const digest = sim.vm(100).digest();
+    const upid = await api.write('POST', api.path('config'), { description: 'second try', digest });
+    await api.waitTask(String(upid));
+    expect(sim.vm(100).conf.get('description')).toBe('second try');
+    expect(sim.writes().map((w) => w.params['digest'])).toEqual([digest, digest]);
+  });
+});
