@@ -38,6 +38,10 @@ class FileContext {
   }
 }
 
+// Host and group names end up in commands, configs and patterns: no spaces, quotes, globs or separators.
+const HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
 const where = (location: SourceLocation | null) => (location ? formatLocation(location) : 'another file');
 
 export function buildInventory(files: readonly ParsedInventoryFile[]): { inventory: Inventory; issues: ConfigIssue[] } {
@@ -110,6 +114,10 @@ export function buildInventory(files: readonly ParsedInventoryFile[]): { invento
         issues.push({ location, path, message: 'group "all" is implicit; put variables for every host under the top-level vars:' });
         continue;
       }
+      if (!GROUP_NAME.test(name)) {
+        issues.push({ location, path, message: 'invalid group name: use letters, digits, "-" and "_", starting with a letter' });
+        continue;
+      }
       const earlier = groupDefs.find((g) => g.name === name);
       if (earlier) {
         issues.push({ location, path, message: `group "${name}" is already defined at ${where(earlier.location)}` });
@@ -159,6 +167,11 @@ function addHosts(
   } catch (error) {
     if (!(error instanceof HostRangeError)) throw error;
     issues.push({ location, path, message: error.message });
+    return;
+  }
+  const badName = names.find((n) => !HOST_NAME.test(n));
+  if (badName !== undefined) {
+    issues.push({ location, path, message: `invalid host name "${badName}": use letters, digits, ".", "-" and "_"` });
     return;
   }
   if (entry.address !== undefined && isAddressRange(entry.address)) {
