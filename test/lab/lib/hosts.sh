@@ -42,11 +42,11 @@ launch_host() {
   local i="$1" dir name
   dir="$(host_dir "$i")"
   name="$(host_name "$i")"
-  LAB_PREFIX="$LAB_PREFIX" setsid unshare --mount --propagation private -- \
+  # The launcher records each nspawn it runs (nspawn.pid, "nspawn:NAME" in pids): a reboot starts a new one.
+  LAB_PREFIX="$LAB_PREFIX" LAB_STATE="$LAB_STATE" setsid unshare --mount --propagation private -- \
     "$LAB_DIR/lib/host-launch.sh" "$name" "$(host_ns "$i")" "$dir" "$BASE_DIR" \
     </dev/null >"$dir/console.log" 2>&1 &
-  record_pid "nspawn:$name" $!
-  printf '%s\n' $! >"$dir/nspawn.pid"
+  record_pid "launcher:$name" $!
 }
 
 # The container's PID 1 is the process in nspawn's tree whose innermost PID is 1.
