@@ -1,7 +1,10 @@
 // Which credentials to offer, in order: ssh-agent, then identity files. Never a prompt.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { utils, type AnyAuthMethod, type ParsedKey } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader only offers its default export.
+const { utils } = ssh2;
 import type { Secret } from '../core/secret.js';
 
 export const PASSPHRASE_ENV = 'OBER_PUSH_SSH_PASSPHRASE';

@@ -6,6 +6,8 @@ export interface ProxyProcess {
   stream: Duplex;
   /** The last of the command's stderr (e.g. "nc: connect ... failed"), for error messages. */
   stderr(): string;
+  /** Resolves when the command has exited and its output is fully read. */
+  exited: Promise<void>;
 }
 
 const STDERR_KEEP = 4096;
@@ -40,6 +42,11 @@ export function spawnProxyCommand(command: string): ProxyProcess {
   child.stdin.on('error', () => undefined); // EPIPE when the command exits first; 'close' below reports it
   child.on('error', (err) => stream.destroy(err)); // could not spawn sh
   // The command is gone: the socket is closed, whatever state the stream was in.
-  child.on('close', () => stream.destroy());
-  return { stream, stderr: () => stderr.trim() };
+  const exited = new Promise<void>((resolve) =>
+    child.on('close', () => {
+      stream.destroy();
+      resolve();
+    }),
+  );
+  return { stream, stderr: () => stderr.trim(), exited };
 }

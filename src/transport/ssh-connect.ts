@@ -1,6 +1,9 @@
 // Open one authenticated ssh2 connection to an endpoint: socket (direct, ProxyCommand or through a jump
 // host), strict host key check against known_hosts, agent + key auth, connect timeout and keepalive.
-import { Client, type ConnectConfig } from 'ssh2';
+import ssh2, { type Client, type ConnectConfig } from 'ssh2';
+
+// ssh2 is CommonJS: Node's ESM loader only offers its default export.
+const { Client: SshClient } = ssh2;
 import type { Duplex } from 'node:stream';
 import { ConnectError, HostKeyError } from '../core/errors.js';
 import { planAuth } from './auth.js';
@@ -80,7 +83,7 @@ export async function openConnection(ep: Endpoint, host: string, writerFor: Writ
   const keyName = ep.hostKeyAlias ?? knownHostName(ep.hostName, ep.port);
   const lines = readKnownHosts(ep.knownHostsFiles);
   let keyError: ConnectError | null = null;
-  const client = new Client();
+  const client = new SshClient();
   const config: ConnectConfig = {
     host: ep.hostName,
     port: ep.port,
@@ -117,6 +120,7 @@ export async function openConnection(ep: Endpoint, host: string, writerFor: Writ
   } catch (err) {
     cleanup();
     if (keyError) throw keyError;
+    await proxy?.exited; // its stderr often says why (e.g. "nc: connect to … failed")
     throw new ConnectError(host, `${where}: ${connectFailure(err, ep, auth.offered, auth.skipped, proxy)}`, { cause: err });
   }
   if (!sock) client.setNoDelay(true); // many small request/response round trips: no Nagle delay
