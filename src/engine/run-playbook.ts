@@ -52,7 +52,7 @@ export function planPlays(inventory: Inventory, playbook: Playbook, options: Run
   const limited = options.limit ? new Set(selectHosts(inventory, options.limit)) : null;
   const start = options.startAtTask ? findStartTask(playbook, options.startAtTask) : null;
   return playbook.plays.map((play, playIndex) => {
-    const hosts = selectHosts(inventory, play.hosts).filter((h) => !limited || limited.has(h));
+    const hosts = selectHosts(inventory, play.hosts, { location: play.location, path: `[${playIndex}].hosts` }).filter((h) => !limited || limited.has(h));
     if (hosts.length === 0) {
       throw ConfigError.single(play.location, 'hosts', `play "${play.name}" matches no host (hosts: ${play.hosts}${options.limit ? `, --limit ${options.limit}` : ''})`);
     }

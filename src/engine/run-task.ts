@@ -128,14 +128,19 @@ async function applyChanges(session: HostSession, become: boolean, changes: Chan
 
 /** --verify: plan again after applying; anything still planned (but actions by design) is an idempotence bug. */
 async function verifyConverged(module: AnyModule, ctx: Parameters<AnyModule['gather']>[0], args: unknown): Promise<void> {
-  const again = module.plan(await module.gather(ctx, args), args).filter((c) => !c.uncertain && !c.probe && !c.repeats);
+  const again = module.plan(await module.gather(ctx, args), args).filter((c) => acts(c) && !c.uncertain && !c.repeats);
   if (again.length > 0) {
     throw new TaskError(`--verify: still plans changes after applying (module ${module.name} did not converge)`, again.map((c) => c.summary).join('\n'));
   }
 }
 
+/** A change that does something; probes and notes without ops (e.g. "already pending") leave a task ok. */
+function acts(change: Change): boolean {
+  return !change.probe && change.ops.length > 0;
+}
+
 function statusOf(changes: Change[], check: boolean): TaskStatus {
-  const effective = changes.filter((c) => !c.probe);
+  const effective = changes.filter(acts);
   if (effective.length === 0) return 'ok';
   if (check && effective.some((c) => c.uncertain)) return 'unknown';
   return 'changed';

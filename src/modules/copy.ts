@@ -20,7 +20,7 @@ export const fileWriteOptions = {
     .refine((s) => s.includes('%s'), 'validate must contain %s (the temp file path)')
     .optional()
     .describe('Command run on the new file before it replaces the old one; %s is the temp path, e.g. "haproxy -c -f %s".'),
-  sensitive: z.boolean().optional().describe('Hide the diff (implied by mode 0600/0400/0640/0440).'),
+  sensitive: z.boolean().optional().describe('Hide the diff (implied by mode 0600/0400).'),
 };
 
 export const copyArgs = z

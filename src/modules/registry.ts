@@ -12,6 +12,7 @@ import { sysctlModule } from './sysctl.js';
 import { systemdModule } from './systemd.js';
 import { templateModule } from './template.js';
 import { waitForModule } from './wait-for.js';
+import { proxmoxVmModule } from './proxmox-vm/index.js';
 
 /** Erase a module's type parameters for the registry (sound: the engine validates args with the module's own schema). */
 function erase<A, F>(m: ModuleDef<A, F>): AnyModule {
@@ -32,7 +33,7 @@ const modules: AnyModule[] = [
   erase(assertModule),
   erase(haproxyModule),
   erase(rebootModule),
-  // ── Proxmox modules (owned by the Proxmox engineer) go here, e.g. erase(proxmoxVmModule) from './proxmox-vm/index.js'.
+  erase(proxmoxVmModule),
 ];
 
 export const builtinModules: ReadonlyMap<string, AnyModule> = new Map(modules.map((m) => [m.name, m]));

@@ -21,7 +21,7 @@ export function createPlainReporter(out: Writable, options: ReporterOptions): Re
           write(c.red(`${event.host} | unreachable | ${event.message}`));
           break;
         case 'task-end': {
-          const quiet = event.status === 'ok' || event.status === 'skipped';
+          const quiet = (event.status === 'ok' && event.changes.length === 0) || event.status === 'skipped';
           if (quiet && !options.verbose) break;
           const label = `${event.handler ? 'handler ' : ''}${event.task}`;
           const tail = event.message ? ` | ${event.message}` : '';

@@ -136,7 +136,8 @@ function diffText(content: Buffer | null, size: number): string {
 function isSecretMode(mode: string | undefined): boolean {
   if (mode === undefined) return false;
   const m = normalizeMode(mode);
-  return m === '0600' || m === '0400' || m === '0640' || m === '0440';
+  // Owner-only files are keys and secrets; group-readable configs (0640) keep their diffs visible.
+  return m === '0600' || m === '0400';
 }
 
 /** Plan for copy/template: a put when content differs (or the path is absent), chmod/chown when only metadata does. */

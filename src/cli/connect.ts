@@ -1,0 +1,37 @@
+// Builds each host's connection spec from the inventory and the command line; the pool connects lazily.
+import { resolve } from 'node:path';
+import type { Transport } from '../core/transport.js';
+import type { Host, Inventory } from '../inventory/types.js';
+import { ConnectionPool } from '../transport/pool.js';
+
+export interface ConnectOptions {
+  acceptNewHostKeys: boolean;
+  /** --ssh-config; wins over the inventory's `ssh.config`. */
+  sshConfig?: string | undefined;
+}
+
+export interface Connector {
+  connect: (host: Host) => Transport;
+  closeAll: () => Promise<void>;
+}
+
+export function createConnector(inventory: Inventory, options: ConnectOptions): Connector {
+  const pool = new ConnectionPool();
+  const sshConfigFile = options.sshConfig ? resolve(options.sshConfig) : inventory.ssh?.configFile;
+  return {
+    connect: (host) =>
+      pool.get({
+        host: host.name,
+        address: host.address,
+        port: host.port,
+        ...(host.user ? { user: host.user } : {}),
+        ...(host.identityFile ? { identityFile: host.identityFile } : {}),
+        ...(sshConfigFile ? { sshConfigFile } : {}),
+        ...(inventory.ssh?.knownHostsFile ? { knownHostsFile: inventory.ssh.knownHostsFile } : {}),
+        ...(inventory.ssh?.connectTimeoutMs ? { connectTimeoutMs: inventory.ssh.connectTimeoutMs } : {}),
+        acceptNewHostKeys: options.acceptNewHostKeys,
+        connection: host.vars['connection'] === 'local' ? 'local' : 'ssh',
+      }),
+    closeAll: () => pool.closeAll(),
+  };
+}
