@@ -92,9 +92,14 @@ export class SshTransport implements Transport {
       const conn = await openConnection(this.#resolve(), this.host, this.#writerFor);
       let lastError: Error | null = null;
       conn.client.on('error', (err: Error) => (lastError = err));
-      const closed = new Promise<void>((resolve) => conn.client.once('close', () => resolve()));
+      let markClosed = (): void => undefined;
+      const closed = new Promise<void>((resolve) => (markClosed = resolve));
       const live: Live = { conn, inFlight: new Set(), closed };
-      void closed.then(() => this.#dropped(attempt, live, lastError));
+      // Synchronously, so pending execs get "connection lost" before ssh2 fails their channels generically.
+      conn.client.once('close', () => {
+        markClosed();
+        this.#dropped(attempt, live, lastError);
+      });
       if (this.#closed) conn.close();
       return live;
     })();

@@ -22,6 +22,8 @@ export interface SshdOptions {
 export interface Sshd {
   readonly host: '127.0.0.1';
   readonly port: number;
+  /** PID of the listening sshd; its children are the per-connection processes (e.g. to SIGSTOP one). */
+  readonly pid: number;
   /** The temp dir holding keys, config and logs; removed by stop(). */
   readonly dir: string;
   /** Private key (ed25519, no passphrase) authorized for root. */
@@ -81,6 +83,7 @@ async function startIn(dir: string, options: SshdOptions): Promise<Sshd> {
       return {
         host: '127.0.0.1',
         port,
+        pid: child.pid ?? 0,
         dir,
         clientKeyPath,
         knownHostsPath,

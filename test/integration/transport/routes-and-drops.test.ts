@@ -162,6 +162,33 @@ describe('routes, auth and drops', () => {
       await doomed.stop();
     }
   });
+
+  it('notices a silent drop through keepalives (ServerAliveInterval/CountMax) and fails pending execs', async () => {
+    const frozen = await startSshd();
+    let frozenPid: number | null = null;
+    try {
+      const cfg = config('alive', 'Host *\n  ServerAliveCountMax 2\n');
+      const t = new SshTransport(
+        { host: 'silent', address: frozen.host, port: frozen.port, user: 'root', identityFile: frozen.clientKeyPath, knownHostsFile: frozen.knownHostsPath, sshConfigFile: cfg, keepaliveIntervalMs: 200 },
+        { environment },
+      );
+      expect((await t.exec('echo up')).stdout).toBe('up\n');
+      const pending = t.exec('sleep 30').catch((e: unknown) => e);
+      // Freeze this connection's sshd process: the TCP connection stays open but nothing answers.
+      const children = execFileSync('pgrep', ['-P', String(frozen.pid)], { encoding: 'utf8' }).trim().split('\n');
+      expect(children).toHaveLength(1);
+      frozenPid = Number(children[0]);
+      process.kill(frozenPid, 'SIGSTOP');
+      const started = Date.now();
+      const err = await pending;
+      expect(err).toBeInstanceOf(ConnectError);
+      expect((err as Error).message).toMatch(/silent: connection to root@127\.0\.0\.1:\d+ lost/);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      if (frozenPid !== null) process.kill(frozenPid, 'SIGCONT');
+      await frozen.stop();
+    }
+  });
 });
 
 /** Poll observable state (here: a file the remote commands append to). */
