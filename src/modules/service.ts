@@ -1,7 +1,7 @@
 // service: a systemd unit's run state, enablement and mask, from one `systemctl show` probe.
 import { z } from 'zod';
 import { defineModule, type Change, type Op } from '../core/module.js';
-import { sh } from '../core/shell.js';
+import { quote, sh } from '../core/shell.js';
 import { parseSections, requireOk, section } from './common/probe.js';
 
 const UNIT = /^[A-Za-z0-9:_.@\\-]+$/;
@@ -35,18 +35,34 @@ export interface UnitState {
   fragmentPath: string;
 }
 
-export const SHOW_PROPS = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload', 'FragmentPath'];
+export const SHOW_PROPS = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload', 'FragmentPath', 'DropInPaths'];
 
 export function unitName(name: string): string {
   return /\.(service|socket|timer|target|mount|path|slice|scope|automount|swap|device)$/.test(name) ? name : `${name}.service`;
 }
 
+/** Where admins (and copy/template tasks) put drop-ins; packages' own drop-ins come with a daemon-reload. */
+const DROP_IN_DIRS = ['/etc/systemd/system', '/run/systemd/system'];
+
 export function serviceProbeScript(name: string): string {
-  return [section('show'), sh`systemctl show --no-pager -p ${SHOW_PROPS.join(',')} -- ${unitName(name)}`.text].join('\n');
+  const unit = unitName(name);
+  const globs = DROP_IN_DIRS.map((dir) => `${quote(`${dir}/${unit}.d`)}/*.conf`).join(' ');
+  return [
+    section('show'),
+    sh`systemctl show --no-pager -p ${SHOW_PROPS.join(',')} -- ${unit}`.text,
+    section('dropins'),
+    `for f in ${globs}; do if [ -e "$f" ]; then printf '%s\\n' "$f"; fi; done`,
+  ].join('\n');
 }
 
+/**
+ * systemd does not notice a drop-in directory created after the unit was loaded (NeedDaemonReload stays
+ * "no"; systemd 252 caches the unit paths), so a loaded unit with a drop-in file on disk that is not in its
+ * DropInPaths needs a daemon-reload too.
+ */
 export function parseShow(stdout: string): UnitState {
-  const text = parseSections(stdout).get('show') ?? stdout;
+  const sections = parseSections(stdout);
+  const text = sections.get('show') ?? stdout;
   const m = new Map<string, string>();
   for (const line of text.split('\n')) {
     const eq = line.indexOf('=');
@@ -58,9 +74,15 @@ export function parseShow(stdout: string): UnitState {
     activeState: m.get('ActiveState') ?? '',
     subState: m.get('SubState') ?? '',
     unitFileState: m.get('UnitFileState') ?? '',
-    needDaemonReload: m.get('NeedDaemonReload') === 'yes',
+    needDaemonReload: m.get('NeedDaemonReload') === 'yes' || (m.get('LoadState') === 'loaded' && unknownDropIns(sections.get('dropins') ?? '', m.get('DropInPaths') ?? '').length > 0),
     fragmentPath: m.get('FragmentPath') ?? '',
   };
+}
+
+/** Drop-in files on disk (one path per line) that the loaded unit does not know (DropInPaths, space-separated). */
+export function unknownDropIns(onDisk: string, dropInPaths: string): string[] {
+  const known = new Set(dropInPaths.split(/\s+/).filter((p) => p !== ''));
+  return onDisk.split('\n').map((l) => l.trim()).filter((p) => p !== '' && !known.has(p));
 }
 
 /** systemctl with a failure report: status and the last journal lines go to stderr, so the task error shows them. */
