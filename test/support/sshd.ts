@@ -2,8 +2,12 @@
 // a known_hosts file for it. Works as root in CI (creates /run/sshd, sshd's privilege separation dir).
 //
 //   const sshd = await startSshd();
-//   // ssh -p sshd.port -i sshd.clientKeyPath -o UserKnownHostsFile=sshd.knownHostsPath root@127.0.0.1
+//   // OpenSSH: ssh -p sshd.port -i sshd.clientKeyPath -o UserKnownHostsFile=sshd.knownHostsPath root@127.0.0.1
+//   // ober-push: new SshTransport({ host: 'lb01', address: sshd.host, port: sshd.port, user: 'root',
+//   //   identityFile: sshd.clientKeyPath, knownHostsFile: sshd.knownHostsPath, sshConfigFile: null },
+//   //   { environment: isolatedSshEnvironment() })   // from ./ssh-env.ts: no real ~/.ssh, no agent
 //   await sshd.stop();
+// Sessions get SHLVL=1 so root's ~/.bashrc is not sourced; sshd dies with the test process.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -73,7 +77,8 @@ async function startIn(dir: string, options: SshdOptions): Promise<Sshd> {
     const port = await freePort();
     const configPath = join(dir, 'sshd_config');
     writeFileSync(configPath, sshdConfig(dir, port, options));
-    const child = spawn(SSHD, ['-D', '-e', '-f', configPath], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    // setpriv --pdeathsig: sshd dies with the test process even if stop() is never called (a crashed worker).
+    const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', SSHD, '-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     const up = await waitForPort(port, child, deadline);
