@@ -19,7 +19,7 @@ export type SystemdArgs = z.infer<typeof systemdArgs>;
 export interface SystemdFacts {
   /** Units that report NeedDaemonReload=yes. */
   staleUnits: string[];
-  /** Newest mtime (epoch s) among the manager's config files, 0 when none. */
+  /** Newest mtime (epoch s, with fractions) among the manager's config files and drop-in directories, 0 when none. */
   configMtime: number;
   /** When PID 1 last read its config: our reexec stamp, else the boot time (epoch s). */
   managerReadAt: number;
@@ -29,15 +29,19 @@ export interface SystemdFacts {
 export const REEXEC_STAMP = '/run/ober-push/daemon-reexec.stamp';
 
 const CONF_GLOBS = '/etc/systemd/system.conf /etc/systemd/system.conf.d/*.conf /run/systemd/system.conf.d/*.conf /usr/lib/systemd/system.conf.d/*.conf';
+/** A removed (or renamed) drop-in leaves no file to stat: the directory's mtime tells. */
+const CONF_DIRS = '/etc/systemd/system.conf.d /run/systemd/system.conf.d';
+/** Sub-second mtimes: a drop-in written (or removed) in the same second as the last reexec still counts. */
+const MTIME = `stat -c %.9Y "$f" 2>/dev/null || stat -c %Y "$f"`;
 
 export const SYSTEMD_PROBE = [
   section('stale'),
   // Every loaded unit's NeedDaemonReload in one call; only the stale ones are printed.
   `systemctl list-units --all --plain --no-legend --full 2>/dev/null | awk '{print $1}' | xargs -r systemctl show -p Id -p NeedDaemonReload -- 2>/dev/null | awk -F= '$1=="Id"{id=$2} $1=="NeedDaemonReload" && $2=="yes"{print id}'`,
   section('conf'),
-  `for f in ${CONF_GLOBS}; do [ -e "$f" ] && stat -c %Y "$f"; done | sort -n | tail -1`,
+  `for f in ${CONF_GLOBS} ${CONF_DIRS}; do if [ -e "$f" ]; then ${MTIME}; fi; done | sort -n | tail -1`,
   section('read'),
-  `if [ -e ${REEXEC_STAMP} ]; then stat -c %Y ${REEXEC_STAMP}; else awk '/^btime /{print $2}' /proc/stat; fi`,
+  `if [ -e ${REEXEC_STAMP} ]; then f=${REEXEC_STAMP}; ${MTIME}; else awk '/^btime /{print $2}' /proc/stat; fi`,
 ].join('\n');
 
 export function parseSystemdProbe(stdout: string): SystemdFacts {
