@@ -46,6 +46,11 @@ describe('planFile (copy/template)', () => {
     const [c] = planFile(remote({ sha256: 'old', content: Buffer.from('old\n') }), { ...want, mode: '640', owner: 'haproxy', validate: 'haproxy -c -f %s', backup: true });
     expect(c?.ops).toEqual([{ kind: 'put', path: '/etc/x.conf', content: want.content, mode: '0640', owner: 'haproxy', validate: 'haproxy -c -f %s', backup: true }]);
     expect(c?.diff).toEqual({ path: '/etc/x.conf', before: 'old\n', after: 'new\n' });
+    expect(c?.sensitive).toBeUndefined();
+  });
+
+  it('an owner-only file (keys, certificates) hides its diff', () => {
+    const [c] = planFile(remote({ sha256: 'old', content: Buffer.from('old\n') }), { ...want, mode: '0600' });
     expect(c?.sensitive).toBe(true);
   });
   it('a big old file is not shipped: the diff says so', () => {

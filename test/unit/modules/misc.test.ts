@@ -125,7 +125,7 @@ describe('haproxy planning', () => {
 describe('registry and describe', () => {
   it('lists every host module once, by its YAML key', () => {
     expect([...builtinModules.keys()].sort()).toEqual(
-      ['assert', 'command', 'copy', 'file', 'haproxy', 'package', 'reboot', 'service', 'shell', 'sysctl', 'systemd', 'template', 'wait_for'].sort(),
+      ['assert', 'command', 'copy', 'file', 'haproxy', 'package', 'proxmox_vm', 'reboot', 'service', 'shell', 'sysctl', 'systemd', 'template', 'wait_for'].sort(),
     );
   });
   it('every field of every module has a description', () => {
