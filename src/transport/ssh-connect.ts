@@ -52,7 +52,7 @@ export function describeEndpoint(ep: Endpoint): string {
 
 /** Connect and authenticate; rejects with ConnectError (HostKeyError for key problems) naming `host`. */
 export async function openConnection(ep: Endpoint, host: string, writerFor: WriterFor): Promise<Connection> {
-  const where = `${describeEndpoint(ep)}${ep.label === host ? '' : ` (${ep.label})`}`;
+  const where = ep.label === host ? `${host} (${describeEndpoint(ep)})` : `${host}: ${ep.label} (${describeEndpoint(ep)})`;
   const auth = planAuth({
     user: ep.user,
     identityFiles: ep.identityFiles,
@@ -113,7 +113,8 @@ export async function openConnection(ep: Endpoint, host: string, writerFor: Writ
   try {
     await new Promise<void>((resolve, reject) => {
       client.once('ready', () => resolve());
-      client.once('error', reject);
+      // `on`, not `once`: ssh2 may emit more errors while tearing down (an unhandled one would crash).
+      client.on('error', reject);
       client.once('close', () => reject(new Error('connection closed during the handshake')));
       client.connect(config);
     });
@@ -124,7 +125,6 @@ export async function openConnection(ep: Endpoint, host: string, writerFor: Writ
     throw new ConnectError(host, `${where}: ${connectFailure(err, ep, auth.offered, auth.skipped, proxy)}`, { cause: err });
   }
   if (!sock) client.setNoDelay(true); // many small request/response round trips: no Nagle delay
-  client.on('error', () => undefined); // later errors surface as 'close' to the transport
   client.once('close', () => {
     proxy?.stream.destroy();
     jump?.close();

@@ -1,6 +1,7 @@
 // ProxyJump and ProxyCommand through a real sshd, auth failures and passphrases, and a host dropping mid-run.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,7 +92,7 @@ describe('routes, auth and drops', () => {
     expect(err).toBeInstanceOf(ConnectError);
     const msg = (err as Error).message;
     expect(msg).toMatch(/root@127\.0\.0\.1:\d+/);
-    expect(msg).toMatch(/lb04|authentication failed for user root/);
+    expect(msg).toMatch(/^lb04 \(root@127\.0\.0\.1:\d+\): authentication failed for user root; tried key /);
     expect(msg).toContain(`key ${stranger}`);
     expect(msg).not.toMatch(/PRIVATE KEY|AAAA/);
   });
@@ -160,6 +161,28 @@ describe('routes, auth and drops', () => {
       await pool.closeAll();
     } finally {
       await doomed.stop();
+    }
+  });
+
+  it('gives up after connectTimeoutMs on a server that accepts but never speaks SSH', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const address = silent.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const t = new SshTransport(
+        { host: 'mute', address: '127.0.0.1', port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: sshd.knownHostsPath, sshConfigFile: null, connectTimeoutMs: 400 },
+        { environment },
+      );
+      const started = Date.now();
+      const err = await t.exec('true').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectError);
+      expect((err as Error).message).toMatch(/^mute \(root@127\.0\.0\.1:\d+\): no SSH handshake within 400 ms/);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      silent.close();
     }
   });
 
