@@ -26,7 +26,8 @@ open("/run/lab-lock-released", "w").close()
 
 describe.skipIf(skip)('package module on a lab host', () => {
   beforeAll(async () => {
-    await onHost(HOST, 'apt-get purge -y -q haproxy ethtool >/dev/null && apt-get autoremove --purge -y -q >/dev/null && apt-get update -q >/dev/null');
+    // A fresh host has never fetched the lists: apt-get purge of an unknown name would fail.
+    await onHost(HOST, 'apt-get update -q >/dev/null && apt-get purge -y -q haproxy ethtool >/dev/null && apt-get autoremove --purge -y -q >/dev/null');
   });
 
   afterAll(async () => {
