@@ -57,9 +57,10 @@ export class SshTransport implements Transport {
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    if (this.#closed) return Promise.reject(new ConnectError(this.host, `${this.host}: transport closed`));
+    if (this.#closed) return Promise.reject(this.#closedError());
     const epoch = this.#epoch;
     return this.#limit(async () => {
+      if (this.#closed) throw this.#closedError(); // closed while this exec waited in the queue
       if (epoch !== this.#epoch && this.#dropError) throw this.#dropError;
       const live = await this.#connection();
       return runChannel(this.host, live, command, options);
@@ -68,7 +69,6 @@ export class SshTransport implements Transport {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#limit.clearQueue();
     const live = this.#live;
     this.#live = null;
     if (!live) return;
@@ -79,6 +79,10 @@ export class SshTransport implements Transport {
     if (!settled) return;
     settled.conn.close();
     await settled.closed;
+  }
+
+  #closedError(): ConnectError {
+    return new ConnectError(this.host, `${this.host}: transport closed`);
   }
 
   #resolve(): Endpoint {
@@ -113,9 +117,10 @@ export class SshTransport implements Transport {
 
   #dropped(attempt: Promise<Live>, live: Live, cause: Error | null): void {
     if (this.#live === attempt) this.#live = null;
-    if (live.inFlight.size === 0 && this.#closed) return;
     const reason = cause ? `: ${cause.message}` : '';
-    const err = new ConnectError(this.host, `${this.host}: connection to ${this.describe()} lost${reason}`, { cause });
+    const err = this.#closed
+      ? this.#closedError()
+      : new ConnectError(this.host, `${this.host}: connection to ${this.describe()} lost${reason}`, { cause });
     this.#epoch++;
     this.#dropError = err;
     for (const fail of live.inFlight) fail(err);
@@ -147,8 +152,12 @@ function runChannel(host: string, live: Live, command: string, options: ExecOpti
     const fail = (err: Error): void => finish(() => reject(err));
     live.inFlight.add(fail);
     const open = (attempt: number): void => {
-      live.conn.client.exec(command, (err, stream) => {
-        if (done) return;
+      const client = live.conn.client;
+      const onOpen: Parameters<typeof client.exec>[1] = (err, stream) => {
+        if (done) {
+          if (!err) stream.close(); // failed meanwhile (drop, close): do not leave the channel open
+          return;
+        }
         if (err && attempt < OPEN_RETRIES && /open failed/.test(err.message)) {
           // sshd frees a closed session slightly after we see the close, so MaxSessions can still be full.
           timer = setTimeout(() => open(attempt + 1), 10 * 2 ** attempt);
@@ -156,7 +165,13 @@ function runChannel(host: string, live: Live, command: string, options: ExecOpti
         }
         if (err) return fail(new ConnectError(host, `${host}: cannot open an exec channel: ${err.message}`, { cause: err }));
         collect(host, stream, options, (result) => finish(() => resolve(result)), fail, (t) => (timer = t));
-      });
+      };
+      try {
+        client.exec(command, onOpen);
+      } catch (err) {
+        // ssh2 throws "Not connected" synchronously once the socket is gone.
+        fail(new ConnectError(host, `${host}: connection closed before the command started`, { cause: err }));
+      }
     };
     open(0);
   });
