@@ -21,6 +21,50 @@ export async function main(argv: string[]): Promise<number> {
   addRunOptions(program.command('deploy').description('run a playbook (default: playbooks/site.yml) against the inventory').argument('[playbook]', 'playbook file'))
     .action(async (playbook: string | undefined, opts) => setCode(await (await import('./commands/deploy.js')).deploy(playbook, opts)));
 
+  addRunOptions(program.command('rolling-restart').description('restart the stack node by node: withdraw, drain, restart, health gate, re-announce').argument('[playbook]', 'playbook file (default: playbooks/rolling-restart.yml)'))
+    .option('--break-lock', 'take over a stale roll lock (it names who held it and since when)')
+    .action(async (playbook: string | undefined, opts) => setCode(await (await import('./commands/deploy.js')).deploy(playbook, opts, 'rolling-restart.yml')));
+
+  addRunOptions(program.command('upgrade').description('upgrade the stack packages node by node, with the same safety as rolling-restart').argument('[playbook]', 'playbook file (default: playbooks/upgrade.yml)'))
+    .option('--break-lock', 'take over a stale roll lock (it names who held it and since when)')
+    .action(async (playbook: string | undefined, opts) => setCode(await (await import('./commands/deploy.js')).deploy(playbook, opts, 'upgrade.yml')));
+
+  addRunOptions(program.command('resume').description('continue an interrupted rolling run from the phase its journal recorded'))
+    .action(async (opts) => setCode(await (await import('./commands/resume.js')).resumeCommand(opts)));
+
+  addRunOptions(program.command('restore').description('re-announce withdrawn nodes that are healthy (use --limit)'))
+    .action(async (opts) => setCode(await (await import('./commands/resume.js')).restoreCommand(opts)));
+
+  program
+    .command('status')
+    .description('one line per node: services, HAProxy, BGP/VRRP, NIC queues, watchdog, sysctl drift; then a verdict')
+    .requiredOption('-i, --inventory <path>', 'inventory file or directory')
+    .option('-l, --limit <pattern>', 'only hosts matching the pattern')
+    .option('--json', 'JSON output')
+    .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
+    .option('--ssh-config <file>', 'ssh_config file (default ~/.ssh/config)')
+    .action(async (opts) => setCode(await (await import('./commands/status.js')).statusCommand(opts)));
+
+  program
+    .command('doctor')
+    .description('check each node for the known failure modes and say how to fix each')
+    .requiredOption('-i, --inventory <path>', 'inventory file or directory')
+    .option('-l, --limit <pattern>', 'only hosts matching the pattern')
+    .option('--json', 'JSON output')
+    .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
+    .option('--ssh-config <file>', 'ssh_config file (default ~/.ssh/config)')
+    .action(async (opts) => setCode(await (await import('./commands/doctor.js')).doctorCommand(opts)));
+
+  program
+    .command('vm')
+    .description('Proxmox VM hardware')
+    .command('status')
+    .description("each VM's cpu, cores, NIC queues, watchdog, balloon, pending changes and run state vs the desired values")
+    .requiredOption('-i, --inventory <path>', 'inventory file or directory')
+    .option('-l, --limit <pattern>', 'only hosts matching the pattern')
+    .option('--json', 'JSON output')
+    .action(async (opts) => setCode(await (await import('./commands/vm-status.js')).vmStatusCommand(opts)));
+
   program
     .command('inventory')
     .description('print resolved hosts, groups and merged variables (secrets redacted)')

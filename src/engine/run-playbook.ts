@@ -13,6 +13,7 @@ import type { EmitEvent, HostRecap, TaskReport } from './events.js';
 import { Expressions } from './expressions.js';
 import { HostSession } from './host-session.js';
 import { runTask, type TaskEnv, type TaskRunOptions } from './run-task.js';
+import { validateStackPlays } from './stack.js';
 import { hostContext, magicVars } from './vars.js';
 
 export interface EngineDeps {
@@ -51,7 +52,7 @@ interface PlannedPlay {
 export function planPlays(inventory: Inventory, playbook: Playbook, options: RunOptions): PlannedPlay[] {
   const limited = options.limit ? new Set(selectHosts(inventory, options.limit)) : null;
   const start = options.startAtTask ? findStartTask(playbook, options.startAtTask) : null;
-  return playbook.plays.map((play, playIndex) => {
+  const planned = playbook.plays.map((play, playIndex) => {
     const hosts = selectHosts(inventory, play.hosts, { location: play.location, path: `[${playIndex}].hosts` }).filter((h) => !limited || limited.has(h));
     if (hosts.length === 0) {
       throw ConfigError.single(play.location, 'hosts', `play "${play.name}" matches no host (hosts: ${play.hosts}${options.limit ? `, --limit ${options.limit}` : ''})`);
@@ -60,6 +61,8 @@ export function planPlays(inventory: Inventory, playbook: Playbook, options: Run
     if (start) tasks = playIndex < start.playIndex ? [] : playIndex === start.playIndex ? tasks.filter((t) => play.tasks.indexOf(t) >= start.taskIndex) : tasks;
     return { play, hosts, tasks };
   });
+  validateStackPlays(inventory, planned, options.extraVars, magicVars(inventory));
+  return planned;
 }
 
 export async function runPlaybook(deps: EngineDeps, playbook: Playbook, options: RunOptions, baseDir: string): Promise<RunSummary> {

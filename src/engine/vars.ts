@@ -3,6 +3,7 @@
 import type { Inventory } from '../inventory/types.js';
 import type { Play } from '../playbook/types.js';
 import type { HostSession } from './host-session.js';
+import { stackNamespace } from './stack.js';
 
 /** Inventory-wide values every host sees: `groups` (name -> members) and `hostvars` (name -> vars + address). */
 export function magicVars(inventory: Inventory): Record<string, unknown> {
@@ -19,7 +20,7 @@ export function magicVars(inventory: Inventory): Record<string, unknown> {
 
 export function hostContext(session: HostSession, play: Play, extraVars: Record<string, unknown>, magic: Record<string, unknown>): Record<string, unknown> {
   const host = session.host;
-  return {
+  const vars: Record<string, unknown> = {
     ...magic,
     ...host.vars,
     ...play.vars,
@@ -29,4 +30,5 @@ export function hostContext(session: HostSession, play: Play, extraVars: Record<
     host: { name: host.name, address: host.address, port: host.port, user: host.user ?? null, groups: host.groups, vm: host.vm ?? null },
     ...(session.knownFacts ? { facts: session.knownFacts } : {}),
   };
+  return { ...vars, ...stackNamespace(play, vars) };
 }

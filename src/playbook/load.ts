@@ -62,6 +62,7 @@ function parsePlay(raw: unknown, index: number, ctx: TaskContext): Play | null {
   if (p.become !== undefined) play.become = p.become;
   if (p.serial !== undefined) play.serial = p.serial;
   if (p.max_fail_percentage !== undefined) play.maxFailPercentage = p.max_fail_percentage;
+  if (p.stack !== undefined) play.stack = p.stack;
   if (p.rolling) {
     const rolling: RollingSpec = {
       serial: p.rolling.serial,

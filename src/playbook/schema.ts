@@ -33,6 +33,7 @@ export const playSchema = z.strictObject({
   serial: serial.optional(),
   max_fail_percentage: z.number({ error: 'expected a percentage 0-100' }).min(0).max(100).optional(),
   rolling: rolling.optional(),
+  stack: z.enum(['herr-ober'], { error: 'expected "herr-ober" (the stack whose variables this play validates and derives)' }).optional(),
   tasks: z.array(z.unknown(), { error: 'expected a list of tasks' }).nullable().optional(),
   handlers: z.array(z.unknown(), { error: 'expected a list of handlers' }).nullable().optional(),
 });

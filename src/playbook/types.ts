@@ -33,6 +33,8 @@ export interface Play {
   serial?: number | string;
   maxFailPercentage?: number;
   rolling?: RollingSpec;
+  /** A stack whose variables are validated for every host before any connection, and derived into `ober`. */
+  stack?: 'herr-ober';
   tasks: Task[];
   handlers: Task[];
   location: SourceLocation;
