@@ -19,6 +19,7 @@ export interface RunCliOptions {
   sshConfig?: string;
   verbose?: boolean;
   debug?: boolean;
+  breakLock?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];

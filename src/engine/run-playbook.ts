@@ -13,6 +13,7 @@ import type { EmitEvent, HostRecap, TaskReport } from './events.js';
 import { Expressions } from './expressions.js';
 import { HostSession } from './host-session.js';
 import { runTask, type TaskEnv, type TaskRunOptions } from './run-task.js';
+import { runRollingPlay } from './rolling/run-rolling-play.js';
 import { validateStackPlays } from './stack.js';
 import { hostContext, magicVars } from './vars.js';
 
@@ -34,6 +35,8 @@ export interface RunOptions extends TaskRunOptions {
   startAtTask?: string;
   extraVars: Record<string, unknown>;
   signal?: AbortSignal;
+  /** Rolling plays: take over a stale roll lock. */
+  breakLock?: boolean;
 }
 
 export interface RunSummary {
@@ -42,7 +45,7 @@ export interface RunSummary {
   interrupted: boolean;
 }
 
-interface PlannedPlay {
+export interface PlannedPlay {
   play: Play;
   hosts: string[];
   tasks: Task[];
@@ -104,8 +107,31 @@ export async function runPlaybook(deps: EngineDeps, playbook: Playbook, options:
   return summary;
 }
 
+/** What a play runner gets: the shared task environment, the host sessions, and the per-host runners. */
+export interface PlayContext {
+  env: TaskEnv;
+  item: PlannedPlay;
+  sessions: Map<string, HostSession>;
+  options: RunOptions;
+  magic: Record<string, unknown>;
+  runHostTasks: (session: HostSession) => Promise<void>;
+  runHandlers: (session: HostSession) => Promise<void>;
+}
+
 async function runPlay(env: TaskEnv, item: PlannedPlay, sessions: Map<string, HostSession>, options: RunOptions, magic: Record<string, unknown>): Promise<void> {
   const { play } = item;
+  if (play.rolling) {
+    await runRollingPlay({
+      env,
+      item,
+      sessions,
+      options,
+      magic,
+      runHostTasks: (s) => runHostTasks(env, play, item.tasks, s, options, magic),
+      runHandlers: (s) => runHandlers(env, play, s, options, magic),
+    });
+    return;
+  }
   const batches = toBatches(item.hosts, play.serial);
   env.emit({ type: 'play-start', play: play.name, hosts: item.hosts, batches });
   const limit = pLimit(Math.max(1, options.forks));

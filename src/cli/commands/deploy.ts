@@ -29,6 +29,7 @@ export async function deploy(playbookArg: string | undefined, opts: RunCliOption
     extraVars: parseExtraVars(opts.extraVars, process.cwd()),
     ...(opts.limit ? { limit: opts.limit } : {}),
     ...(opts.startAtTask ? { startAtTask: opts.startAtTask } : {}),
+    ...(opts.breakLock ? { breakLock: true } : {}),
   };
   planPlays(inventory, playbook, options); // every selection error surfaces here, before any connection
 
