@@ -1,10 +1,7 @@
 // Open one authenticated ssh2 connection to an endpoint: socket (direct, ProxyCommand or through a jump
 // host), strict host key check against known_hosts, agent + key auth, connect timeout and keepalive.
-import ssh2, { type Client, type ConnectConfig } from 'ssh2';
-
-// ssh2 is CommonJS: Node's ESM loader only offers its default export.
-const { Client: SshClient } = ssh2;
 import type { Duplex } from 'node:stream';
+import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { ConnectError, HostKeyError } from '../core/errors.js';
 import { planAuth } from './auth.js';
 import type { Endpoint } from './endpoint.js';
@@ -17,6 +14,9 @@ import {
   type KnownHostsWriter,
 } from './known-hosts.js';
 import { spawnProxyCommand, type ProxyProcess } from './proxy-command.js';
+
+// ssh2 is CommonJS: Node's ESM loader only offers its default export.
+const { Client: SshClient } = ssh2;
 
 /** Hands out one known_hosts writer per file, shared by every connection of a pool. */
 export type WriterFor = (file: string, hashByDefault: boolean) => KnownHostsWriter;
