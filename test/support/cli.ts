@@ -11,9 +11,17 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Run inside a fresh network namespace (only a downed loopback): nothing can leave the machine. */
+  isolateNetwork?: boolean;
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const [command, argv] = options.isolateNetwork ? ['unshare', ['--net', process.execPath, bin, ...args]] : [process.execPath, [bin, ...args]];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(command, argv, {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, NO_COLOR: '1', CI: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

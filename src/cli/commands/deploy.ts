@@ -6,12 +6,10 @@ import { builtinModules } from '../../modules/registry.js';
 import { loadPlaybook } from '../../playbook/load.js';
 import { planPlays, runPlaybook, type RunOptions } from '../../engine/run-playbook.js';
 import { renderValue } from '../../render/template.js';
-import { isPveConflict } from '../../proxmox/errors.js';
 import { UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../exit-codes.js';
 import type { RunCliOptions } from '../options.js';
 import { defaultPlaybook, makeReporter, makeVmResolver } from '../setup.js';
-import { createConnector } from '../connect.js';
 
 export async function deploy(playbookArg: string | undefined, opts: RunCliOptions, fallback = 'site.yml'): Promise<number> {
   const forks = Number.parseInt(opts.forks, 10);
@@ -33,6 +31,8 @@ export async function deploy(playbookArg: string | undefined, opts: RunCliOption
   };
   planPlays(inventory, playbook, options); // every selection error surfaces here, before any connection
 
+  // Loaded only once the input is valid: bad input never pays for ssh2 or the Proxmox client.
+  const [{ createConnector }, { isPveConflict }] = await Promise.all([import('../connect.js'), import('../../proxmox/errors.js')]);
   const reporter = makeReporter(opts);
   const emit = reporter.onEvent.bind(reporter);
   const connector = createConnector(inventory, { acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), sshConfig: opts.sshConfig });
