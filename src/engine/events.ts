@@ -50,6 +50,41 @@ export type RunEvent =
   | ({ type: 'task-end' } & TaskReport)
   | { type: 'play-end'; play: string; aborted?: string }
   | { type: 'warning'; host?: string; message: string }
-  | { type: 'recap'; hosts: HostRecap[]; durationMs: number; check: boolean };
+  | { type: 'recap'; hosts: HostRecap[]; durationMs: number; check: boolean }
+  | RollingStepEvent
+  | { type: 'rolling-schedule'; runId: string; batches: RollingScheduleBatch[] }
+  | { type: 'rolling-recap'; runId: string; journal: string; nodes: RollingNodeRecap[]; stopped?: string };
+
+/** Rolling plays: the steps every node goes through, in order (see src/engine/rolling). */
+export type RollingStep = 'lock' | 'capacity' | 'withdraw' | 'drain' | 'work' | 'vm-cold-restart' | 'health' | 'announce' | 'settle' | 'unlock';
+
+/** Where a node stands in a roll; recorded locally (journal) and on the node. */
+export type RollingPhase = 'pending' | 'locked' | 'withdrawn' | 'drained' | 'worked' | 'healthy' | 'announced';
+
+export interface RollingStepEvent {
+  type: 'rolling-step';
+  host: string;
+  step: RollingStep;
+  status: 'start' | 'ok' | 'failed' | 'skipped';
+  ms: number;
+  /** What was measured or why it failed, one line. */
+  detail?: string;
+}
+
+export interface RollingScheduleBatch {
+  hosts: string[];
+  steps: RollingStep[];
+  /** Hosts of this batch whose VM gets a Proxmox cold restart inside the drained window. */
+  coldRestarts: string[];
+}
+
+export interface RollingNodeRecap {
+  host: string;
+  phase: RollingPhase;
+  /** Carries traffic right now (announced) or not (withdrawn, by this roll or by hand). */
+  serving: boolean;
+  /** What to do next, e.g. "ober-push resume -i INV". */
+  note?: string;
+}
 
 export type EmitEvent = (event: RunEvent) => void;

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { Listr } from 'listr2';
 import type { RunEvent, TaskReport } from '../engine/events.js';
 import { formatChange, formatRecap } from './recap.js';
+import { formatRollingRecap, formatSchedule } from './rolling.js';
 import { makeChalk, statusColor } from './style.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
@@ -22,6 +23,7 @@ export function createListrReporter(out: Writable, options: ReporterOptions): Re
   const notable: TaskReport[] = [];
   let running: Promise<unknown> | null = null;
   let recapLines: string[] = [];
+  const rollingLines: string[] = [];
   let hostNames: string[] = [];
 
   const title = (host: string, row: HostRow): string => {
@@ -73,6 +75,14 @@ export function createListrReporter(out: Writable, options: ReporterOptions): Re
           row.setTitle(title(event.host, row));
         }
         if (event.status !== 'ok' && event.status !== 'skipped') notable.push(event);
+      } else if (event.type === 'rolling-step') {
+        const row = rows.get(event.host);
+        if (row) {
+          row.current = event.status === 'start' ? `rolling: ${event.step}` : '';
+          row.setTitle(title(event.host, row));
+        }
+      } else if (event.type === 'rolling-schedule' || event.type === 'rolling-recap') {
+        rollingLines.push(...(event.type === 'rolling-schedule' ? formatSchedule(c, event) : formatRollingRecap(c, event)));
       } else if (event.type === 'recap') {
         for (const h of event.hosts) {
           const outcome = h.failure ? `${h.failure.task}: ${h.failure.message}` : null;
@@ -93,6 +103,7 @@ export function createListrReporter(out: Writable, options: ReporterOptions): Re
         out.write(`${report.host} | ${statusColor(c, report.status)(report.status)} | ${report.task}${report.message ? ` | ${report.message}` : ''}\n`);
         for (const change of report.changes) for (const line of formatChange(c, change)) out.write(`${line}\n`);
       }
+      for (const line of rollingLines) out.write(`${line}\n`);
       for (const line of recapLines) out.write(`${line}\n`);
     },
   };

@@ -2,6 +2,7 @@
 import type { Writable } from 'node:stream';
 import type { RunEvent } from '../engine/events.js';
 import { formatChange, formatRecap } from './recap.js';
+import { formatRollingRecap, formatSchedule, rollingColor } from './rolling.js';
 import { makeChalk, statusColor } from './style.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
@@ -35,6 +36,16 @@ export function createPlainReporter(out: Writable, options: ReporterOptions): Re
           break;
         case 'warning':
           write(c.yellow(`warning: ${event.host ? `${event.host}: ` : ''}${event.message}`));
+          break;
+        case 'rolling-step':
+          if (event.status === 'start' && !options.verbose) break;
+          write(`${event.host} | ${rollingColor(c, event.status)(`${event.step} ${event.status}`)}${event.detail ? ` | ${event.detail}` : ''} ${c.dim(`(${event.ms} ms)`)}`);
+          break;
+        case 'rolling-schedule':
+          for (const line of formatSchedule(c, event)) write(line);
+          break;
+        case 'rolling-recap':
+          for (const line of formatRollingRecap(c, event)) write(line);
           break;
         case 'recap':
           for (const line of formatRecap(c, event.hosts, event.durationMs, event.check)) write(line);

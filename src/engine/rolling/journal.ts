@@ -1,0 +1,106 @@
+// The local journal of a roll: `.ober-push/journal/<run-id>.json` (one per run) and `latest` (the last run's id),
+// under the directory ober-push runs in. Each node's phase is written after every step, so an interrupted roll
+// can be resumed from where each node stood.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RollingPhase } from '../events.js';
+import { isPhase } from './phase.js';
+
+export interface JournalNode {
+  phase: RollingPhase;
+  at: string;
+  /** Set when a step failed on this node: which and why. */
+  error?: { step: string; message: string };
+}
+
+export interface Journal {
+  runId: string;
+  /** The playbook file (resume runs it again). */
+  playbook: string;
+  play: string;
+  user: string;
+  workstation: string;
+  pid: number;
+  startedAt: string;
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  /** The run's selection and variables, replayed by resume. */
+  options: { limit?: string; tags: string[]; skipTags: string[]; extraVars: Record<string, unknown> };
+  batches: string[][];
+  nodes: Record<string, JournalNode>;
+}
+
+export function journalDir(baseDir: string): string {
+  return join(baseDir, '.ober-push', 'journal');
+}
+
+export function journalPath(baseDir: string, runId: string): string {
+  return join(journalDir(baseDir), `${runId}.json`);
+}
+
+/** Write atomically (temp + rename) and point `latest` at it. */
+export async function writeJournal(baseDir: string, journal: Journal): Promise<string> {
+  const dir = journalDir(baseDir);
+  await mkdir(dir, { recursive: true });
+  const file = journalPath(baseDir, journal.runId);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(journal, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+  await writeFile(join(dir, 'latest.tmp'), `${journal.runId}\n`);
+  await rename(join(dir, 'latest.tmp'), join(dir, 'latest'));
+  return file;
+}
+
+export async function readJournal(baseDir: string, runId: string): Promise<Journal | null> {
+  try {
+    return parseJournal(await readFile(journalPath(baseDir, runId), 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+export async function readLatestJournal(baseDir: string): Promise<Journal | null> {
+  let id: string;
+  try {
+    id = (await readFile(join(journalDir(baseDir), 'latest'), 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return id ? readJournal(baseDir, id) : null;
+}
+
+export function parseJournal(text: string): Journal {
+  const v = JSON.parse(text) as Journal;
+  if (typeof v.runId !== 'string' || typeof v.nodes !== 'object' || v.nodes === null) throw new Error('not a rolling journal (no runId or nodes)');
+  for (const [host, node] of Object.entries(v.nodes)) {
+    if (!isPhase(node.phase)) throw new Error(`journal ${v.runId}: node ${host} has an unknown phase "${String(node.phase)}"`);
+  }
+  return v;
+}
+
+/** Record a node's new phase (pure: returns the updated journal). */
+export function withPhase(journal: Journal, host: string, phase: RollingPhase, now: Date): Journal {
+  return { ...journal, nodes: { ...journal.nodes, [host]: { phase, at: now.toISOString() } } };
+}
+
+export function withError(journal: Journal, host: string, step: string, message: string): Journal {
+  const node = journal.nodes[host] ?? { phase: 'pending' as const, at: new Date(0).toISOString() };
+  return { ...journal, nodes: { ...journal.nodes, [host]: { ...node, error: { step, message } } } };
+}
+
+/** The node-side phase record. */
+export interface RemotePhase {
+  runId: string;
+  phase: RollingPhase;
+  at: string;
+}
+
+export function parseRemotePhase(text: string): RemotePhase | null {
+  if (!text.trim()) return null;
+  try {
+    const v = JSON.parse(text) as Partial<RemotePhase>;
+    return typeof v.runId === 'string' && isPhase(v.phase) && typeof v.at === 'string' ? { runId: v.runId, phase: v.phase, at: v.at } : null;
+  } catch {
+    return null;
+  }
+}

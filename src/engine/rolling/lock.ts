@@ -1,0 +1,75 @@
+// Roll locks: who holds a node (or the fleet), since when, for which run; and whether a lock we find is ours,
+// someone's live roll, or stale. Foreign and stale locks both need --break-lock; the message names the holder.
+export interface LockInfo {
+  runId: string;
+  user: string;
+  workstation: string;
+  pid: number;
+  /** ISO time the lock was taken. */
+  since: string;
+  command: string;
+}
+
+export interface Me {
+  runId: string;
+  user: string;
+  workstation: string;
+  pid: number;
+  command: string;
+}
+
+/** A lock older than this is stale even if its holder's process cannot be checked (another workstation). */
+export const STALE_AFTER_MS = 6 * 3600_000;
+
+export type LockVerdict =
+  | { kind: 'free' }
+  | { kind: 'ours'; lock: LockInfo }
+  | { kind: 'foreign'; lock: LockInfo; text: string }
+  | { kind: 'stale'; lock: LockInfo | null; text: string };
+
+export function lockContent(me: Me, now: Date): string {
+  const info: LockInfo = { runId: me.runId, user: me.user, workstation: me.workstation, pid: me.pid, since: now.toISOString(), command: me.command };
+  return JSON.stringify(info);
+}
+
+export function parseLock(text: string): LockInfo | null {
+  if (!text.trim()) return null;
+  try {
+    const v = JSON.parse(text) as Partial<LockInfo>;
+    if (typeof v.runId !== 'string' || typeof v.since !== 'string') return null;
+    return { runId: v.runId, user: String(v.user ?? '?'), workstation: String(v.workstation ?? '?'), pid: Number(v.pid ?? 0), since: v.since, command: String(v.command ?? '?') };
+  } catch {
+    return null;
+  }
+}
+
+export function describeLock(lock: LockInfo, now: Date): string {
+  const ageS = Math.max(0, Math.round((now.getTime() - Date.parse(lock.since)) / 1000));
+  const age = ageS < 120 ? `${ageS}s` : ageS < 7200 ? `${Math.round(ageS / 60)}min` : `${Math.round(ageS / 3600)}h`;
+  return `${lock.user}@${lock.workstation} (pid ${lock.pid}, ${lock.command}, run ${lock.runId}) since ${lock.since} (${age} ago)`;
+}
+
+/**
+ * Judge a lock file's content. `pidAlive` answers for processes on this workstation only: a lock from here whose
+ * process is gone is stale at once; one from elsewhere only after STALE_AFTER_MS.
+ */
+export function classifyLock(text: string, me: Me, now: Date, pidAlive: (pid: number) => boolean): LockVerdict {
+  if (!text.trim()) return { kind: 'free' };
+  const lock = parseLock(text);
+  if (!lock) return { kind: 'stale', lock: null, text: `an unreadable lock (${text.trim().slice(0, 80)})` };
+  if (lock.runId === me.runId) return { kind: 'ours', lock };
+  const who = describeLock(lock, now);
+  if (lock.workstation === me.workstation && !pidAlive(lock.pid)) return { kind: 'stale', lock, text: `${who}; that process is gone` };
+  if (now.getTime() - Date.parse(lock.since) > STALE_AFTER_MS) return { kind: 'stale', lock, text: `${who}; older than ${STALE_AFTER_MS / 3600_000}h` };
+  return { kind: 'foreign', lock, text: who };
+}
+
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,26 @@
+// Options only rolling plays read. They ride on the engine's RunOptions (a module augmentation, so the engine's
+// own file stays untouched): `ober-push resume` passes the journal it continues; tests shorten timeouts.
+import type { Journal } from './journal.js';
+import type { NextHopReader } from './router.js';
+
+export interface RollingRunOptions {
+  /** Continue this journal's run (same run id, nodes start from their recorded phase). */
+  resume?: Journal;
+  /** Where `.ober-push/journal` lives (default: the current directory). */
+  journalBaseDir?: string;
+  /** How the operator names the inventory in suggested commands (default "<inventory>"). */
+  inventory?: string;
+  healthTimeoutMs?: number;
+  verifyTimeoutMs?: number;
+  /** How long to wait for SSH after a reboot or cold restart. */
+  reconnectTimeoutMs?: number;
+  nextHops?: NextHopReader;
+}
+
+declare module '../run-playbook.js' {
+  interface RunOptions {
+    rolling?: RollingRunOptions;
+  }
+}
+
+export const DEFAULTS = Object.freeze({ healthTimeoutMs: 60_000, verifyTimeoutMs: 15_000, reconnectTimeoutMs: 300_000 });

@@ -1,0 +1,57 @@
+// A node's phases in a roll, in order, and the steps that lead from one to the next.
+import type { RollingPhase, RollingStep } from '../events.js';
+
+export const PHASES: readonly RollingPhase[] = ['pending', 'locked', 'withdrawn', 'drained', 'worked', 'healthy', 'announced'];
+
+export function phaseIndex(phase: RollingPhase): number {
+  return PHASES.indexOf(phase);
+}
+
+export function isPhase(value: unknown): value is RollingPhase {
+  return typeof value === 'string' && (PHASES as readonly string[]).includes(value);
+}
+
+/** Between locked and healthy the node is (or may be) out of service: a later run must not ignore it. */
+export function isUnfinished(phase: RollingPhase): boolean {
+  return phase !== 'pending' && phase !== 'announced';
+}
+
+/** The phase each step records once it succeeded (steps without one record nothing). */
+export const PHASE_AFTER: Partial<Record<RollingStep, RollingPhase>> = {
+  lock: 'locked',
+  withdraw: 'withdrawn',
+  drain: 'drained',
+  work: 'worked',
+  health: 'healthy',
+  announce: 'announced',
+};
+
+/** Every step of a node, in order; vm-cold-restart only where a VM has pending hardware changes. */
+export function nodeSteps(coldRestart: boolean): RollingStep[] {
+  return ['lock', 'capacity', 'withdraw', 'drain', 'work', ...(coldRestart ? (['vm-cold-restart'] as const) : []), 'health', 'announce', 'settle', 'unlock'];
+}
+
+/**
+ * The steps left for a node recorded at `phase` (resume). Capacity is re-checked before a node that is still
+ * in service leaves; a node already withdrawn does not need it. Work is redone unless it was recorded done.
+ */
+export function stepsFrom(phase: RollingPhase, coldRestart: boolean): RollingStep[] {
+  const all = nodeSteps(coldRestart);
+  switch (phase) {
+    case 'pending':
+      return all;
+    case 'locked':
+      return all.filter((s) => s !== 'lock');
+    case 'withdrawn':
+    case 'drained':
+      // Withdraw and drain again (idempotent, and verified at the router), then on: no capacity check for a node
+      // that is out of service already.
+      return all.filter((s) => s !== 'lock' && s !== 'capacity');
+    case 'worked':
+      return ['health', 'announce', 'settle', 'unlock'];
+    case 'healthy':
+      return ['announce', 'settle', 'unlock'];
+    case 'announced':
+      return ['unlock'];
+  }
+}

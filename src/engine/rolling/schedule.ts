@@ -1,0 +1,25 @@
+// The schedule of a roll (pure): batches, the steps each node goes through, and which VMs get a cold restart
+// inside their drained window. --check prints it; the real run follows it.
+import type { RollingScheduleBatch } from '../events.js';
+import { toBatches } from '../run-playbook.js';
+import { nodeSteps } from './phase.js';
+
+/** Needs that the rolling engine meets with a Proxmox cold restart (stop + start through the API). */
+export const COLD_RESTART_NEEDS = ['vm-cold-restart', 'vm-nic-replug'] as const;
+
+export function needsColdRestart(needs: Iterable<string>): boolean {
+  return [...needs].some((n) => (COLD_RESTART_NEEDS as readonly string[]).includes(n));
+}
+
+export function planSchedule(hosts: string[], serial: number | string, needs: ReadonlyMap<string, Iterable<string>>): RollingScheduleBatch[] {
+  return toBatches(hosts, serial).map((batch) => {
+    const coldRestarts = batch.filter((h) => needsColdRestart(needs.get(h) ?? []));
+    return { hosts: batch, steps: nodeSteps(coldRestarts.length > 0), coldRestarts };
+  });
+}
+
+/** A fresh run id: sortable time plus a little randomness, safe in file names. */
+export function newRunId(now: Date, random: () => number = Math.random): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.floor(random() * 0xffff).toString(16).padStart(4, '0')}`;
+}

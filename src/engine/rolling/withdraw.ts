@@ -1,0 +1,82 @@
+// Taking a node out of service and bringing it back, each verified where the traffic is decided.
+// Out (BGP): HAProxy's drain switch first (keep-alive clients get "Connection: close" and leave gracefully), then
+// the withdraw file + SIGHUP to the announcer; verified by announcer.json (withdrawn by the operator) and, where
+// the router is known, by its kernel route no longer listing this next hop.
+// Out (VRRP): drain switch, withdraw file (keepalived's track_file drops the priority below every backup);
+// verified by a peer holding each VIP this node held and this node holding none.
+// Back: remove the withdraw file + SIGHUP; verified by the announcer and the router (BGP) or the VIPs (VRRP).
+import type { NodeOps, StepOutcome } from './node-ops.js';
+import { mustExec, StepFailed } from './node-ops.js';
+import { announceScript, setDrainScript, withdrawScript } from './remote-files.js';
+import type { NextHopReader } from './router.js';
+import { poll } from './wait.js';
+
+export interface WithdrawOptions {
+  peers: NodeOps[];
+  nextHops: NextHopReader;
+  verifyTimeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<StepOutcome & { vipsHeld: string[] }> {
+  const t = ops.target;
+  if (t.mode === 'none') return { status: 'skipped', detail: 'drain: none', vipsHeld: [] };
+  const before = await ops.probe();
+  await mustExec(ops, 'withdraw', 'setting the HAProxy drain switch', setDrainScript(t.paths.statsSocket, true));
+  await mustExec(ops, 'withdraw', 'creating the withdraw file', withdrawScript(t.paths));
+  const poll_ = { timeoutMs: o.verifyTimeoutMs, intervalMs: 20, signal: o.signal };
+  if (t.mode === 'bgp') {
+    const said = await poll(() => ops.probe(), (p) => p.announcer?.state === 'withdrawn' && p.announcer.reason === 'operator', { ...poll_, intervalMs: 50 });
+    if (!said.ok) throw new StepFailed('withdraw', t.name, `the announcer did not report "withdrawn" within ${o.verifyTimeoutMs} ms`, `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`);
+    let detail = `announcer withdrawn after ${said.ms} ms`;
+    if (t.router) {
+      const router = t.router;
+      const gone = await poll(async () => Promise.all(t.vips.map((v) => o.nextHops(router, v))), (all) => all.every((hops) => !hops.includes(t.address)), poll_);
+      if (!gone.ok) throw new StepFailed('withdraw', t.name, `the router still lists ${t.address} as a next hop after ${o.verifyTimeoutMs} ms`, gone.error);
+      detail += `; router dropped ${t.address} after ${said.ms + gone.ms} ms`;
+    }
+    return { status: 'ok', detail, vipsHeld: before.vipsHeld };
+  }
+  // VRRP: every VIP this node held must now be on a peer, and none on this node.
+  const held = before.vipsHeld;
+  const moved = await poll(
+    async () => {
+      const [self, ...peers] = await Promise.all([ops.probe(), ...o.peers.map((p) => p.probe())]);
+      return { self: self?.vipsHeld ?? [], peers: peers.flatMap((p) => p.vipsHeld) };
+    },
+    (s) => s.self.length === 0 && held.every((vip) => s.peers.includes(vip)),
+    { ...poll_, intervalMs: 50 },
+  );
+  if (!moved.ok) throw new StepFailed('withdraw', t.name, `VIPs did not move to a peer within ${o.verifyTimeoutMs} ms`, `still here: ${moved.last?.self.join(', ') || 'none'}; on peers: ${moved.last?.peers.join(', ') || 'none'}`);
+  return { status: 'ok', detail: `VIPs ${held.join(', ') || '(none held)'} on peers after ${moved.ms} ms`, vipsHeld: held };
+}
+
+export interface AnnounceOptions {
+  nextHops: NextHopReader;
+  /** VRRP: the VIPs the node held before it left (it takes them back: preempt). */
+  vipsHeld: string[];
+  verifyTimeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOutcome> {
+  const t = ops.target;
+  if (t.mode === 'none') return { status: 'skipped', detail: 'drain: none' };
+  await mustExec(ops, 'announce', 'removing the withdraw file', announceScript(t.paths));
+  const poll_ = { timeoutMs: o.verifyTimeoutMs, intervalMs: 50, signal: o.signal };
+  if (t.mode === 'bgp') {
+    const said = await poll(() => ops.probe(), (p) => p.announcer?.state === 'announced', poll_);
+    if (!said.ok) throw new StepFailed('announce', t.name, `the announcer did not report "announced" within ${o.verifyTimeoutMs} ms`, `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`);
+    let detail = `announcer announced after ${said.ms} ms`;
+    if (t.router) {
+      const router = t.router;
+      const back = await poll(async () => Promise.all(t.vips.map((v) => o.nextHops(router, v))), (all) => all.every((hops) => hops.includes(t.address)), { ...poll_, intervalMs: 20 });
+      if (!back.ok) throw new StepFailed('announce', t.name, `the router does not list ${t.address} as a next hop after ${o.verifyTimeoutMs} ms`, back.error);
+      detail += `; router lists ${t.address} after ${said.ms + back.ms} ms`;
+    }
+    return { status: 'ok', detail };
+  }
+  const back = await poll(() => ops.probe(), (p) => o.vipsHeld.every((v) => p.vipsHeld.includes(v)), poll_);
+  if (!back.ok) throw new StepFailed('announce', t.name, `the node did not take its VIPs ${o.vipsHeld.join(', ')} back within ${o.verifyTimeoutMs} ms`);
+  return { status: 'ok', detail: `VIPs ${o.vipsHeld.join(', ') || '(none)'} back after ${back.ms} ms` };
+}
