@@ -3,6 +3,7 @@
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import { validate, type Locator } from '../config/zod-issues.js';
 import { DEFAULT_PATHS, type StackPaths } from './paths.js';
+import { MODULES_LOAD_CONTENT, WATCHDOG_DROP_IN_CONTENT, sysctlMap } from './tuning.js';
 import { certFileName, expandAddressRange, stackHostVarsSchema, stackVarsSchema, vridsFor, type StackHostVars, type StackVars } from './vars.js';
 
 /** A host of the stack: inventory name, address and (merged) variables. */
@@ -69,6 +70,24 @@ export interface StackContext {
   } | null;
   healthUrl: string;
   paths: StackPaths;
+  /** What playbooks/site.yml installs (plain data, so the playbook needs no logic of its own). */
+  packages: string[];
+  /** Distro units that must never run next to ober's (masked before the packages are installed). */
+  distroUnits: string[];
+  /** The other HA mode's units, stopped, disabled and removed when a host changes mode. */
+  otherModeUnits: string[];
+  sysctl: Record<string, string>;
+  sysctlIgnoreUnavailable: boolean;
+  modulesLoad: string;
+  watchdogDropIn: string;
+  /** Each referenced whitelist as the file HAProxy reads (`acl ... src -f`). */
+  listFiles: Array<{ file: string; content: string }>;
+  /** TLS PEMs: controller path (absolute or relative to the playbook) -> host path (mode 0600). */
+  certs: Array<{ src: string; dest: string }>;
+}
+
+export function whitelistContent(list: { name: string; entries: readonly string[] }): string {
+  return [`# Managed by ober-push: whitelist "${list.name}", used by frontends that allow it.`, ...list.entries, ''].join('\n');
 }
 
 export interface DeriveOptions {
@@ -142,7 +161,17 @@ export function deriveStackContext(vars: unknown, host: StackHost, allHosts: rea
     keepalived: null,
     healthUrl: `http://127.0.0.1:${v.stats_port}/health`,
     paths,
+    packages: ['haproxy', v.ha_mode === 'bgp' ? 'exabgp' : 'keepalived', 'curl', 'ethtool'],
+    distroUnits: ['haproxy', 'keepalived', 'exabgp'],
+    otherModeUnits: v.ha_mode === 'bgp' ? ['ober-keepalived'] : ['ober-exabgp', 'ober-vip'],
+    sysctl: sysctlMap(v),
+    sysctlIgnoreUnavailable: v.sysctl_ignore_unavailable,
+    modulesLoad: MODULES_LOAD_CONTENT,
+    watchdogDropIn: WATCHDOG_DROP_IN_CONTENT,
+    listFiles: [],
+    certs: uniqueCerts(v.frontends, paths.certsDir),
   };
+  ctx.listFiles = ctx.whitelists.map((w) => ({ file: w.file, content: whitelistContent(w) }));
   if (v.bgp) {
     requireIpv4(address, host.name, issues);
     ctx.bgp = { routerId: address, localAddress: address, localAs: v.bgp.local_as, peerAs: v.bgp.peer_as, holdTime: v.bgp.hold_time, neighbors: v.bgp.neighbors };
@@ -162,6 +191,12 @@ export function deriveStackContext(vars: unknown, host: StackHost, allHosts: rea
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return ctx;
+}
+
+function uniqueCerts(frontends: StackVars['frontends'], certsDir: string): Array<{ src: string; dest: string }> {
+  const out = new Map<string, string>();
+  for (const f of frontends) if (f.tls) out.set(`${certsDir}/${certFileName(f.tls.cert)}`, f.tls.cert);
+  return [...out].map(([dest, src]) => ({ src, dest }));
 }
 
 /** One instance per VIP: exactly one owner (from hosts' `vrrp_vips`), distinct backup priorities. */

@@ -19,7 +19,7 @@ export interface StackPaths {
   withdrawnFile: string;
   /** The announcer's one-line JSON state. */
   announcerState: string;
-  units: { haproxy: string; exabgp: string; keepalived: string };
+  units: { haproxy: string; exabgp: string; keepalived: string; vip: string };
   watchdogDropIn: string;
   modulesLoad: string;
 }
@@ -39,6 +39,7 @@ export const DEFAULT_PATHS: StackPaths = Object.freeze({
     haproxy: '/etc/systemd/system/ober-haproxy.service',
     exabgp: '/etc/systemd/system/ober-exabgp.service',
     keepalived: '/etc/systemd/system/ober-keepalived.service',
+    vip: '/etc/systemd/system/ober-vip.service',
   }),
   watchdogDropIn: '/etc/systemd/system.conf.d/ober-push-watchdog.conf',
   modulesLoad: '/etc/modules-load.d/ober-push.conf',

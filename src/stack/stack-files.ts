@@ -27,6 +27,7 @@ export function stackTemplates(ctx: StackContext): Array<{ template: string; pat
   if (ctx.isBgp) {
     return [
       ...common,
+      { template: 'ober-vip.service.hbs', path: p.units.vip, mode: '0644' },
       { template: 'exabgp.conf.hbs', path: p.exabgpConfig, mode: '0644' },
       { template: 'ober-exabgp.service.hbs', path: p.units.exabgp, mode: '0644' },
     ];

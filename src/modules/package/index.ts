@@ -122,9 +122,10 @@ export function planPackage(f: PackageFacts, args: PackageArgs): Change[] {
   for (const r of f.repoFiles) changes.push(...planFile(r.remote, { path: r.path, content: r.content, mode: '0644' }));
   const apt = f.manager === 'apt';
   const repoChanged = changes.length > 0;
-  const update = apt && (cacheStale(args, f.cacheAge) || repoChanged);
-  const split = apt ? (s: string) => splitAptSpec(s).name : (s: string) => s;
   const sim = f.simulation ?? { actions: [], errors: [] };
+  // Lists that are fresh by mtime but do not know a requested package (a new image, a changed mirror) are updated too.
+  const update = apt && (cacheStale(args, f.cacheAge) || repoChanged || (args.update_cache && sim.errors.length > 0));
+  const split = apt ? (s: string) => splitAptSpec(s).name : (s: string) => s;
   const pending = pendingSpecs(args, f, split);
   // With a pending update (or a new repo) the simulation ran against the old lists: names it could not find may appear.
   if (sim.errors.length > 0 && !update) throw new TaskError(`package: ${sim.errors.join('; ')}`);
