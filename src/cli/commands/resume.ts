@@ -1,10 +1,92 @@
-// `ober-push resume` / `restore`: placeholders until the rolling journal lands (issue 7).
-import { TaskError } from '../../core/errors.js';
+// `ober-push resume`: continue the last rolling run recorded in ./.ober-push/journal from each node's phase.
+// `ober-push restore --limit NODE`: health-gate and re-announce withdrawn nodes, then release the roll's locks.
+import { dirname, resolve } from 'node:path';
+import { UsageError } from '../../core/errors.js';
+import { HostSession } from '../../engine/host-session.js';
+import { planPlays, runPlaybook, type RunOptions } from '../../engine/run-playbook.js';
+import { readLatestJournal } from '../../engine/rolling/journal.js';
+import { restoreNodes } from '../../engine/rolling/restore.js';
+import { targetFromVars } from '../../engine/rolling/target.js';
+import { magicVars } from '../../engine/vars.js';
+import { loadInventory } from '../../inventory/load.js';
+import { selectHosts } from '../../inventory/select.js';
+import { builtinModules } from '../../modules/registry.js';
+import { loadPlaybook } from '../../playbook/load.js';
+import { isPveConflict } from '../../proxmox/errors.js';
+import { renderValue } from '../../render/template.js';
+import { createConnector } from '../connect.js';
+import { ExitCode, exitCodeFor } from '../exit-codes.js';
+import type { RunCliOptions } from '../options.js';
+import { makeReporter, makeVmResolver } from '../setup.js';
 
-export async function resumeCommand(_opts: unknown): Promise<number> {
-  throw new TaskError('ober-push resume is not implemented yet');
+export async function resumeCommand(opts: RunCliOptions): Promise<number> {
+  const journal = await readLatestJournal(process.cwd());
+  if (!journal) throw new UsageError(`no rolling journal in ${resolve('.ober-push/journal')}: nothing to resume (resume runs in the directory the roll ran in)`);
+  if (journal.status === 'done') {
+    process.stdout.write(`run ${journal.runId} finished: nothing to resume\n`);
+    return ExitCode.ok;
+  }
+  const forks = Number.parseInt(opts.forks, 10);
+  const inventory = await loadInventory(opts.inventory);
+  const playbook = await loadPlaybook(journal.playbook, builtinModules);
+  const options: RunOptions = {
+    check: Boolean(opts.check),
+    diff: Boolean(opts.diff),
+    verify: Boolean(opts.verify),
+    forks: Number.isInteger(forks) && forks > 0 ? forks : 50,
+    tags: journal.options.tags,
+    skipTags: journal.options.skipTags,
+    extraVars: journal.options.extraVars,
+    ...(journal.options.limit ? { limit: journal.options.limit } : {}),
+    ...(opts.breakLock ? { breakLock: true } : {}),
+    rolling: { resume: journal, inventory: opts.inventory },
+  };
+  planPlays(inventory, playbook, options);
+  const reporter = makeReporter(opts);
+  const emit = reporter.onEvent.bind(reporter);
+  const connector = createConnector(inventory, { acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), sshConfig: opts.sshConfig });
+  const vms = await makeVmResolver(inventory, emit);
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    emit({ type: 'warning', message: 'interrupted: finishing the current step, starting no new one (Ctrl-C again to quit now)' });
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    emit({ type: 'warning', message: `resuming run ${journal.runId} (${journal.playbook}, started ${journal.startedAt} by ${journal.user}@${journal.workstation})` });
+    const summary = await runPlaybook(
+      { inventory, modules: builtinModules, connect: connector.connect, vms, emit, renderArgs: renderValue, isConflict: isPveConflict },
+      playbook,
+      { ...options, signal: abort.signal },
+      dirname(journal.playbook),
+    );
+    return exitCodeFor(summary, { check: options.check, detailedExitcode: false });
+  } finally {
+    process.off('SIGINT', onSigint);
+    await connector.closeAll();
+    await reporter.close();
+  }
 }
 
-export async function restoreCommand(_opts: unknown): Promise<number> {
-  throw new TaskError('ober-push restore is not implemented yet');
+export async function restoreCommand(opts: RunCliOptions): Promise<number> {
+  if (!opts.limit) throw new UsageError('restore needs --limit NODE (the withdrawn node(s) to put back into service)');
+  const inventory = await loadInventory(opts.inventory);
+  const selected = selectHosts(inventory, opts.limit);
+  const reporter = makeReporter(opts);
+  const emit = reporter.onEvent.bind(reporter);
+  const connector = createConnector(inventory, { acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), sshConfig: opts.sshConfig });
+  const vms = await makeVmResolver(inventory, emit);
+  const magic = magicVars(inventory);
+  const nodes = [...inventory.hosts.values()].map((host) => {
+    const vars = { ...magic, ...host.vars, inventory_hostname: host.name };
+    return { session: new HostSession({ host, connect: connector.connect, vms, emit }), target: targetFromVars(host.name, host.address, vars, 'bgp') };
+  });
+  try {
+    const ok = await restoreNodes({ nodes, selected, emit, options: { inventory: opts.inventory, journalBaseDir: process.cwd() } });
+    return ok ? ExitCode.ok : ExitCode.taskFailed;
+  } finally {
+    await connector.closeAll();
+    await reporter.close();
+  }
 }
