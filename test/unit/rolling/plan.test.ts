@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { nodeSteps, stepsFrom } from '../../../src/engine/rolling/phase.js';
+import { newRunId, planSchedule } from '../../../src/engine/rolling/schedule.js';
+import { drainModeFor, targetFromVars } from '../../../src/engine/rolling/target.js';
+import { parseNextHops } from '../../../src/engine/rolling/router.js';
+
+describe('planSchedule', () => {
+  const hosts = ['lb01', 'lb02', 'lb03', 'lb04', 'lb05'];
+  it('makes batches of serial N or N% and marks the VMs that need a cold restart', () => {
+    const needs = new Map([['lb02', new Set(['vm-cold-restart'])], ['lb05', new Set(['vm-nic-replug'])], ['lb03', new Set(['reconnect-after-reboot'])]]);
+    const s = planSchedule(hosts, 2, needs);
+    expect(s.map((b) => b.hosts)).toEqual([['lb01', 'lb02'], ['lb03', 'lb04'], ['lb05']]);
+    expect(s.map((b) => b.coldRestarts)).toEqual([['lb02'], [], ['lb05']]);
+    expect(s[0]?.steps).toEqual(['lock', 'capacity', 'withdraw', 'drain', 'work', 'vm-cold-restart', 'health', 'announce', 'settle', 'unlock']);
+    expect(s[1]?.steps).not.toContain('vm-cold-restart');
+    expect(planSchedule(hosts, '40%', new Map()).map((b) => b.hosts.length)).toEqual([2, 2, 1]);
+  });
+  it('run ids sort by time and are safe in file names', () => {
+    const id = newRunId(new Date('2025-03-04T05:06:07.890Z'), () => 0.5);
+    expect(id).toBe('20250304T050607Z-7fff');
+    expect(id).toMatch(/^[\w-]+$/);
+  });
+});
+
+describe('stepsFrom (resume)', () => {
+  it.each([
+    ['pending', nodeSteps(true)],
+    ['locked', nodeSteps(true).slice(1)],
+    ['withdrawn', ['withdraw', 'drain', 'work', 'vm-cold-restart', 'health', 'announce', 'settle', 'unlock']],
+    ['drained', ['withdraw', 'drain', 'work', 'vm-cold-restart', 'health', 'announce', 'settle', 'unlock']],
+    ['worked', ['health', 'announce', 'settle', 'unlock']],
+    ['healthy', ['announce', 'settle', 'unlock']],
+    ['announced', ['unlock']],
+  ] as const)('from %s', (phase, steps) => {
+    expect(stepsFrom(phase, true)).toEqual(steps);
+  });
+  it('never re-checks capacity for a node that is already out of service', () => {
+    for (const p of ['withdrawn', 'drained', 'worked', 'healthy'] as const) expect(stepsFrom(p, false)).not.toContain('capacity');
+  });
+});
+
+describe('targets', () => {
+  it('drain mode follows ha_mode unless the play says none', () => {
+    expect(drainModeFor('bgp', 'keepalived')).toBe('vrrp');
+    expect(drainModeFor('vrrp', 'bgp')).toBe('bgp');
+    expect(drainModeFor('none', 'bgp')).toBe('none');
+    expect(drainModeFor('bgp', undefined)).toBe('bgp');
+  });
+  it('reads lab_router and falls back to defaults without a full stack inventory', () => {
+    const t = targetFromVars('lb01', '10.99.0.11', { stats_port: 9000, vips: ['10.99.100.1'], lab_router: { netns: 'r', birdc_socket: '/x' } }, 'bgp');
+    expect(t).toMatchObject({ statsPort: 9000, vips: ['10.99.100.1'], router: { netns: 'r', birdcSocket: '/x' }, mode: 'bgp' });
+    expect(t.paths.withdrawnFile).toBe('/var/lib/ober-push/withdrawn');
+  });
+  it('parses the next hops of a multipath route', () => {
+    const out = '10.99.100.1 proto bird metric 32 \n\tnexthop via 10.99.0.12 dev br0 weight 1 \n\tnexthop via 10.99.0.11 dev br0 weight 1 \n';
+    expect(parseNextHops(out)).toEqual(['10.99.0.11', '10.99.0.12']);
+    expect(parseNextHops('10.99.100.1 via 10.99.0.13 dev br0 proto bird metric 32\n')).toEqual(['10.99.0.13']);
+    expect(parseNextHops('')).toEqual([]);
+  });
+});
