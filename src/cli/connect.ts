@@ -11,27 +11,28 @@ export interface ConnectOptions {
 }
 
 export interface Connector {
-  connect: (host: Host) => Transport;
+  /** The host's transport; `fresh` replaces a previous one (after a reboot or cold restart). */
+  connect: (host: Host, fresh?: boolean) => Transport;
   closeAll: () => Promise<void>;
 }
 
 export function createConnector(inventory: Inventory, options: ConnectOptions): Connector {
   const pool = new ConnectionPool();
   const sshConfigFile = options.sshConfig ? resolve(options.sshConfig) : inventory.ssh?.configFile;
+  const spec = (host: Host) => ({
+    host: host.name,
+    address: host.address,
+    port: host.port,
+    ...(host.user ? { user: host.user } : {}),
+    ...(host.identityFile ? { identityFile: host.identityFile } : {}),
+    ...(sshConfigFile ? { sshConfigFile } : {}),
+    ...(inventory.ssh?.knownHostsFile ? { knownHostsFile: inventory.ssh.knownHostsFile } : {}),
+    ...(inventory.ssh?.connectTimeoutMs ? { connectTimeoutMs: inventory.ssh.connectTimeoutMs } : {}),
+    acceptNewHostKeys: options.acceptNewHostKeys,
+    connection: host.vars['connection'] === 'local' ? ('local' as const) : ('ssh' as const),
+  });
   return {
-    connect: (host) =>
-      pool.get({
-        host: host.name,
-        address: host.address,
-        port: host.port,
-        ...(host.user ? { user: host.user } : {}),
-        ...(host.identityFile ? { identityFile: host.identityFile } : {}),
-        ...(sshConfigFile ? { sshConfigFile } : {}),
-        ...(inventory.ssh?.knownHostsFile ? { knownHostsFile: inventory.ssh.knownHostsFile } : {}),
-        ...(inventory.ssh?.connectTimeoutMs ? { connectTimeoutMs: inventory.ssh.connectTimeoutMs } : {}),
-        acceptNewHostKeys: options.acceptNewHostKeys,
-        connection: host.vars['connection'] === 'local' ? 'local' : 'ssh',
-      }),
+    connect: (host, fresh) => (fresh ? pool.renew(spec(host)) : pool.get(spec(host))),
     closeAll: () => pool.closeAll(),
   };
 }

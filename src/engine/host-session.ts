@@ -10,8 +10,8 @@ import { FACTS_SCRIPT, parseFacts } from './facts.js';
 
 export interface HostSessionDeps {
   host: Host;
-  /** Opens (lazily) the host's connection; called at most once. */
-  connect: (host: Host) => Transport;
+  /** Opens (lazily) the host's connection; `fresh` asks for a new one instead of a shared, older one. */
+  connect: (host: Host, fresh?: boolean) => Transport;
   vms: VmResolver;
   emit: EmitEvent;
 }
@@ -27,6 +27,7 @@ export class HostSession {
   knownFacts: HostFacts | null = null;
   #deps: HostSessionDeps;
   #transport: Transport | null = null;
+  #renew = false;
   #connectedAt: number | null = null;
   #facts: Promise<HostFacts> | null = null;
   #vm: Promise<VmApi | null> | null = null;
@@ -85,14 +86,13 @@ export class HostSession {
     return { host: this.name, run: (command, options) => this.exec(command, options, become), vm: () => this.vm() };
   }
 
-  /** Forget the connection and boot-bound facts (after a reboot or cold restart). */
+  /** Drop the connection and boot-bound facts (after a reboot or cold restart); the next exec connects anew. */
   async reconnect(): Promise<void> {
-    const old = this.#transport;
+    this.#renew = true;
     this.#transport = null;
     this.#connectedAt = null;
     this.#facts = null;
     this.knownFacts = null;
-    if (old) await old.close().catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -103,7 +103,8 @@ export class HostSession {
   #open(): Transport {
     if (!this.#transport) {
       try {
-        this.#transport = this.#deps.connect(this.host);
+        this.#transport = this.#deps.connect(this.host, this.#renew);
+        this.#renew = false;
       } catch (error) {
         throw error instanceof ConnectError ? error : new ConnectError(this.name, String(error));
       }

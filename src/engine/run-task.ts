@@ -6,6 +6,7 @@ import { applyOps } from './apply-ops.js';
 import type { ChangeReport, EmitEvent, TaskReport, TaskStatus } from './events.js';
 import type { Expressions } from './expressions.js';
 import type { HostSession } from './host-session.js';
+import { readBootId, REBOOT_NEED, waitForNewBoot } from './reboot-wait.js';
 
 export interface TaskRunOptions {
   check: boolean;
@@ -67,6 +68,8 @@ async function execute(env: TaskEnv, run: TaskRun, started: number): Promise<Tas
   let changes = module.plan(facts, args);
   let last: ExecResult | null = null;
   if (!env.options.check) {
+    const rebooting = changes.some((c) => c.needs?.includes(REBOOT_NEED));
+    const bootBefore = rebooting ? await readBootId(session) : '';
     try {
       last = await applyChanges(session, run.become, changes);
     } catch (error) {
@@ -76,9 +79,14 @@ async function execute(env: TaskEnv, run: TaskRun, started: number): Promise<Tas
       changes = module.plan(facts, args);
       last = await applyChanges(session, run.become, changes);
     }
+    if (rebooting) {
+      const timeoutS = Number(module.result?.(facts, args, last)['timeout_s'] ?? 600);
+      await waitForNewBoot(session, bootBefore, timeoutS * 1000);
+    }
     if (env.options.verify) await verifyConverged(module, ctx, args);
   }
-  for (const change of changes) for (const need of change.needs ?? []) session.needs.add(need);
+  const met = env.options.check ? [] : [REBOOT_NEED];
+  for (const change of changes) for (const need of change.needs ?? []) if (!met.includes(need)) session.needs.add(need);
 
   let status = statusOf(changes, env.options.check);
   const result = registerValue(status, changes, last, module.result?.(facts, args, last));

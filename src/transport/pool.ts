@@ -34,6 +34,14 @@ export class ConnectionPool {
     return transport;
   }
 
+  /** Close the host's transport, if any, and make a new one (after a reboot or a VM cold restart). */
+  renew(spec: ConnectionSpec & { connection?: 'ssh' | 'local' }): Transport {
+    const old = this.#transports.get(spec.host);
+    this.#transports.delete(spec.host);
+    if (old) void old.close().catch(() => undefined);
+    return this.get(spec);
+  }
+
   /** Close every connection (errors while closing are ignored: the run is over). */
   async closeAll(): Promise<void> {
     const all = [...this.#transports.values()];
