@@ -71,8 +71,8 @@ export interface NodeStatus {
   /** The announcer's state file (BGP), null when absent. */
   announcer: { state: string; reason: string | null; vips: string[]; since: number | null } | null;
   keepalived: { configValid: boolean | null; configErrors: string };
-  /** deep probes only: exabgp --validate of the installed config. */
-  exabgp: { configValid: boolean | null; configErrors: string };
+  /** sessions: peers with an established BGP (tcp 179) session; configValid: deep probes only (exabgp --validate). */
+  exabgp: { sessions: string[]; configValid: boolean | null; configErrors: string };
   /** IPv4 addresses per interface, "a.b.c.d/len". */
   addresses: Array<{ iface: string; address: string }>;
   /** VIPs (from the options or the announcer) this node holds as a local address. */

@@ -151,7 +151,7 @@ export function parseNodeSections(stdout: string, options: ProbeOptions): NodeSt
     haproxy: { version: versionOf(s.get('haproxy_version')), info, currConns, draining, health, configValid: hc.valid, configErrors: hc.errors },
     announcer,
     keepalived: { configValid: kc.valid, configErrors: kc.errors },
-    exabgp: { configValid: ec.valid, configErrors: ec.errors },
+    exabgp: { sessions: parseBgpSessions(s.get('bgp_sessions') ?? ''), configValid: ec.valid, configErrors: ec.errors },
     addresses,
     vipsHeld: [...new Set(vipsHeld)],
     nic: { name: nicName, ...channels, error: nicError },
@@ -166,6 +166,17 @@ export function parseNodeSections(stdout: string, options: ProbeOptions): NodeSt
     warnings: [],
   };
   return withVerdict(status);
+}
+
+/** `ss -Htn state established` lines "0 0 10.99.0.11:46525 10.99.0.1:179": the peer of each BGP session. */
+export function parseBgpSessions(text: string): string[] {
+  return text.split('\n').flatMap((line) => {
+    const cols = line.trim().split(/\s+/);
+    const [local, peer] = cols.slice(-2);
+    if (!local || !peer) return [];
+    const peerAddr = peer.replace(/:\d+$/, '');
+    return local.endsWith(':179') || peer.endsWith(':179') ? [peerAddr] : [];
+  });
 }
 
 function versionOf(text: string | undefined): string | null {
@@ -189,6 +200,7 @@ export function withVerdict(st: NodeStatus): NodeStatus {
   if (st.haMode === 'bgp') {
     const ex = unit('ober-exabgp');
     if (ex.active !== 'active') problems.push(`ober-exabgp is ${ex.active}`);
+    else if (st.exabgp.sessions.length === 0) problems.push('no established BGP session');
     else if (st.announcer?.state !== 'announced') problems.push(`announcer: ${st.announcer ? `${st.announcer.state}${st.announcer.reason ? ` (${st.announcer.reason})` : ''}` : 'no state file'}`);
   }
   if (st.haMode === 'keepalived') {
@@ -204,6 +216,6 @@ export function withVerdict(st: NodeStatus): NodeStatus {
   else if (st.watchdog.devices.length === 0) warnings.push('no /dev/watchdog device');
   if (st.nic.combined !== null && st.nic.maxCombined !== null && st.nic.combined < st.nic.maxCombined) warnings.push(`${st.nic.name ?? 'NIC'} uses ${st.nic.combined} of ${st.nic.maxCombined} queues`);
   if (st.sysctlDrift.length > 0) warnings.push(`sysctl drift: ${st.sysctlDrift.map((r) => `${r.key}=${r.actual ?? '?'} (want ${r.expected})`).join(', ')}`);
-  const serving = st.haMode === 'bgp' ? st.announcer?.state === 'announced' && unit('ober-exabgp').active === 'active' : st.haMode === 'keepalived' ? st.vipsHeld.length > 0 : false;
+  const serving = st.haMode === 'bgp' ? st.announcer?.state === 'announced' && unit('ober-exabgp').active === 'active' && st.exabgp.sessions.length > 0 : st.haMode === 'keepalived' ? st.vipsHeld.length > 0 : false;
   return { ...st, healthy: problems.length === 0, serving, problems, warnings };
 }

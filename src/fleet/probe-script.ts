@@ -52,6 +52,9 @@ export function probeScript(o: ProbeScriptOptions): string {
     sh`if [ -e ${p.keepalivedConfig} ] && command -v keepalived >/dev/null 2>&1; then out=$(keepalived -t -f ${p.keepalivedConfig} 2>&1); rc=$?; printf '%s\n' "$out" | tail -n 5; echo "rc=$rc"; else echo missing; fi`.text,
     section('announcer'),
     sh`cat ${p.announcerState} 2>/dev/null`.text,
+    section('bgp_sessions'),
+    // ExaBGP's side of BGP: established TCP sessions to/from port 179 (exabgpcli waits for acks the unit turns off).
+    `ss -Htn state established '( dport = :179 or sport = :179 )' 2>/dev/null`,
     section('withdrawn'),
     sh`if [ -e ${p.withdrawnFile} ]; then echo yes; else echo no; fi`.text,
     section('addresses'),
