@@ -7,10 +7,10 @@ export default defineConfig({
     globalSetup: ['test/setup/system-packages.ts'],
     reporters: ['default', './test/setup/summary-reporter.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
@@ -19,6 +19,8 @@ export default defineConfig({
           include: ['test/lab/**/*.test.ts'],
           globalSetup: ['test/lab/global-setup.ts'],
           fileParallelism: false,
+          // After unit and integration: the lab's load tests must not share the cores with them.
+          sequence: { groupOrder: 1 },
           testTimeout: 300_000,
           hookTimeout: 900_000,
         },
