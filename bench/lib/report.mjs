@@ -1,0 +1,67 @@
+// Results: one JSON file and one markdown table in bench/results/ (latest.* or quick.*), table also printed.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { RESULTS } from './paths.mjs';
+
+const s = (ms) => (ms === null || ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
+const spread = (t) => (t?.spread === null || t?.spread === undefined ? '' : ` ±${Math.round(t.spread * 50)}%`);
+const cell = (t) => (t ? `${s(t.median)}${spread(t)} (n=${t.n})` : '–');
+const verdict = (ok) => (ok === null || ok === undefined ? 'n/a' : ok ? 'met' : 'MISSED');
+
+export function markdown(result) {
+  const { machine, parts } = result;
+  const out = [];
+  out.push(`# ober-push benchmark (${result.mode}) — ${result.startedAt}`, '');
+  out.push(
+    `Machine: ${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, kernel ${machine.kernel}, ${machine.os}; ` +
+      `node ${machine.node}; ${machine.ansible}; ${machine.openssh}. ` +
+      `Load average at start ${result.loadAtStart.join(' / ')}, at end ${result.loadAtEnd.join(' / ')} (other engineers' tests share the 2 cores).`,
+    '',
+  );
+  const ab = [parts.stack, parts.tasks20].filter(Boolean);
+  if (ab.length) {
+    out.push('## ober-push vs ansible-playbook, same lab hosts, alternating A/B (median ±half-range)', '');
+    out.push('| workload | hosts | ober-push | ansible-playbook | Ansible ÷ ober-push | target | |', '|---|---|---|---|---|---|---|');
+    if (parts.stack) {
+      const p = parts.stack;
+      out.push(`| stack first run from bare hosts (stack-lite; site.yml ${p.siteYml.startsWith('present') ? 'present' : 'absent'}: pending) | ${p.hosts} | ${cell(p.timings.oberFirst)} | ${cell(p.timings.ansibleFirst)} | **${p.ratios.first}×** | ≥5× | ${verdict(p.ratios.first >= 5)} |`);
+      out.push(`| stack idempotent re-run | ${p.hosts} | ${cell(p.timings.oberRerun)} | ${cell(p.timings.ansibleRerun)} | **${p.ratios.rerun}×** | ≥10× | ${verdict(p.ratios.rerun >= 10)} |`);
+    }
+    if (parts.tasks20) {
+      const p = parts.tasks20;
+      out.push(`| 20 small tasks, first run | ${p.hosts} | ${cell(p.timings.oberFirst)} | ${cell(p.timings.ansibleFirst)} | **${p.ratios.first}×** | ≥5× | ${verdict(p.ratios.first >= 5)} |`);
+      out.push(`| 20 small tasks, idempotent re-run | ${p.hosts} | ${cell(p.timings.oberRerun)} | ${cell(p.timings.ansibleRerun)} | **${p.ratios.rerun}×** | ≥10× | ${verdict(p.ratios.rerun >= 10)} |`);
+    }
+    const settings = ab[0].ansibleSettings;
+    out.push('', `Ansible settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}; ANSIBLE_HOST_KEY_CHECKING=True. ` +
+      'ober-push: `deploy --reporter json --forks <hosts>`, wall time of the whole process (node start-up included).', '');
+  }
+  if (parts.floor) {
+    out.push('## Floor (round trips per host counted from ober-push\'s ssh2 exec channels)', '');
+    out.push(`Parallel \`ssh host true\` to all ${parts.stack?.hosts ?? parts.tasks20?.hosts ?? ''} hosts (system ssh, ControlMaster off): ${cell(parts.floor.sshFanOutMs)}.`, '');
+    out.push('| workload | round trips/host | ober-push | ssh floor (fan-out × RT) | ober ÷ ssh floor | transport floor (ober-push transport, no engine) | ober ÷ transport floor | ≤2× |', '|---|---|---|---|---|---|---|---|');
+    for (const r of parts.floor.rows) {
+      out.push(`| ${r.workload} ${r.phase} | ${r.roundTripsPerHost} | ${s(r.oberMs)} | ${s(r.sshFloorMs)} | ${r.oberVsSshFloor}× | ${s(r.transportFloorMs)} (connect ${s(r.transportConnectMs)}) | ${r.oberVsTransportFloor}× | ${verdict(r.oberVsSshFloor <= 2)} |`);
+    }
+    out.push('');
+  }
+  if (parts.scale) {
+    const p = parts.scale;
+    out.push(`## Scale: loopback sshd aliases × 20 tasks (first run), one ober-push process, ${p.sshds} sshd's on 127.0.0.1`, '');
+    out.push('| hosts | forks | wall | ms/host | peak RSS | execs | connections open at once (max) |', '|---|---|---|---|---|---|---|');
+    for (const r of p.rows) out.push(`| ${r.hosts} | ${r.forks} | ${s(r.wallMs)} | ${r.msPerHost} | ${r.peakRssMb} MB | ${r.execs} | ${r.peakOpenConnections} |`);
+    out.push('', `Growth: ${p.growth.hostsFactor}× hosts → ${p.growth.hostsRatio}× time; 200 hosts forks 10 vs 50: ${p.growth.forks10vs50}×, forks 200 vs 50: ${p.growth.forks200vs50}×. ` +
+      `Peak RSS max ${p.maxPeakRssMb} MB (< 400 MB: ${verdict(p.met.rssUnder400)}).`, '');
+  }
+  if (parts.startup) out.push(`## Start-up`, '', `\`ober-push --help\`: ${cell(parts.startup.help)} (< 300 ms: ${verdict(parts.startup.met)}).`, '');
+  if (result.errors.length) out.push('## Errors', '', ...result.errors.map((e) => `- ${e.part}: ${e.message.split('\n')[0]}`), '');
+  return out.join('\n');
+}
+
+export function writeResults(result) {
+  mkdirSync(RESULTS, { recursive: true });
+  const base = `${RESULTS}${result.mode === 'quick' ? 'quick' : 'latest'}`;
+  writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const md = markdown(result);
+  writeFileSync(`${base}.md`, `${md}\n`);
+  return { md, files: [`${base}.json`, `${base}.md`] };
+}

@@ -1,0 +1,42 @@
+// Workload 1 (first run from bare hosts) and 2 (idempotent re-run): the Herr Ober node stack.
+// playbooks/site.yml is not in the repo yet, so the stand-in is workloads/stack-lite.yml (and its Ansible
+// twin). "Bare" = what the lab boots: no haproxy/exabgp/keepalived, no apt lists, none of the configs.
+// Reset purges the packages, their configs and the apt lists (faster than a lab down/up, same state).
+import { existsSync } from 'node:fs';
+import { writeAnsibleDir, writeOberInventory } from '../lib/inventories.mjs';
+import { REPO, WORKLOADS } from '../lib/paths.mjs';
+import { runAnsible, runOberPush, sshFanOut } from '../lib/tools.mjs';
+import { abRounds } from './ab.mjs';
+
+const RESET = [
+  'systemctl stop haproxy exabgp keepalived 2>/dev/null || true',
+  'DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq haproxy exabgp keepalived >/dev/null 2>&1 || true',
+  'DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y -qq >/dev/null 2>&1 || true',
+  'rm -rf /etc/haproxy /etc/exabgp /etc/keepalived /etc/sysctl.d/90-ober-stack.conf /etc/sysctl.d/90-ober-stack-ansible.conf',
+  'rm -rf /var/lib/apt/lists/* && mkdir -p /var/lib/apt/lists/partial',
+  'sysctl -q -w net.ipv4.ip_nonlocal_bind=0 net.ipv4.tcp_max_syn_backlog=512 net.ipv4.tcp_keepalive_time=7200',
+  '! dpkg -l haproxy exabgp keepalived 2>/dev/null | grep -q ^ii',
+].join('; ');
+
+export async function stack({ state, rounds, log }) {
+  const inventory = writeOberInventory(state, 'stack', {});
+  const ansible = writeAnsibleDir(state, 'stack', {});
+  const forks = state.hosts.length;
+  const result = await abRounds({
+    name: 'stack',
+    rounds,
+    log,
+    reset: async () => void (await sshFanOut(state, RESET)),
+    ober: () => runOberPush(inventory, `${WORKLOADS}stack-lite.yml`, { forks, countExecs: true }),
+    ansible: () => runAnsible(ansible, `${WORKLOADS}ansible/stack-lite.yml`),
+  });
+  const siteYml = existsSync(`${REPO}playbooks/site.yml`);
+  return {
+    hosts: state.hosts.length,
+    forks,
+    workload: 'bench/workloads/stack-lite.yml (stand-in for playbooks/site.yml)',
+    siteYml: siteYml ? 'present, not benchmarked yet (no Ansible twin): pending' : 'absent from the repo: pending',
+    ansibleSettings: ansible.settings,
+    ...result,
+  };
+}

@@ -1,0 +1,73 @@
+// `npm run bench [-- PART ...] [--quick] [--rounds N] [--keep-lab]`: ober-push against Ansible on the same
+// lab hosts, the floor, scale and start-up. Parts: startup, stack, tasks20, floor, scale (default: all).
+// Needs root (lab namespaces, apt). Never part of `npm test`.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { ensureLab, labDown } from './lib/bench-lab.mjs';
+import { load, machineFacts } from './lib/machine.mjs';
+import { BENCH, REPO } from './lib/paths.mjs';
+import { writeResults } from './lib/report.mjs';
+import { floor } from './parts/floor.mjs';
+import { scale } from './parts/scale.mjs';
+import { stack } from './parts/stack.mjs';
+import { startup } from './parts/startup.mjs';
+import { tasks20 } from './parts/tasks20.mjs';
+
+const PARTS = { startup, stack, tasks20, floor, scale };
+const LAB_PARTS = new Set(['stack', 'tasks20', 'floor']);
+const LAB_HOSTS = 20;
+
+function parseArgs(argv) {
+  const opts = { parts: [], quick: false, rounds: null, keepLab: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') opts.quick = true;
+    else if (a === '--keep-lab') opts.keepLab = true;
+    else if (a === '--rounds') opts.rounds = Number(argv[++i]);
+    else if (a in PARTS) opts.parts.push(a);
+    else throw new Error(`unknown argument ${a}; parts: ${Object.keys(PARTS).join(', ')}; options: --quick --rounds N --keep-lab`);
+  }
+  if (opts.parts.length === 0) opts.parts = Object.keys(PARTS);
+  opts.rounds ??= opts.quick ? 1 : 3;
+  return opts;
+}
+
+const log = (msg) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (process.getuid?.() !== 0) throw new Error('the benchmark needs root (lab namespaces, sshd, apt)');
+  if (spawnSync('bash', [`${BENCH}setup.sh`], { stdio: 'inherit' }).status !== 0) throw new Error('bench/setup.sh failed');
+  if (!existsSync(`${REPO}dist/cli/main.js`)) throw new Error('dist/ is missing: run `npm run build` first');
+  delete process.env.SSH_AUTH_SOCK; // only the lab's keys: no agent
+
+  const result = { mode: opts.quick ? 'quick' : 'full', rounds: opts.rounds, startedAt: new Date().toISOString(), loadAtStart: load(), machine: machineFacts(), parts: {}, errors: [] };
+  const needsLab = opts.parts.some((p) => LAB_PARTS.has(p));
+  const state = needsLab ? ensureLab(LAB_HOSTS, log) : null;
+  try {
+    for (const name of opts.parts) {
+      log(`${name}: start (load ${load().join(' ')})`);
+      try {
+        result.parts[name] = await PARTS[name]({ state, rounds: opts.rounds, quick: opts.quick, log, results: result.parts });
+      } catch (error) {
+        log(`${name} failed: ${error.message}`);
+        result.errors.push({ part: name, message: error.message });
+      }
+    }
+  } finally {
+    if (needsLab && !opts.keepLab) log(labDown() ? 'bench lab down' : 'bench lab down reported leftovers (see `npm run lab -- status` with LAB_PREFIX=oberbench-)');
+  }
+  result.loadAtEnd = load();
+  result.finishedAt = new Date().toISOString();
+  const { md, files } = writeResults(result);
+  process.stdout.write(`\n${md}\n\nwritten: ${files.join(', ')}\n`);
+  return result.errors.length ? 1 : 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (error) => {
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exitCode = 1;
+  },
+);
