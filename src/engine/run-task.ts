@@ -89,7 +89,9 @@ async function execute(env: TaskEnv, run: TaskRun, started: number): Promise<Tas
   for (const change of changes) for (const need of change.needs ?? []) if (!met.includes(need)) session.needs.add(need);
 
   let status = statusOf(changes, env.options.check);
-  const result = registerValue(status, changes, last, module.result?.(facts, args, last));
+  const extra = module.result?.(facts, args, last);
+  for (const warning of warningsOf(extra)) env.emit({ type: 'warning', host: session.name, message: `${task.name}: ${warning}` });
+  const result = registerValue(status, changes, last, extra);
   const withResult = { ...vars, result, ...(task.register ? { [task.register]: result } : {}) };
   if (task.changedWhen !== undefined && status !== 'skipped') {
     status = env.expressions.test(task.changedWhen, withResult, task) ? 'changed' : 'ok';
@@ -112,6 +114,12 @@ async function execute(env: TaskEnv, run: TaskRun, started: number): Promise<Tas
     ...(last ? { exitCode: last.code } : {}),
     durationMs: Date.now() - started,
   };
+}
+
+/** A module's result may carry `warnings: string[]` (e.g. sysctl keys skipped in a container). */
+function warningsOf(extra: Record<string, unknown> | undefined): string[] {
+  const warnings = extra?.['warnings'];
+  return Array.isArray(warnings) ? warnings.filter((w): w is string => typeof w === 'string') : [];
 }
 
 function parseArgs(module: AnyModule, rendered: unknown, task: Task): unknown {
