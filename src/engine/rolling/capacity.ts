@@ -36,7 +36,7 @@ export async function checkCapacity(self: NodeOps, others: NodeOps[], minHealthy
   const hops = router && vip && self.target.mode === 'bgp' ? await nextHops(router, vip) : null;
   const peers = await Promise.all(
     others.map(async (o) => {
-      const probe = await o.probe().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+      const probe = await o.probe(true).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
       return judgePeer(o.target.name, probe, o.target.mode, hops ? hops.includes(o.target.address) : null);
     }),
   );

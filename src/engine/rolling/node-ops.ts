@@ -8,7 +8,8 @@ import type { RollTarget } from './target.js';
 export interface NodeOps {
   readonly target: RollTarget;
   exec(script: string, timeoutMs?: number): Promise<ExecResult>;
-  probe(): Promise<NodeProbe>;
+  /** `light`: without HAProxy's runtime API (drain, sessions, servers stay unknown): cheaper, for polling. */
+  probe(light?: boolean): Promise<NodeProbe>;
 }
 
 /** A step that did not reach its goal: the roll stops, and the node stays where it is (never re-announced). */
@@ -34,8 +35,8 @@ export function sessionOps(session: HostSession, target: RollTarget, become: boo
   return {
     target,
     exec: (script, timeoutMs) => session.exec(script, timeoutMs === undefined ? undefined : { timeoutMs }, become),
-    probe: async () => {
-      const r = await session.exec(probeScript(target), { timeoutMs: 15_000 }, become);
+    probe: async (light = false) => {
+      const r = await session.exec(probeScript(target, !light), { timeoutMs: 15_000 }, become);
       return parseProbe(r.stdout, target.vips);
     },
   };

@@ -38,7 +38,8 @@ export interface NodeProbe {
 const SCUR_AWK = `awk -F, '$2=="FRONTEND" && $1!="stats" {n+=$5} END {print n+0}'`;
 const SRV_AWK = `awk -F, '$1!~/^#/ && $2!="FRONTEND" && $2!="BACKEND" && NF>17 {t[$1]++; if ($18 ~ /^UP/) u[$1]+=1; else u[$1]+=0} END {for (b in t) print b, u[b], t[b]}'`;
 
-export function probeScript(t: RollTarget): string {
+/** `runtime: false` skips HAProxy's runtime API (each call may start a Python): for the fast polls of withdraw/announce. */
+export function probeScript(t: RollTarget, runtime = true): string {
   const f = rollFiles(t.paths);
   const url = `http://127.0.0.1:${t.statsPort}/health`;
   return [
@@ -56,7 +57,7 @@ export function probeScript(t: RollTarget): string {
     section('health'),
     sh`if command -v curl >/dev/null 2>&1; then curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${url}; else python3 -c 'import sys,urllib.request
 try: print(urllib.request.urlopen(sys.argv[1], timeout=2).status)
-except Exception as e: print(getattr(e, "code", 0))' ${url}; fi`.text,
+except Exception as e: print(getattr(e, "code", 0))' ${url}; fi; echo`.text, // curl prints no newline
     section('units'),
     'for u in ober-haproxy ober-exabgp ober-keepalived; do printf "%s %s\\n" "$u" "$(systemctl is-active "$u" 2>/dev/null)"; done',
     section('announcer'),
@@ -65,13 +66,20 @@ except Exception as e: print(getattr(e, "code", 0))' ${url}; fi`.text,
     "ss -Htn state established '( sport = :179 or dport = :179 )' 2>/dev/null | wc -l",
     section('addresses'),
     'ip -4 -o addr show 2>/dev/null',
-    // Subshells: the prelude exits when the socket is missing (HAProxy down).
-    section('drain'),
-    `( ${apiPrelude(t.paths.statsSocket)}\nhap 'get var proc.ober_drain' ) 2>/dev/null`,
-    section('sessions'),
-    `( ${apiPrelude(t.paths.statsSocket)}\nhap 'show stat' | ${SCUR_AWK} ) 2>/dev/null`,
-    section('servers'),
-    `( ${apiPrelude(t.paths.statsSocket)}\nhap 'show stat' | ${SRV_AWK} ) 2>/dev/null`,
+    // A subshell: the prelude exits when the socket is missing (HAProxy down). One `show stat` serves both sections.
+    ...(runtime
+      ? [
+          `( ${apiPrelude(t.paths.statsSocket)}`,
+          section('drain'),
+          "hap 'get var proc.ober_drain'",
+          "stat=$(hap 'show stat')",
+          section('sessions'),
+          `printf '%s\\n' "$stat" | ${SCUR_AWK}`,
+          section('servers'),
+          `printf '%s\\n' "$stat" | ${SRV_AWK}`,
+          ') 2>/dev/null',
+        ]
+      : []),
     'exit 0',
   ].join('\n');
 }

@@ -38,7 +38,7 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
 
   /** Wait until the node answers over SSH again (a new boot id when `newBoot`). */
   const waitForNode = async (step: RollingStep, newBoot: boolean): Promise<number> => {
-    const r = await poll(() => d.ops.probe(), (p) => p.bootId !== '' && (!newBoot || p.bootId !== bootBefore), { timeoutMs: d.timeouts.reconnectMs, intervalMs: 1000, signal });
+    const r = await poll(() => d.ops.probe(true), (p) => p.bootId !== '' && (!newBoot || p.bootId !== bootBefore), { timeoutMs: d.timeouts.reconnectMs, intervalMs: 1000, signal });
     if (!r.ok) throw new StepFailed(step, t.name, `the node did not come back over SSH${newBoot ? ' with a new boot id' : ''} within ${d.timeouts.reconnectMs} ms`, r.error);
     return r.ms;
   };
@@ -60,7 +60,7 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
       case 'drain':
         return drain(d.ops, d.spec.drainTimeoutMs);
       case 'work': {
-        bootBefore = (await d.ops.probe()).bootId;
+        bootBefore = (await d.ops.probe(true)).bootId;
         await d.ctx.runHostTasks(d.session);
         if (!d.session.stopped) await d.ctx.runHandlers(d.session);
         if (d.session.stopped) throw new StepFailed('work', t.name, `a task ${d.session.stopped === 'unreachable' ? 'lost the host' : 'failed'} (see above)`);

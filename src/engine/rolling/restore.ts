@@ -29,7 +29,7 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
   const ro = input.options;
   const ops = new Map<string, NodeOps>(input.nodes.map((n) => [n.target.name, sessionOps(n.session, n.target, true)]));
   const probes = new Map<string, NodeProbe>();
-  await Promise.all([...ops].map(async ([h, o]) => probes.set(h, await o.probe())));
+  await Promise.all([...ops].map(async ([h, o]) => probes.set(h, await o.probe(true))));
   const recaps: RollingNodeRecap[] = [];
   const runs = new Set<string>();
   let allOk = true;

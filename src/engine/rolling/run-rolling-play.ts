@@ -65,7 +65,7 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
   const states = await Promise.all(
     hosts.map(async (h) => {
       try {
-        const p = await (ops.get(h) as NodeOps).probe();
+        const p = await (ops.get(h) as NodeOps).probe(true);
         return { host: h, phaseRaw: p.phaseRaw, lockRaw: p.lockRaw, fleetLockRaw: p.fleetLockRaw, withdrawnFile: p.withdrawnFile };
       } catch (error) {
         fail(h, 'preflight', error);
@@ -122,7 +122,7 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
       const session = sessions.get(h) as HostSession;
       const o = ops.get(h) as NodeOps;
       const start = phases.get(h) ?? 'pending';
-      const run = makeNodeRunner({ ctx, session, ops: o, others, spec, me, takeover: plan.takeover.get(h) ?? me.runId, nextHops: ro.nextHops ?? readNextHops, timeouts: { healthMs: ro.healthTimeoutMs ?? DEFAULTS.healthTimeoutMs, verifyMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs, reconnectMs: ro.reconnectTimeoutMs ?? DEFAULTS.reconnectTimeoutMs } });
+      const run = makeNodeRunner({ ctx, session, ops: o, others, spec, me, takeover: plan.takeover.get(h) ?? me.runId, nextHops: ro.nextHops ?? readNextHops, timeouts: { healthMs: ro.healthTimeoutMs ?? healthTimeoutFromVars(play.vars) ?? DEFAULTS.healthTimeoutMs, verifyMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs, reconnectMs: ro.reconnectTimeoutMs ?? DEFAULTS.reconnectTimeoutMs } });
       const result = await runNodeSteps(stepsFrom(start, true), start, {
         run,
         emit: (e) => emit({ type: 'rolling-step', host: h, ...e }),
@@ -156,6 +156,12 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
   await writes;
   emit({ type: 'rolling-recap', runId: me.runId, journal: journalFile, nodes: hosts.map((h) => nodeRecap(h, phases.get(h) ?? 'pending', journal, inventory)), ...(stopped ? { stopped } : {}) });
   emit({ type: 'play-end', play: play.name, ...(stopped ? { aborted: stopped } : {}) });
+}
+
+/** Play var `rolling_health_timeout` (seconds): how long the health gate waits (default 60). */
+function healthTimeoutFromVars(vars: Record<string, unknown>): number | undefined {
+  const v = vars['rolling_health_timeout'];
+  return typeof v === 'number' && v > 0 ? v * 1000 : undefined;
 }
 
 function nodeRecap(host: string, phase: RollingPhase, journal: Journal, inventory: string): RollingNodeRecap {

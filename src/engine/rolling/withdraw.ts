@@ -21,12 +21,12 @@ export interface WithdrawOptions {
 export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<StepOutcome & { vipsHeld: string[] }> {
   const t = ops.target;
   if (t.mode === 'none') return { status: 'skipped', detail: 'drain: none', vipsHeld: [] };
-  const before = await ops.probe();
+  const before = await ops.probe(true);
   await mustExec(ops, 'withdraw', 'setting the HAProxy drain switch', setDrainScript(t.paths.statsSocket, true));
   await mustExec(ops, 'withdraw', 'creating the withdraw file', withdrawScript(t.paths));
   const poll_ = { timeoutMs: o.verifyTimeoutMs, intervalMs: 20, signal: o.signal };
   if (t.mode === 'bgp') {
-    const said = await poll(() => ops.probe(), (p) => p.announcer?.state === 'withdrawn' && p.announcer.reason === 'operator', { ...poll_, intervalMs: 50 });
+    const said = await poll(() => ops.probe(true), (p) => p.announcer?.state === 'withdrawn' && p.announcer.reason === 'operator', { ...poll_, intervalMs: 50 });
     if (!said.ok) throw new StepFailed('withdraw', t.name, `the announcer did not report "withdrawn" within ${o.verifyTimeoutMs} ms`, `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`);
     let detail = `announcer withdrawn after ${said.ms} ms`;
     if (t.router) {
@@ -41,7 +41,7 @@ export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<StepOu
   const held = before.vipsHeld;
   const moved = await poll(
     async () => {
-      const [self, ...peers] = await Promise.all([ops.probe(), ...o.peers.map((p) => p.probe())]);
+      const [self, ...peers] = await Promise.all([ops.probe(true), ...o.peers.map((p) => p.probe(true))]);
       return { self: self?.vipsHeld ?? [], peers: peers.flatMap((p) => p.vipsHeld) };
     },
     (s) => s.self.length === 0 && held.every((vip) => s.peers.includes(vip)),
@@ -65,7 +65,7 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
   await mustExec(ops, 'announce', 'removing the withdraw file', announceScript(t.paths));
   const poll_ = { timeoutMs: o.verifyTimeoutMs, intervalMs: 50, signal: o.signal };
   if (t.mode === 'bgp') {
-    const said = await poll(() => ops.probe(), (p) => p.announcer?.state === 'announced', poll_);
+    const said = await poll(() => ops.probe(true), (p) => p.announcer?.state === 'announced', poll_);
     if (!said.ok) throw new StepFailed('announce', t.name, `the announcer did not report "announced" within ${o.verifyTimeoutMs} ms`, `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`);
     let detail = `announcer announced after ${said.ms} ms`;
     if (t.router) {
@@ -76,7 +76,7 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
     }
     return { status: 'ok', detail };
   }
-  const back = await poll(() => ops.probe(), (p) => o.vipsHeld.every((v) => p.vipsHeld.includes(v)), poll_);
+  const back = await poll(() => ops.probe(true), (p) => o.vipsHeld.every((v) => p.vipsHeld.includes(v)), poll_);
   if (!back.ok) throw new StepFailed('announce', t.name, `the node did not take its VIPs ${o.vipsHeld.join(', ')} back within ${o.verifyTimeoutMs} ms`);
   return { status: 'ok', detail: `VIPs ${o.vipsHeld.join(', ') || '(none)'} back after ${back.ms} ms` };
 }
