@@ -1,0 +1,107 @@
+// playbooks/site.yml in BGP mode on the lab's hosts, with real HAProxy, ExaBGP and the BIRD router.
+// Leaves the BGP stack deployed on lb01-03 (the rolling tests want it).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.js';
+import { execOnHost, labSkipReason, labState, routerNextHops, runLoad, waitFor } from '../harness.js';
+import { deploy, HOSTS, onHost, recap } from './stack-helpers.js';
+
+const skip = labSkipReason();
+const ADDRS = ['10.99.0.11', '10.99.0.12', '10.99.0.13'];
+
+describe.skipIf(skip)('site.yml, BGP mode (3 lab hosts)', () => {
+  let inventory = '';
+  beforeAll(async () => {
+    inventory = labState().inventory;
+    const r = await deploy(inventory);
+    process.stdout.write(`[stack] BGP deploy: ${r.ms} ms\n`);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  }, 300_000);
+
+  it('the router learns the VIP from all 3 hosts (ECMP) and a request through the VIP reaches the backend', async () => {
+    await waitFor(() => routerNextHops().length === 3, { timeoutMs: 20_000, what: '3 next hops for the VIP' });
+    expect(routerNextHops()).toEqual(ADDRS);
+    const load = await runLoad({ url: `http://${labState().vip}/`, concurrency: 4, requests: 60, timeoutMs: 3000 });
+    expect(load.failed, JSON.stringify(load.errors)).toBe(0);
+    expect(load.ok).toBe(60);
+  });
+
+  it('a second run changes nothing (--verify, changed=0 on every host)', async () => {
+    const r = await deploy(inventory, '--verify');
+    process.stdout.write(`[stack] BGP idempotent re-run: ${r.ms} ms\n`);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const counts = recap(r.stdout);
+    expect(Object.keys(counts).sort()).toEqual([...HOSTS]);
+    for (const h of HOSTS) expect(counts[h]?.['changed'], h).toBe(0);
+  });
+
+  it('status: every node healthy and announcing (exit 0, --json)', async () => {
+    const r = await runCli(['status', '-i', inventory, '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { nodes: Array<{ host: string; healthy: boolean; serving: boolean; haMode: string; announcer: { state: string }; exabgp: { sessions: string[] } }> };
+    expect(out.nodes.map((n) => [n.host, n.healthy, n.serving, n.haMode, n.announcer.state, n.exabgp.sessions])).toEqual(
+      HOSTS.map((h) => [h, true, true, 'bgp', 'announced', ['10.99.0.1']]),
+    );
+  });
+
+  it('Herr Ober bugs are not repeated: watchdog applied by daemon-reexec, no distro daemons, units read their configs, no bfd', async () => {
+    for (const h of HOSTS) {
+      // §2: the drop-in applies without a reboot (Herr Ober's system.conf edit never did).
+      expect(await onHost(h, 'systemctl show -p RuntimeWatchdogUSec --value')).toBe('10s');
+      // §3: the distro haproxy.service (and keepalived/exabgp) cannot run next to ober's.
+      for (const u of ['haproxy', 'keepalived', 'exabgp']) {
+        expect(await onHost(h, `systemctl show -p LoadState --value ${u}.service`), `${h} ${u}`).toBe('masked');
+      }
+      // Exactly one HAProxy master, and it reads /etc/haproxy/ober.cfg (ProtectHome hid Herr Ober's configs).
+      const masters = await onHost(h, "pgrep -a -f '^/usr/sbin/haproxy -Ws' || true");
+      expect(masters.split('\n').filter(Boolean), h).toHaveLength(1);
+      expect(masters).toContain('-f /etc/haproxy/ober.cfg');
+      const exabgp = await onHost(h, 'cat /proc/$(systemctl show -p MainPID --value ober-exabgp)/cmdline | tr "\\0" " "');
+      expect(exabgp).toContain('/etc/exabgp/ober.conf');
+      // §4: ExaBGP has no BFD; the config has no bfd block and the daemon accepted it.
+      expect(await onHost(h, "grep -cE '^[[:space:]]*bfd' /etc/exabgp/ober.conf || true")).toBe('0');
+      // §3: the whitelist/stats socket fix: the runtime API answers.
+      expect(await onHost(h, "python3 -c \"import socket;s=socket.socket(socket.AF_UNIX);s.connect('/run/haproxy/admin.sock');s.sendall(b'show info\\n');print(s.recv(4096).decode())\" | grep -c '^Name: HAProxy'")).toBe('1');
+    }
+  });
+
+  it('doctor passes, and names a broken announcer binding with its fix', async () => {
+    const ok = await runCli(['doctor', '-i', inventory]);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    await onHost('lb02', 'systemctl disable ober-exabgp');
+    try {
+      const bad = await runCli(['doctor', '-i', inventory, '--limit', 'lb02']);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/FAIL\s+announcer-bound: ober-exabgp is not bound to ober-haproxy: enabled as WantedBy/);
+      expect(bad.stdout).toContain('fix: ');
+    } finally {
+      await onHost('lb02', 'systemctl enable ober-exabgp');
+    }
+  });
+
+  it('stopping HAProxy withdraws the host within the hold time (BindsTo); starting it brings the route back (WantedBy)', async () => {
+    await waitFor(() => routerNextHops().length === 3, { timeoutMs: 20_000, what: '3 next hops before the stop' });
+    await onHost('lb03', 'systemctl stop ober-haproxy');
+    const started = Date.now();
+    await waitFor(() => !routerNextHops().includes('10.99.0.13'), { timeoutMs: 9_000, what: 'lb03 withdrawn within the 9 s hold time' });
+    process.stdout.write(`[stack] next hop gone ${Date.now() - started} ms after stopping HAProxy\n`);
+    expect(await onHost('lb03', 'systemctl is-active ober-exabgp || true')).toBe('inactive');
+    const during = await runLoad({ url: `http://${labState().vip}/`, concurrency: 4, requests: 40, timeoutMs: 3000 });
+    expect(during.failed, JSON.stringify(during.errors)).toBe(0);
+
+    await onHost('lb03', 'systemctl start ober-haproxy');
+    await waitFor(() => routerNextHops().includes('10.99.0.13'), { timeoutMs: 30_000, what: 'lb03 announced again after HAProxy started' });
+    expect(await onHost('lb03', 'systemctl is-active ober-exabgp')).toBe('active');
+    const status = await runCli(['status', '-i', inventory]);
+    expect(status.code, status.stdout).toBe(0);
+  });
+
+  it('a crashed HAProxy (SIGKILL, Restart=always) comes back and so does its route', async () => {
+    const pid = await onHost('lb01', 'systemctl show -p MainPID --value ober-haproxy');
+    await execOnHost('lb01', `kill -9 ${pid}`);
+    await waitFor(async () => (await onHost('lb01', 'systemctl show -p MainPID --value ober-haproxy')) !== pid && (await onHost('lb01', 'systemctl is-active ober-haproxy || true')) === 'active', {
+      timeoutMs: 20_000,
+      what: 'ober-haproxy restarted by systemd',
+    });
+    await waitFor(() => routerNextHops().length === 3, { timeoutMs: 30_000, what: 'lb01 announced again after the crash' });
+  });
+});
