@@ -1,26 +1,13 @@
 // Every broken inventory and playbook in the corpus: exit 2, the one-line file:line message, no stack trace,
 // no host contacted. Inventory cases run in an empty network namespace (a bug could not reach anything);
 // playbook cases run against an inventory whose every host is a loopback listener that counts connections.
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
-
-const CORPUS = 'test/fixtures/broken';
-
-function cases(kind: 'inventory' | 'playbook'): Array<{ name: string; path: string; expected: string }> {
-  const dir = join(CORPUS, kind);
-  return readdirSync(dir)
-    .sort()
-    .map((name) => {
-      const path = join(dir, name);
-      const first = statSync(path).isDirectory() ? join(path, readdirSync(path).sort()[0] ?? '') : path;
-      const expected = /^# expect: (.*)$/.exec(readFileSync(first, 'utf8').split('\n')[0] ?? '')?.[1] ?? '';
-      return { name, path, expected };
-    });
-}
+import { corpusCases } from '../../support/corpus.js';
 
 // Modules that exist only in the unit tests' fake registry: those cases are covered there.
 const FAKE_ONLY = /\bhaproxy_stats\b/;
@@ -68,14 +55,14 @@ function expectCleanError(result: { code: number; stdout: string; stderr: string
 }
 
 describe('broken inventories, through the CLI', () => {
-  it.concurrent.each(cases('inventory'))('$name', async ({ path, expected }) => {
+  it.concurrent.each(corpusCases('inventory'))('$name', async ({ path, expected }) => {
     const result = await runCli(['deploy', '-i', path, validPlaybook, '--reporter', 'plain'], { isolateNetwork: true });
     expect(expectCleanError(result)).toBe(`error: ${expected}`);
   });
 });
 
 describe('broken playbooks, through the CLI', () => {
-  it.concurrent.each(cases('playbook').filter((c) => !FAKE_ONLY.test(readFileSync(c.path, 'utf8'))))('$name', async ({ path, expected }) => {
+  it.concurrent.each(corpusCases('playbook').filter((c) => !FAKE_ONLY.test(readFileSync(c.path, 'utf8'))))('$name', async ({ path, expected }) => {
     const result = await runCli(['deploy', '-i', countingInventory, path, '--reporter', 'plain']);
     const first = expectCleanError(result);
     // Messages that list the known modules depend on the registry; the location and key path do not.

@@ -1,36 +1,13 @@
 // The broken-input corpus: each case's first line is "# expect: <the first issue, as printed>".
 // Inventory cases load alone; playbook cases load with the fake modules, and their plays' host
 // patterns are then selected against the valid inventory (as the engine does before connecting).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatIssue, UsageError } from '../../../src/core/errors.js';
 import { loadInventory } from '../../../src/inventory/load.js';
 import { selectHosts } from '../../../src/inventory/select.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import { fakeModules } from '../../fixtures/fake-modules.js';
-
-const CORPUS = 'test/fixtures/broken';
-
-interface Case {
-  name: string;
-  path: string; // file or directory, relative to the repo root (tests run from it)
-  expected: string;
-}
-
-function cases(kind: 'inventory' | 'playbook'): Case[] {
-  const dir = join(CORPUS, kind);
-  return readdirSync(dir)
-    .sort()
-    .map((name) => {
-      const path = join(dir, name);
-      const first = statSync(path).isDirectory() ? join(path, readdirSync(path).sort()[0] ?? '') : path;
-      const line = readFileSync(first, 'utf8').split('\n')[0] ?? '';
-      const match = /^# expect: (.*)$/.exec(line);
-      if (!match?.[1]) throw new Error(`${first}: the first line must be "# expect: <message>"`);
-      return { name, path, expected: match[1] };
-    });
-}
+import { corpusCases } from '../../support/corpus.js';
 
 /** The first problem, formatted as the CLI prints it; null when the input loads. */
 async function firstProblem(load: () => Promise<unknown>): Promise<string | null> {
@@ -45,13 +22,13 @@ async function firstProblem(load: () => Promise<unknown>): Promise<string | null
 }
 
 describe('broken inventories', () => {
-  it.each(cases('inventory'))('$name', async ({ path, expected }) => {
+  it.each(corpusCases('inventory'))('$name', async ({ path, expected }) => {
     expect(await firstProblem(() => loadInventory(path))).toBe(expected);
   });
 });
 
 describe('broken playbooks', () => {
-  it.each(cases('playbook'))('$name', async ({ path, expected }) => {
+  it.each(corpusCases('playbook'))('$name', async ({ path, expected }) => {
     const problem = await firstProblem(async () => {
       const inventory = await loadInventory('test/fixtures/valid/inventory.yml');
       const playbook = await loadPlaybook(path, fakeModules);
@@ -63,6 +40,6 @@ describe('broken playbooks', () => {
 
 describe('the corpus', () => {
   it('has at least 25 cases', () => {
-    expect(cases('inventory').length + cases('playbook').length).toBeGreaterThanOrEqual(25);
+    expect(corpusCases('inventory').length + corpusCases('playbook').length).toBeGreaterThanOrEqual(25);
   });
 });
