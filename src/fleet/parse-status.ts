@@ -117,7 +117,7 @@ export function parseNodeSections(stdout: string, options: ProbeOptions): NodeSt
   const info = /^Name:\s/m.test(infoText) ? parseShowInfo(infoText) : null;
   const currConns = info?.['CurrConns'] !== undefined && /^\d+$/.test(info['CurrConns']) ? Number(info['CurrConns']) : null;
   const drainText = s.get('haproxy_drain') ?? '';
-  const draining = /type=boolean value=<1>/.test(drainText) ? true : /type=boolean value=<0>/.test(drainText) ? false : null;
+  const draining = /type=bool(?:ean)? value=<1>/.test(drainText) ? true : /type=bool(?:ean)? value=<0>/.test(drainText) ? false : null;
   const healthText = (s.get('health') ?? '').trim();
   const health = /^[1-5]\d\d$/.test(healthText) ? Number(healthText) : null;
   const hc = parseCheck(s.get('haproxy_check'));
