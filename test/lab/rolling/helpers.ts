@@ -1,0 +1,93 @@
+// A private 3-host lab for the rolling tests (own prefix and state directory, so other engineers' lab runs and
+// ours never touch the same hosts), the stack deployed with playbooks/site.yml, and helpers to roll and observe.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAB_DIR, execOnHost, labState, routerNextHops, runLab, waitFor } from '../harness.js';
+import { repoRoot, runCli, type CliResult } from '../../support/cli.js';
+
+export const ROLL_STATE = `${LAB_DIR}.state-rolling`;
+export const ROLL_ENV = { LAB_PREFIX: 'oberroll-', LAB_STATE: ROLL_STATE };
+// Every harness helper (labState, routerNextHops, runLoad, execOnHost) reads LAB_STATE: point them at our lab.
+process.env.LAB_STATE = ROLL_STATE;
+export const INVENTORY = `${ROLL_STATE}/inventory.yml`;
+export const ALL = ['10.99.0.11', '10.99.0.12', '10.99.0.13'];
+export const HOSTS = ['lb01', 'lb02', 'lb03'];
+
+export function labUp(): void {
+  const up = runLab(['up', '--hosts', '3'], ROLL_ENV);
+  if (up.code !== 0) throw new Error(`private lab up failed: ${up.stderr}`);
+}
+
+export function labDown(): void {
+  if (process.env.LAB_KEEP === '1') return;
+  runLab(['down'], ROLL_ENV);
+}
+
+/** A fresh working directory per roll: the journal lands in its .ober-push/. */
+export function workDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ober-roll-'));
+}
+
+export function cli(args: string[], cwd: string): Promise<CliResult> {
+  return runCli([...args, '-i', INVENTORY, '--reporter', 'plain'], { cwd });
+}
+
+export async function deployStack(): Promise<void> {
+  const r = await runCli(['deploy', '-i', INVENTORY, '--reporter', 'plain', `${repoRoot}playbooks/site.yml`]);
+  if (r.code !== 0) throw new Error(`deploy failed (${r.code}):\n${r.stdout.slice(-3000)}\n${r.stderr}`);
+  await allAnnounced();
+}
+
+export function allAnnounced(timeoutMs = 60_000): Promise<unknown> {
+  return waitFor(() => routerNextHops().join() === ALL.join(), { timeoutMs, what: 'all three next hops at the router' });
+}
+
+export async function onHost(host: string, cmd: string): Promise<string> {
+  const r = await execOnHost(host, cmd);
+  if (r.code !== 0) throw new Error(`${host}: ${cmd}: exit ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The naive roll: restart HAProxy on each node in turn, waiting only until the router has it back. */
+export async function naiveRoll(): Promise<void> {
+  for (const host of HOSTS) {
+    await onHost(host, 'systemctl restart ober-haproxy');
+    await allAnnounced();
+  }
+}
+
+export async function nodeFile(host: string, path: string): Promise<string | null> {
+  const r = await execOnHost(host, `cat ${path}`);
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+export interface LoadTotals {
+  requests: number;
+  failed: number;
+  errors: Record<string, number>;
+  elapsedMs: number;
+  /** When each failure happened (epoch ms), to line them up with the roll's events. */
+  failedAt: number[];
+}
+
+/** Load through the VIP (client namespace) while `work` runs; stopped (SIGTERM) once it is done. */
+export async function underLoad<T>(work: () => Promise<T>, keepalive: boolean): Promise<{ load: LoadTotals; result: T }> {
+  const args = ['netns', 'exec', labState().client.netns, process.execPath, new URL('./load.mjs', import.meta.url).pathname, '--url', 'http://10.99.100.1/', '--concurrency', '16'];
+  if (keepalive) args.push('--keepalive');
+  const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  try {
+    return { result: await work(), load: await stopLoad() };
+  } finally {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  }
+  async function stopLoad(): Promise<LoadTotals> {
+    child.kill('SIGTERM');
+    await exited;
+    return JSON.parse(out) as LoadTotals;
+  }
+}
