@@ -1,12 +1,11 @@
-// One task on one host: when → render args → gather → plan → (check stops here) → apply → verify → register.
+// One task on one host: `when`, `loop`, then one invocation per item (task-invocation.ts), register, notify, report.
 import { CommandError, ConfigError, ConnectError, TaskError, formatIssue, formatLocation, tail } from '../core/errors.js';
-import type { AnyModule, Change, ExecResult } from '../core/module.js';
+import type { AnyModule, Change } from '../core/module.js';
 import type { Task } from '../playbook/types.js';
-import { applyOps } from './apply-ops.js';
 import type { ChangeReport, EmitEvent, TaskReport, TaskStatus } from './events.js';
 import type { Expressions } from './expressions.js';
 import type { HostSession } from './host-session.js';
-import { readBootId, REBOOT_NEED, waitForNewBoot } from './reboot-wait.js';
+import { invoke, type Invocation } from './task-invocation.js';
 
 export interface TaskRunOptions {
   check: boolean;
@@ -56,125 +55,51 @@ export async function runTask(env: TaskEnv, run: TaskRun): Promise<TaskReport> {
 async function execute(env: TaskEnv, run: TaskRun, started: number): Promise<TaskReport> {
   const { session, task, vars } = run;
   const base = { host: session.name, play: run.play, task: task.name, handler: run.handler, location: formatLocation(task.location) };
-  if (task.when !== undefined && !env.expressions.test(task.when, vars, task)) {
-    return { ...base, status: 'skipped', changes: [], message: `when: ${task.when}`, durationMs: Date.now() - started };
-  }
+  const skipped = (message: string): TaskReport => ({ ...base, status: 'skipped', changes: [], message, durationMs: Date.now() - started });
   const module = env.modules.get(task.module);
   if (!module) throw new TaskError(`unknown module ${task.module}`);
-  const args = parseArgs(module, env.renderArgs(task.args, vars), task);
-  const ctx = session.readContext(vars, env.baseDir, run.become);
 
-  let facts = await module.gather(ctx, args);
-  let changes = module.plan(facts, args);
-  let last: ExecResult | null = null;
-  if (!env.options.check) {
-    const rebooting = changes.some((c) => c.needs?.includes(REBOOT_NEED));
-    const bootBefore = rebooting ? await readBootId(session) : '';
-    try {
-      last = await applyChanges(session, run.become, changes);
-    } catch (error) {
-      if (!env.isConflict(error)) throw error;
-      // The VM changed underneath since we planned: plan again from fresh state, once.
-      facts = await module.gather(ctx, args);
-      changes = module.plan(facts, args);
-      last = await applyChanges(session, run.become, changes);
-    }
-    if (rebooting) {
-      const timeoutS = Number(module.result?.(facts, args, last)['timeout_s'] ?? 600);
-      await waitForNewBoot(session, bootBefore, timeoutS * 1000);
-    }
-    if (env.options.verify) await verifyConverged(module, ctx, args);
+  const items = task.loop === undefined ? null : loopItems(env.renderArgs(task.loop, vars), task);
+  const runs: Invocation[] = [];
+  for (const [index, item] of (items ?? [undefined]).entries()) {
+    const itemVars = items ? { ...vars, item, loop_index: index } : vars;
+    // With a loop, `when` is evaluated per item (it may test `item`), as Ansible does.
+    if (task.when !== undefined && !env.expressions.test(task.when, itemVars, task)) continue;
+    const invocation = await invoke(env, run, module, itemVars);
+    runs.push(invocation);
+    if (invocation.status === 'failed') break;
   }
-  const met = env.options.check ? [] : [REBOOT_NEED];
-  for (const change of changes) for (const need of change.needs ?? []) if (!met.includes(need)) session.needs.add(need);
+  if (runs.length === 0) return skipped(items?.length === 0 ? 'loop: no items' : `when: ${task.when}`);
 
-  let status = statusOf(changes, env.options.check);
-  const extra = module.result?.(facts, args, last);
-  for (const warning of warningsOf(extra)) env.emit({ type: 'warning', host: session.name, message: `${task.name}: ${warning}` });
-  const result = registerValue(status, changes, last, extra);
-  const withResult = { ...vars, result, ...(task.register ? { [task.register]: result } : {}) };
-  if (task.changedWhen !== undefined && status !== 'skipped') {
-    status = env.expressions.test(task.changedWhen, withResult, task) ? 'changed' : 'ok';
-    result['changed'] = status === 'changed';
-  }
-  let message: string | undefined;
-  if (task.failedWhen !== undefined && env.expressions.test(task.failedWhen, withResult, task)) {
-    status = 'failed';
-    message = `failed_when: ${task.failedWhen}`;
-    result['failed'] = true;
-  }
+  const status = worstStatus(runs.map((r) => r.status));
+  const result = items ? { ...loopResult(runs, status), results: runs.map((r) => r.result) } : (runs[0]?.result ?? {});
   if (task.register) session.registered[task.register] = result;
   if (status === 'changed' || status === 'unknown') for (const handler of task.notify) session.notified.add(handler);
-
+  const last = runs.at(-1)?.last;
+  const message = runs.find((r) => r.message)?.message;
   return {
     ...base,
     status,
-    changes: changes.map((c) => changeReport(c, env.options.diff)),
+    changes: runs.flatMap((r) => r.changes).map((c) => changeReport(c, env.options.diff)),
     ...(message ? { message } : {}),
     ...(last ? { exitCode: last.code } : {}),
     durationMs: Date.now() - started,
   };
 }
 
-/** A module's result may carry `warnings: string[]` (e.g. sysctl keys skipped in a container). */
-function warningsOf(extra: Record<string, unknown> | undefined): string[] {
-  const warnings = extra?.['warnings'];
-  return Array.isArray(warnings) ? warnings.filter((w): w is string => typeof w === 'string') : [];
+function loopItems(rendered: unknown, task: Task): unknown[] {
+  if (!Array.isArray(rendered)) throw new TaskError(`loop of task "${task.name}" must be a list, got ${typeof rendered}`);
+  return rendered;
 }
 
-function parseArgs(module: AnyModule, rendered: unknown, task: Task): unknown {
-  const parsed = module.args.safeParse(rendered);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({
-    location: task.location,
-    path: [task.module, ...i.path.map(String)].join('.'),
-    message: i.message,
-  }));
-  throw new ConfigError(issues);
+const STATUS_ORDER: TaskStatus[] = ['ok', 'skipped', 'changed', 'unknown', 'failed', 'unreachable'];
+
+function worstStatus(statuses: TaskStatus[]): TaskStatus {
+  return statuses.reduce((worst, s) => (STATUS_ORDER.indexOf(s) > STATUS_ORDER.indexOf(worst) ? s : worst), 'ok');
 }
 
-async function applyChanges(session: HostSession, become: boolean, changes: Change[]): Promise<ExecResult | null> {
-  let last: ExecResult | null = null;
-  for (const change of changes) {
-    const result = await applyOps(session.applyTarget(become), change.ops);
-    if (result) last = result;
-  }
-  return last;
-}
-
-/** --verify: plan again after applying; anything still planned (but actions by design) is an idempotence bug. */
-async function verifyConverged(module: AnyModule, ctx: Parameters<AnyModule['gather']>[0], args: unknown): Promise<void> {
-  const again = module.plan(await module.gather(ctx, args), args).filter((c) => acts(c) && !c.uncertain && !c.repeats);
-  if (again.length > 0) {
-    throw new TaskError(`--verify: still plans changes after applying (module ${module.name} did not converge)`, again.map((c) => c.summary).join('\n'));
-  }
-}
-
-/** A change that does something; probes and notes without ops (e.g. "already pending") leave a task ok. */
-function acts(change: Change): boolean {
-  return !change.probe && change.ops.length > 0;
-}
-
-function statusOf(changes: Change[], check: boolean): TaskStatus {
-  const effective = changes.filter(acts);
-  if (effective.length === 0) return 'ok';
-  if (check && effective.some((c) => c.uncertain)) return 'unknown';
-  return 'changed';
-}
-
-function registerValue(status: TaskStatus, changes: Change[], last: ExecResult | null, extra: Record<string, unknown> | undefined): Record<string, unknown> {
-  return {
-    status,
-    changed: status === 'changed',
-    failed: false,
-    skipped: false,
-    changes: changes.map((c) => c.summary),
-    rc: last?.code ?? null,
-    stdout: last?.stdout ?? '',
-    stderr: last?.stderr ?? '',
-    stdout_lines: last ? last.stdout.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1) : [],
-    ...extra,
-  };
+function loopResult(runs: Invocation[], status: TaskStatus): Record<string, unknown> {
+  return { status, changed: runs.some((r) => r.status === 'changed'), failed: status === 'failed', skipped: false };
 }
 
 function changeReport(change: Change, withDiff: boolean): ChangeReport {

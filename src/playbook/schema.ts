@@ -56,6 +56,9 @@ export const taskKeywordsSchema = z.strictObject({
   changed_when: condition.optional(),
   failed_when: condition.optional(),
   ignore_errors: bool.optional(),
+  loop: z
+    .union([z.array(z.unknown()), z.string().regex(/^\s*\{\{.*\}\}\s*$/s)], { error: 'expected a list, or a template such as "{{ ober.certs }}" that renders to one' })
+    .optional(),
 });
 
 export const TASK_KEYWORDS: readonly string[] = Object.keys(taskKeywordsSchema.shape);

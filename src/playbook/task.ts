@@ -90,6 +90,7 @@ export function parseTask(raw: unknown, path: PathSegment[], ctx: TaskContext): 
   }
   if (k.become !== undefined) task.become = k.become;
   if (k.register !== undefined) task.register = k.register;
+  if (k.loop !== undefined) task.loop = k.loop;
   return ctx.issues.length > before ? null : task;
 }
 

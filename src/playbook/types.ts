@@ -6,6 +6,8 @@ export interface Task {
   module: string;
   args: unknown;
   when?: string;
+  /** A list (or a template rendering to one): the module runs once per item, which tasks see as `item`. */
+  loop?: unknown;
   notify: string[];
   tags: string[];
   become?: boolean;

@@ -19,9 +19,6 @@ const SYSCTL_KEY_RE = /^[a-z0-9_]+([./][A-Za-z0-9_-]+)+$/;
 /** A sysctl value: printable, single line, no shell or config metacharacters. */
 const SYSCTL_VALUE_RE = /^[A-Za-z0-9 _.:,/-]{1,200}$/;
 
-/** site.yml has one task per slot: the most certificates and referenced whitelists one stack can have. */
-export const SITE_MAX = Object.freeze({ certs: 4, whitelists: 8 });
-
 export const ipv4 = z.ipv4({ error: 'expected an IPv4 address' });
 const name = z.string().regex(NAME_RE, { error: 'expected a name of letters, digits, "_", "." or "-"' }).max(64);
 const port = z.number({ error: 'expected an integer 1-65535' }).int().min(1).max(65535);
@@ -165,11 +162,6 @@ export const stackVarsSchema = z
       if (cert !== undefined && cert !== null && !NAME_RE.test(cert)) ctx.addIssue({ code: 'custom', path: ['frontends', i, 'tls', 'cert'], message: 'file name must be letters, digits, "_", "." or "-"' });
     });
     if (v.keepalived) checkVrids(v.vips, v.keepalived, ctx);
-    // playbooks/site.yml has a fixed number of certificate and whitelist tasks (the engine has no loops).
-    const certs = new Set(certNames.filter((c): c is string => c !== null));
-    if (certs.size > SITE_MAX.certs) ctx.addIssue({ code: 'custom', path: ['frontends'], message: `at most ${SITE_MAX.certs} distinct TLS certificates (site.yml installs ${SITE_MAX.certs})` });
-    const lists = new Set(v.frontends.flatMap((f) => f.allow ?? []));
-    if (lists.size > SITE_MAX.whitelists) ctx.addIssue({ code: 'custom', path: ['whitelists'], message: `at most ${SITE_MAX.whitelists} referenced whitelists (site.yml installs ${SITE_MAX.whitelists})` });
   });
 
 export type StackVars = z.infer<typeof stackVarsSchema>;

@@ -1,0 +1,125 @@
+// One invocation of a task's module on one host (a task runs once, or once per loop item):
+// render args → gather → plan → (check stops here) → apply → reboot wait → verify → result.
+import { ConfigError, TaskError } from '../core/errors.js';
+import type { AnyModule, Change, ExecResult } from '../core/module.js';
+import type { Task } from '../playbook/types.js';
+import { applyOps } from './apply-ops.js';
+import type { TaskStatus } from './events.js';
+import type { HostSession } from './host-session.js';
+import { readBootId, REBOOT_NEED, waitForNewBoot } from './reboot-wait.js';
+import type { TaskEnv, TaskRun } from './run-task.js';
+
+export interface Invocation {
+  status: TaskStatus;
+  changes: Change[];
+  last: ExecResult | null;
+  /** What `register` stores (and `changed_when` / `failed_when` see as `result`). */
+  result: Record<string, unknown>;
+  message?: string;
+}
+
+export async function invoke(env: TaskEnv, run: TaskRun, module: AnyModule, vars: Record<string, unknown>): Promise<Invocation> {
+  const { session, task } = run;
+  const args = parseArgs(module, env.renderArgs(task.args, vars), task);
+  const ctx = session.readContext(vars, env.baseDir, run.become);
+
+  let facts = await module.gather(ctx, args);
+  let changes = module.plan(facts, args);
+  let last: ExecResult | null = null;
+  if (!env.options.check) {
+    const rebooting = changes.some((c) => c.needs?.includes(REBOOT_NEED));
+    const bootBefore = rebooting ? await readBootId(session) : '';
+    try {
+      last = await applyChanges(session, run.become, changes);
+    } catch (error) {
+      if (!env.isConflict(error)) throw error;
+      // The VM changed underneath since we planned: plan again from fresh state, once.
+      facts = await module.gather(ctx, args);
+      changes = module.plan(facts, args);
+      last = await applyChanges(session, run.become, changes);
+    }
+    if (rebooting) {
+      const timeoutS = Number(module.result?.(facts, args, last)['timeout_s'] ?? 600);
+      await waitForNewBoot(session, bootBefore, timeoutS * 1000);
+    }
+    if (env.options.verify) await verifyConverged(module, ctx, args);
+  }
+  const met = env.options.check ? [] : [REBOOT_NEED];
+  for (const change of changes) for (const need of change.needs ?? []) if (!met.includes(need)) session.needs.add(need);
+
+  let status = statusOf(changes, env.options.check);
+  const extra = module.result?.(facts, args, last);
+  for (const warning of warningsOf(extra)) env.emit({ type: 'warning', host: session.name, message: `${task.name}: ${warning}` });
+  const result = registerValue(status, changes, last, extra);
+  const withResult = { ...vars, result, ...(task.register ? { [task.register]: result } : {}) };
+  if (task.changedWhen !== undefined) {
+    status = env.expressions.test(task.changedWhen, withResult, task) ? 'changed' : 'ok';
+    result['changed'] = status === 'changed';
+  }
+  if (task.failedWhen !== undefined && env.expressions.test(task.failedWhen, withResult, task)) {
+    result['failed'] = true;
+    return { status: 'failed', changes, last, result, message: `failed_when: ${task.failedWhen}` };
+  }
+  return { status, changes, last, result };
+}
+
+/** A module's result may carry `warnings: string[]` (e.g. sysctl keys skipped in a container). */
+function warningsOf(extra: Record<string, unknown> | undefined): string[] {
+  const warnings = extra?.['warnings'];
+  return Array.isArray(warnings) ? warnings.filter((w): w is string => typeof w === 'string') : [];
+}
+
+function parseArgs(module: AnyModule, rendered: unknown, task: Task): unknown {
+  const parsed = module.args.safeParse(rendered);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({
+    location: task.location,
+    path: [task.module, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  throw new ConfigError(issues);
+}
+
+async function applyChanges(session: HostSession, become: boolean, changes: Change[]): Promise<ExecResult | null> {
+  let last: ExecResult | null = null;
+  for (const change of changes) {
+    const result = await applyOps(session.applyTarget(become), change.ops);
+    if (result) last = result;
+  }
+  return last;
+}
+
+/** --verify: plan again after applying; anything still planned (but actions by design) is an idempotence bug. */
+async function verifyConverged(module: AnyModule, ctx: Parameters<AnyModule['gather']>[0], args: unknown): Promise<void> {
+  const again = module.plan(await module.gather(ctx, args), args).filter((c) => acts(c) && !c.uncertain && !c.repeats);
+  if (again.length > 0) {
+    throw new TaskError(`--verify: still plans changes after applying (module ${module.name} did not converge)`, again.map((c) => c.summary).join('\n'));
+  }
+}
+
+/** A change that does something; probes and notes without ops (e.g. "already pending") leave a task ok. */
+function acts(change: Change): boolean {
+  return !change.probe && change.ops.length > 0;
+}
+
+function statusOf(changes: Change[], check: boolean): TaskStatus {
+  const effective = changes.filter(acts);
+  if (effective.length === 0) return 'ok';
+  if (check && effective.some((c) => c.uncertain)) return 'unknown';
+  return 'changed';
+}
+
+function registerValue(status: TaskStatus, changes: Change[], last: ExecResult | null, extra: Record<string, unknown> | undefined): Record<string, unknown> {
+  return {
+    status,
+    changed: status === 'changed',
+    failed: false,
+    skipped: false,
+    changes: changes.map((c) => c.summary),
+    rc: last?.code ?? null,
+    stdout: last?.stdout ?? '',
+    stderr: last?.stderr ?? '',
+    stdout_lines: last ? last.stdout.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1) : [],
+    ...extra,
+  };
+}
