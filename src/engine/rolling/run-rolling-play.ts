@@ -135,7 +135,8 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
         },
       });
       if (result.failed) {
-        if (result.failed.step !== 'work') fail(h, result.failed.step, result.failed.error);
+        // A failed task already reported itself (and stopped the session); anything else is reported here.
+        if (result.failed.step !== 'work' || !session.stopped) fail(h, result.failed.step, result.failed.error);
         const message = result.failed.error instanceof Error ? result.failed.error.message : String(result.failed.error);
         await save((j) => withError(j, h, result.failed?.step ?? 'work', message));
       }

@@ -27,7 +27,7 @@ describe.skipIf(labSkipReason())('rolling restart under load (private 3-host lab
     const ours = await underLoad(() => cli(['rolling-restart'], workDir()), false);
     keep('rolling-restart', ours.load);
     expect(ours.result.code, ours.result.stdout + ours.result.stderr).toBe(0);
-    expect(ours.result.stdout).toMatch(/lb03 {2}announced {2}serving/);
+    expect(ours.result.stdout).toMatch(/lb03 +announced +serving/);
     expect(routerNextHops()).toEqual(ALL);
     const naive = await underLoad(naiveRoll, false);
     keep('naive restart', naive.load);
