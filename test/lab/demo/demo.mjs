@@ -1,10 +1,11 @@
 // `npm run demo`: the whole job on this machine. Brings up the lab, deploys the stack from bare hosts to an
 // announced VIP, rolls a restart under load, does the same naively for comparison, and prints the verdict.
 // Usage: node test/lab/demo/demo.mjs [--reporter tty|plain] [--json] [--load-seconds 60] [--concurrency 16] [--no-naive]
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { deployStack } from './deploy.mjs';
 import { watchHops } from './hops.mjs';
-import { labState, labStateDir, labUp, waitFor, routerNextHops } from './lab.mjs';
+import { labState, labStateDir, labUp, routerNextHops, shownPath, waitFor } from './lab.mjs';
 import { startLoad } from './load.mjs';
 import { naiveRestart } from './naive.mjs';
 import { cannotRun } from './preflight.mjs';
@@ -56,18 +57,18 @@ process.on('SIGINT', () => {
 });
 
 function fail(message) {
-  process.stderr.write(`\ndemo: ${message}\n`);
-  say(aftercare());
+  process.stderr.write(`\ndemo: ${interrupted ? 'interrupted: ' : ''}${message}\n`);
+  if (existsSync(`${labStateDir()}/state.json`)) say(aftercare());
   process.exit(interrupted ? 130 : 1);
 }
 
 function aftercare() {
-  const env = process.env.LAB_STATE ? `LAB_STATE=${labStateDir()} ${process.env.LAB_PREFIX ? `LAB_PREFIX=${process.env.LAB_PREFIX} ` : ''}` : '';
+  const env = process.env.LAB_STATE ? `LAB_STATE=${shownPath(labStateDir())} ${process.env.LAB_PREFIX ? `LAB_PREFIX=${process.env.LAB_PREFIX} ` : ''}` : '';
   return [
     '',
     'The lab is still up. Explore it:',
+    `  npx ober-push status -i ${shownPath(`${labStateDir()}/inventory.yml`)}   # each node; a roll cut short: npx ober-push resume -i …`,
     `  ${env}npm run lab -- ssh lb01          # a shell on a node (also: status, routes)`,
-    `  npx ober-push status -i ${labStateDir()}/inventory.yml`,
     'Tear it down:',
     `  ${env}npm run lab -- down`,
   ].join('\n');
@@ -111,7 +112,7 @@ const deploy = await deployStack(state, { tty, outFd, say });
 if (deploy.exitCode !== 0) fail(`deploy failed (exit ${deploy.exitCode}); its recap above names the host and task`);
 say(`  router next hops for ${state.vip}: ${deploy.nextHops.join(' ') || 'none'}`);
 if (!deploy.allAnnounced) {
-  fail(`the router does not list every host for ${state.vip} (${deploy.nextHops.join(' ') || 'none'}); a node left withdrawn by an interrupted roll comes back with \`npx ober-push resume -i ${state.inventory}\`; \`npx ober-push status -i ${state.inventory}\` shows each node`);
+  fail(`the router does not list every host for ${state.vip} (${deploy.nextHops.join(' ') || 'none'}); a node left withdrawn by an interrupted roll comes back with \`npx ober-push resume -i ${shownPath(state.inventory)}\`; \`npx ober-push status -i ${shownPath(state.inventory)}\` shows each node`);
 }
 
 heading(`3/4 rolling-restart under load: ${opts.concurrency} clients, a new connection per request, ${opts.loadSeconds} s`);
@@ -121,7 +122,7 @@ try {
 } catch (err) {
   fail(`rolling-restart under load: ${err.message}`);
 }
-if (interrupted) fail('interrupted');
+if (interrupted) fail('stopped before the verdict');
 
 let naive = null;
 if (!opts['no-naive']) {
@@ -131,7 +132,7 @@ if (!opts['no-naive']) {
   } catch (err) {
     fail(`naive restart under load: ${err.message}`);
   }
-  if (interrupted) fail('interrupted');
+  if (interrupted) fail('stopped before the verdict');
 }
 
 const verdict = buildVerdict({ lab, deploy, rolling, naive, timings: { labUpSeconds, totalSeconds: Math.round((Date.now() - started) / 100) / 10 } });

@@ -1,11 +1,11 @@
 // Step 2: `ober-push deploy -i INV` (playbooks/site.yml) from bare hosts to an announced VIP, with the output a
 // user would see, then verify at the router that every host carries the VIP.
 import { startCli } from './cli.mjs';
-import { hopNames, routerNextHops, waitFor } from './lab.mjs';
+import { hopNames, routerNextHops, shownPath, waitFor } from './lab.mjs';
 
 export async function deployStack(state, { tty, outFd, say }) {
   const args = ['deploy', '-i', state.inventory, ...(tty ? [] : ['--reporter', 'plain'])];
-  say(`$ npx ober-push ${args.join(' ')}`);
+  say(`$ npx ober-push ${args.map(shownPath).join(' ')}`);
   const startedAt = Date.now();
   const { exit } = startCli(args, tty ? 'inherit' : ['ignore', outFd, outFd]);
   const exitCode = await exit;

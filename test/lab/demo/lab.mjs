@@ -2,6 +2,7 @@
 // and commands on a host through nsenter. Mirrors test/lab/harness.ts in plain JS (the demo has no build step).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const LAB_DIR = fileURLToPath(new URL('../', import.meta.url));
@@ -11,6 +12,12 @@ const LAB_SCRIPT = `${LAB_DIR}lab.sh`;
 /** The state directory the lab driver uses: env LAB_STATE, else test/lab/.state. */
 export function labStateDir() {
   return process.env.LAB_STATE ?? `${LAB_DIR}.state`;
+}
+
+/** A path as the operator would type it: relative to the current directory when below it. */
+export function shownPath(path) {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
 /** `lab.sh up`: its progress (stderr, and the first base build's debootstrap output) goes to the operator. */

@@ -23,5 +23,6 @@ export function startLoad(state, { seconds, concurrency }) {
       resolve({ ...result, startedAt, endedAt, firstRequestAt: endedAt - result.elapsedMs });
     });
   });
+  result.catch(() => {}); // awaited after the roll; a failure before then must not count as unhandled
   return { startedAt, result, stop: () => child.kill('SIGKILL') };
 }

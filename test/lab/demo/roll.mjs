@@ -2,13 +2,14 @@
 // one per line, each with an ISO `time`) are kept for the timeline; each finished phase step is shown live.
 import { createInterface } from 'node:readline';
 import { startCli } from './cli.mjs';
+import { shownPath } from './lab.mjs';
 
 /** The steps that move a node through its phases: withdrawn → drained → restarted (work) → healthy → announced. */
 export const PHASE_STEPS = ['withdraw', 'drain', 'work', 'health', 'announce'];
 
 export async function rollingRestart(state, { t0, outFd, say }) {
   const args = ['rolling-restart', '-i', state.inventory, '--json'];
-  say(`$ npx ober-push ${args.join(' ')}`);
+  say(`$ npx ober-push ${args.map(shownPath).join(' ')}`);
   const startedAt = Date.now();
   const { child, exit } = startCli(args, ['ignore', 'pipe', outFd]);
   const events = [];
