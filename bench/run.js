@@ -1,5 +1,5 @@
 // `npm run bench [-- PART ...] [--quick] [--rounds N] [--keep-lab]`: ober-push against Ansible on the same
-// lab hosts, the floor, scale and start-up. Parts: startup, stack, tasks20, floor, scale (default: all).
+// lab hosts, the floor, site.yml, scale and start-up. Parts: startup, stack, tasks20, floor, site, scale (default: all).
 // Needs root (lab namespaces, apt). Never part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,12 +9,13 @@ import { BENCH, REPO } from './lib/paths.mjs';
 import { writeResults } from './lib/report.mjs';
 import { floor } from './parts/floor.mjs';
 import { scale } from './parts/scale.mjs';
+import { site } from './parts/site.mjs';
 import { stack } from './parts/stack.mjs';
 import { startup } from './parts/startup.mjs';
 import { tasks20 } from './parts/tasks20.mjs';
 
-const PARTS = { startup, stack, tasks20, floor, scale };
-const LAB_PARTS = new Set(['stack', 'tasks20', 'floor']);
+const PARTS = { startup, stack, tasks20, floor, site, scale };
+const LAB_PARTS = new Set(['stack', 'tasks20', 'floor', 'site']);
 const LAB_HOSTS = 20;
 
 function parseArgs(argv) {
@@ -27,9 +28,18 @@ function parseArgs(argv) {
     else if (a in PARTS) opts.parts.push(a);
     else throw new Error(`unknown argument ${a}; parts: ${Object.keys(PARTS).join(', ')}; options: --quick --rounds N --keep-lab`);
   }
-  if (opts.parts.length === 0) opts.parts = Object.keys(PARTS);
-  opts.rounds ??= opts.quick ? 1 : 3;
+  // site.yml needs a fresh lab per round (~25 s + a full deploy): in the full run, not in --quick unless named.
+  if (opts.parts.length === 0) opts.parts = Object.keys(PARTS).filter((p) => !(opts.quick && p === 'site'));
   return opts;
+}
+
+// A/B rounds per lab part: Ansible needs 1-4 min per stack round and ~2 min per tasks20 round here, so the
+// full run stays near 15 minutes; --rounds N overrides both.
+function roundsFor(name, opts) {
+  if (opts.rounds) return opts.rounds;
+  if (opts.quick) return 1;
+  if (name === 'site') return 1;
+  return name === 'stack' ? 2 : 3;
 }
 
 const log = (msg) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -41,14 +51,14 @@ async function main() {
   if (!existsSync(`${REPO}dist/cli/main.js`)) throw new Error('dist/ is missing: run `npm run build` first');
   delete process.env.SSH_AUTH_SOCK; // only the lab's keys: no agent
 
-  const result = { mode: opts.quick ? 'quick' : 'full', rounds: opts.rounds, startedAt: new Date().toISOString(), loadAtStart: load(), machine: machineFacts(), parts: {}, errors: [] };
+  const result = { mode: opts.quick ? 'quick' : 'full', rounds: { stack: roundsFor('stack', opts), tasks20: roundsFor('tasks20', opts) }, startedAt: new Date().toISOString(), loadAtStart: load(), machine: machineFacts(), parts: {}, errors: [] };
   const needsLab = opts.parts.some((p) => LAB_PARTS.has(p));
   const state = needsLab ? ensureLab(LAB_HOSTS, log) : null;
   try {
     for (const name of opts.parts) {
       log(`${name}: start (load ${load().join(' ')})`);
       try {
-        result.parts[name] = await PARTS[name]({ state, rounds: opts.rounds, quick: opts.quick, log, results: result.parts });
+        result.parts[name] = await PARTS[name]({ state, rounds: roundsFor(name, opts), quick: opts.quick, log, results: result.parts });
       } catch (error) {
         log(`${name} failed: ${error.message}`);
         result.errors.push({ part: name, message: error.message });

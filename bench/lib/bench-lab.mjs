@@ -36,3 +36,9 @@ export function ensureLab(hosts, log) {
 export function labDown() {
   return lab(['down']).code === 0;
 }
+
+/** A fresh bench lab (down + up): bare hosts as the lab boots them. */
+export function recreateLab(hosts, log) {
+  labDown();
+  return ensureLab(hosts, log);
+}

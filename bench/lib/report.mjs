@@ -31,6 +31,7 @@ export function markdown(result) {
       out.push(`| 20 small tasks, first run | ${p.hosts} | ${cell(p.timings.oberFirst)} | ${cell(p.timings.ansibleFirst)} | **${p.ratios.first}×** | ≥5× | ${verdict(p.ratios.first >= 5)} |`);
       out.push(`| 20 small tasks, idempotent re-run | ${p.hosts} | ${cell(p.timings.oberRerun)} | ${cell(p.timings.ansibleRerun)} | **${p.ratios.rerun}×** | ≥10× | ${verdict(p.ratios.rerun >= 10)} |`);
     }
+    if (parts.stack?.aptWorkFloorMs) out.push('', `Stack first run: the hosts' own apt-get update + install, by a plain ssh fan-out, takes ${s(parts.stack.aptWorkFloorMs)} here (all 20 hosts share the machine's cores): no tool can go below it.`);
     const settings = ab[0].ansibleSettings;
     out.push('', `Ansible settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}; ANSIBLE_HOST_KEY_CHECKING=True. ` +
       'ober-push: `deploy --reporter json --forks <hosts>`, wall time of the whole process (node start-up included).', '');
@@ -43,6 +44,16 @@ export function markdown(result) {
       out.push(`| ${r.workload} ${r.phase} | ${r.roundTripsPerHost} | ${s(r.oberMs)} | ${s(r.sshFloorMs)} | ${r.oberVsSshFloor}× | ${s(r.transportFloorMs)} (connect ${s(r.transportConnectMs)}) | ${r.oberVsTransportFloor}× | ${verdict(r.oberVsSshFloor <= 2)} |`);
     }
     out.push('');
+  }
+  if (parts.site) {
+    const p = parts.site;
+    out.push('## playbooks/site.yml (ober-push only; Ansible twin pending)', '');
+    if (p.pending) out.push(`Pending: ${p.pending}.`, '');
+    else {
+      out.push(`${p.hosts} fresh lab hosts: first run ${cell(p.timings.oberFirst)}, idempotent re-run ${cell(p.timings.oberRerun)}; ` +
+        `round trips/host ${p.execs?.first?.maxPerHost} / ${p.execs?.rerun?.maxPerHost}.`, '');
+      out.push(`Slowest re-run tasks (median over hosts): ${p.slowestRerunTasks.map((t) => `${t.task} ${s(t.medianMs)}`).join('; ')}.`, '');
+    }
   }
   if (parts.scale) {
     const p = parts.scale;

@@ -18,6 +18,8 @@ const RESET = [
   '! dpkg -l haproxy exabgp keepalived 2>/dev/null | grep -q ^ii',
 ].join('; ');
 
+const APT_WORK = 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy exabgp keepalived >/dev/null';
+
 export async function stack({ state, rounds, log }) {
   const inventory = writeOberInventory(state, 'stack', {});
   const ansible = writeAnsibleDir(state, 'stack', {});
@@ -30,6 +32,11 @@ export async function stack({ state, rounds, log }) {
     ober: () => runOberPush(inventory, `${WORKLOADS}stack-lite.yml`, { forks, countExecs: true }),
     ansible: () => runAnsible(ansible, `${WORKLOADS}ansible/stack-lite.yml`),
   });
+  // The host-side work any tool pays here (hosts share the machine's 2 cores): apt-get update + install by a
+  // plain ssh fan-out from the same bare state, measured once.
+  await sshFanOut(state, RESET);
+  const work = await sshFanOut(state, APT_WORK);
+  log(`stack host work (apt-get update + install by ssh fan-out): ${(work.wallMs / 1000).toFixed(1)} s`);
   const siteYml = existsSync(`${REPO}playbooks/site.yml`);
   return {
     hosts: state.hosts.length,
@@ -37,6 +44,7 @@ export async function stack({ state, rounds, log }) {
     workload: 'bench/workloads/stack-lite.yml (stand-in for playbooks/site.yml)',
     siteYml: siteYml ? 'present, not benchmarked yet (no Ansible twin): pending' : 'absent from the repo: pending',
     ansibleSettings: ansible.settings,
+    aptWorkFloorMs: Math.round(work.wallMs),
     ...result,
   };
 }
