@@ -14,7 +14,8 @@ import { stack } from './parts/stack.mjs';
 import { startup } from './parts/startup.mjs';
 import { tasks20 } from './parts/tasks20.mjs';
 
-const PARTS = { startup, stack, tasks20, floor, site, scale };
+// startup last: the lab is down by then and the machine quieter.
+const PARTS = { stack, tasks20, floor, site, scale, startup };
 const LAB_PARTS = new Set(['stack', 'tasks20', 'floor', 'site']);
 const LAB_HOSTS = 20;
 
@@ -58,7 +59,10 @@ async function main() {
     for (const name of opts.parts) {
       log(`${name}: start (load ${load().join(' ')})`);
       try {
-        result.parts[name] = await PARTS[name]({ state, rounds: roundsFor(name, opts), quick: opts.quick, log, results: result.parts });
+        const measuredAt = new Date().toISOString();
+        const loadBefore = load();
+        const part = await PARTS[name]({ state, rounds: roundsFor(name, opts), quick: opts.quick, log, results: result.parts });
+        result.parts[name] = { measuredAt, load: { before: loadBefore, after: load() }, ...part };
       } catch (error) {
         log(`${name} failed: ${error.message}`);
         result.errors.push({ part: name, message: error.message });

@@ -1,5 +1,5 @@
 // Results: one JSON file and one markdown table in bench/results/ (latest.* or quick.*), table also printed.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { RESULTS } from './paths.mjs';
 
 const s = (ms) => (ms === null || ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
@@ -17,6 +17,8 @@ export function markdown(result) {
       `Load average at start ${result.loadAtStart.join(' / ')}, at end ${result.loadAtEnd.join(' / ')} (other engineers' tests share the 2 cores).`,
     '',
   );
+  const loads = Object.entries(parts).filter(([, p]) => p.load).map(([n, p]) => `${n} ${p.load.before[0]} → ${p.load.after[0]}`);
+  if (loads.length) out.push(`1-min load average before → after each part: ${loads.join('; ')}.`, '');
   const ab = [parts.stack, parts.tasks20].filter(Boolean);
   if (ab.length) {
     out.push('## ober-push vs ansible-playbook, same lab hosts, alternating A/B (median ±half-range)', '');
@@ -63,14 +65,19 @@ export function markdown(result) {
     out.push('', `Growth: ${p.growth.hostsFactor}× hosts → ${p.growth.hostsRatio}× time; 200 hosts forks 10 vs 50: ${p.growth.forks10vs50}×, forks 200 vs 50: ${p.growth.forks200vs50}×. ` +
       `Peak RSS max ${p.maxPeakRssMb} MB (< 400 MB: ${verdict(p.met.rssUnder400)}).`, '');
   }
-  if (parts.startup) out.push(`## Start-up`, '', `\`ober-push --help\`: ${cell(parts.startup.help)} (< 300 ms: ${verdict(parts.startup.met)}).`, '');
+  if (parts.startup) out.push(`## Start-up`, '', `\`ober-push --help\`: ${cell(parts.startup.help)} (< 300 ms: ${verdict(parts.startup.met)}); bare \`node -e 0\` at the same time: ${cell(parts.startup.nodeBaseline)}.`, '');
   if (result.errors.length) out.push('## Errors', '', ...result.errors.map((e) => `- ${e.part}: ${e.message.split('\n')[0]}`), '');
   return out.join('\n');
 }
 
+/** Parts measured in this run replace the same parts of the previous results file; the others are kept. */
 export function writeResults(result) {
   mkdirSync(RESULTS, { recursive: true });
   const base = `${RESULTS}${result.mode === 'quick' ? 'quick' : 'latest'}`;
+  if (existsSync(`${base}.json`)) {
+    const previous = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+    result.parts = { ...previous.parts, ...result.parts };
+  }
   writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   const md = markdown(result);
   writeFileSync(`${base}.md`, `${md}\n`);
