@@ -1,6 +1,6 @@
 // `npm run demo`: the whole job on this machine. Brings up the lab, deploys the stack from bare hosts to an
 // announced VIP, rolls a restart under load, does the same naively for comparison, and prints the verdict.
-// Usage: node test/lab/demo/demo.mjs [--reporter tty|plain] [--json] [--load-seconds 60] [--concurrency 16] [--no-naive]
+// Usage: node test/lab/demo/demo.mjs [--reporter tty|plain] [--json] [--load-seconds 30] [--concurrency 16] [--no-naive]
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { deployStack } from './deploy.mjs';
@@ -20,7 +20,7 @@ function options() {
       options: {
         reporter: { type: 'string' },
         json: { type: 'boolean', default: false },
-        'load-seconds': { type: 'string', default: '60' },
+        'load-seconds': { type: 'string', default: '30' },
         concurrency: { type: 'string', default: '16' },
         'no-naive': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -74,16 +74,17 @@ function aftercare() {
   ].join('\n');
 }
 
-/** Runs work() under load through the VIP and watches the router meanwhile. */
-async function underLoad(state, work) {
+/** Runs work() under load through the VIP for `seconds` and watches the router meanwhile. */
+async function underLoad(state, seconds, work) {
   await waitFor(async () => (await routerNextHops(state)).length === state.hosts.length, { timeoutMs: 60_000, what: 'every host announcing the VIP before the load' });
-  const load = startLoad(state, { seconds: opts.loadSeconds, concurrency: opts.concurrency });
+  const load = startLoad(state, { seconds, concurrency: opts.concurrency });
   const hops = watchHops(state);
   const t0 = load.startedAt;
   try {
     const result = await work(t0);
+    load.done();
     const changes = await hops.stop();
-    say(`  roll done; the load runs on for its ${opts.loadSeconds} s ...`);
+    say('  roll done; the load runs on to the end of its window ...');
     return { ...result, t0, hops: changes, load: await load.result };
   } catch (err) {
     load.stop();
@@ -115,10 +116,10 @@ if (!deploy.allAnnounced) {
   fail(`the router does not list every host for ${state.vip} (${deploy.nextHops.join(' ') || 'none'}); a node left withdrawn by an interrupted roll comes back with \`npx ober-push resume -i ${shownPath(state.inventory)}\`; \`npx ober-push status -i ${shownPath(state.inventory)}\` shows each node`);
 }
 
-heading(`3/4 rolling-restart under load: ${opts.concurrency} clients, a new connection per request, ${opts.loadSeconds} s`);
+heading(`3/4 rolling-restart under load: ${opts.concurrency} clients, a new connection per request, ${opts.loadSeconds} s or until the roll ends`);
 let rolling;
 try {
-  rolling = await underLoad(state, (t0) => rollingRestart(state, { t0, outFd, say }));
+  rolling = await underLoad(state, opts.loadSeconds, (t0) => rollingRestart(state, { t0, outFd, say }));
 } catch (err) {
   fail(`rolling-restart under load: ${err.message}`);
 }
@@ -126,9 +127,9 @@ if (interrupted) fail('stopped before the verdict');
 
 let naive = null;
 if (!opts['no-naive']) {
-  heading('4/4 the same under the same load, naively: restart HAProxy node by node, no withdraw');
+  heading('4/4 the same load, naively: restart HAProxy node by node, no withdraw');
   try {
-    naive = await underLoad(state, (t0) => naiveRestart(state, { t0, say }));
+    naive = await underLoad(state, opts.loadSeconds, (t0) => naiveRestart(state, { t0, say }));
   } catch (err) {
     fail(`naive restart under load: ${err.message}`);
   }

@@ -13,14 +13,21 @@ const sec = (ms) => Math.round(ms / 100) / 10;
 function loadSummary(load, t0) {
   return {
     seconds: sec(load.elapsedMs),
+    windows: load.windows,
+    pausesMs: load.pausesMs,
     requests: load.requests,
     failed: load.failed,
     errors: load.errors,
     rps: load.rps,
-    latencyMs: load.latencyMs,
-    // Each second of the load that had failures, as seconds since t0 (the start of that second).
-    failuresPerSecond: load.perSecond.filter((b) => b.failed > 0).map((b) => ({ at: sec(load.firstRequestAt - t0 + b.second * 1000), failed: b.failed, errors: b.errors })),
+    p99Ms: load.p99Ms,
+    // Each second of the load that had failures: when it began (seconds since t0), how many, which kinds.
+    failuresPerSecond: load.failedSeconds.map((b) => ({ at: sec(b.at - t0), failed: b.failed, errors: b.errors })),
   };
+}
+
+/** The load flowed from before the first node was touched until after the roll ended. */
+function covered(load, firstTouchAt, endedAt) {
+  return load.firstRequestAt <= firstTouchAt && load.endedAt >= endedAt;
 }
 
 function hopChanges(changes, t0) {
@@ -50,6 +57,11 @@ export function rollingTimeline(events, t0) {
   });
 }
 
+function firstWithdrawAt(events) {
+  const e = events.find((x) => x.type === 'rolling-step' && x.step === 'withdraw');
+  return e ? Date.parse(e.time) : null;
+}
+
 function inOrder(node) {
   const times = Object.values(PHASE_NAMES).map((p) => node.phases[p]?.at);
   return times.every((t) => t !== undefined) && times.every((t, i) => i === 0 || t >= times[i - 1]);
@@ -63,14 +75,14 @@ export function buildVerdict({ lab, deploy, rolling, naive, timings }) {
     rollSeconds: sec(rolling.endedAt - rolling.startedAt),
     load: loadSummary(rolling.load, rolling.t0),
     allowedFailures: allowedFailures(rolling.load.requests),
-    loadCoveredRoll: rolling.load.endedAt >= rolling.endedAt,
+    loadCoveredRoll: covered(rolling.load, firstWithdrawAt(rolling.events) ?? rolling.startedAt, rolling.endedAt),
     nextHops: { before: rolling.hops[0]?.hops ?? [], after: rolling.hops.at(-1)?.hops ?? [], changes: hopChanges(rolling.hops, rolling.t0) },
     nodes,
   };
   const n = naive && {
     rollSeconds: sec(naive.endedAt - naive.startedAt),
     load: loadSummary(naive.load, naive.t0),
-    loadCoveredRoll: naive.load.endedAt >= naive.endedAt,
+    loadCoveredRoll: covered(naive.load, naive.nodes[0]?.restartAt ?? naive.startedAt, naive.endedAt),
     nextHops: { before: naive.hops[0]?.hops ?? [], after: naive.hops.at(-1)?.hops ?? [], changes: hopChanges(naive.hops, naive.t0) },
     nodes: naive.nodes.map((x) => ({ host: x.host, restartedAt: sec(x.restartedAt - naive.t0), restartTookSeconds: sec(x.restartedAt - x.restartAt), backAt: sec(x.backAt - naive.t0) })),
   };
@@ -78,7 +90,7 @@ export function buildVerdict({ lab, deploy, rolling, naive, timings }) {
     { name: 'deploy succeeded', ok: deploy.exitCode === 0, detail: `exit ${deploy.exitCode}` },
     { name: 'the VIP has every host as a next hop after deploy', ok: deploy.allAnnounced, detail: deploy.nextHops.join(' ') || 'none' },
     { name: 'rolling-restart succeeded', ok: r.exitCode === 0, detail: `exit ${r.exitCode}` },
-    { name: 'the load ran for the whole roll', ok: r.loadCoveredRoll, detail: `load ${r.load.seconds} s, roll ${r.rollSeconds} s` },
+    { name: 'the load ran for the whole roll', ok: r.loadCoveredRoll, detail: `load ${r.load.seconds} s in ${r.load.windows} window(s), roll ${r.rollSeconds} s` },
     { name: `rolling-restart failed at most ${r.allowedFailures} of ${r.load.requests} requests`, ok: r.load.failed <= r.allowedFailures, detail: `${r.load.failed} failed` },
     {
       name: 'every node went withdrawn → drained → restarted → healthy → announced, in order',
@@ -130,8 +142,9 @@ export function formatVerdict(v) {
   row('failed per 20k', per20k(r.load), n && per20k(n.load));
   row('allowed', `${r.allowedFailures} (2 per 20k, at least 2)`);
   row('roll took', `${r.rollSeconds} s`, n && `${n.rollSeconds} s`);
-  row('load', `${r.load.seconds} s at ${r.load.rps} req/s`, n && `${n.load.seconds} s at ${n.load.rps} req/s`);
-  row('p99 latency', `${r.load.latencyMs.p99} ms`, n && `${n.load.latencyMs.p99} ms`);
+  const loadText = (l) => `${l.seconds} s at ${l.rps} req/s${l.windows > 1 ? ` (${l.windows} windows, paused ${l.pausesMs.map((p) => `${p} ms`).join(', ')})` : ''}`;
+  row('load', loadText(r.load), n && loadText(n.load));
+  row('p99 latency', `${r.load.p99Ms} ms`, n && `${n.load.p99Ms} ms`);
   row('next hops before', r.nextHops.before.join(' '), n?.nextHops.before.join(' '));
   row('next hops after', r.nextHops.after.join(' '), n?.nextHops.after.join(' '));
   lines.push('', '  rolling-restart per node (seconds since the load started; the step took [ ])');
