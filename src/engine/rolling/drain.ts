@@ -1,4 +1,4 @@
-// Drain: once withdrawn, wait on the node until HAProxy's client sessions fall to the threshold, capped by
+// Drain: once withdrawn, wait on the node until HAProxy's requests in flight (backend sessions) fall to the threshold, capped by
 // drain_timeout (a capped drain is not a failure: the residual sessions are reported). The loop runs on the node,
 // so the wait costs one round trip.
 import type { NodeOps, StepOutcome } from './node-ops.js';
@@ -23,6 +23,6 @@ export async function drain(ops: NodeOps, timeoutMs: number, maxSessions = 0): P
   const r = await mustExec(ops, 'drain', 'waiting for sessions to drain', drainWaitScript(t.paths.statsSocket, maxSessions, timeoutMs, 50), timeoutMs + 15_000);
   const out = parseDrainOutput(r.stdout);
   if (!out) throw new StepFailed('drain', t.name, 'unexpected output from the drain loop', r.stdout.trim());
-  const detail = out.timedOut ? `capped at drain_timeout ${timeoutMs} ms with ${out.sessions ?? '?'} session(s) open` : `${out.sessions} session(s) after ${out.elapsedMs} ms`;
+  const detail = out.timedOut ? `capped at drain_timeout ${timeoutMs} ms with ${out.sessions ?? '?'} request(s) in flight` : `${out.sessions} request(s) in flight after ${out.elapsedMs} ms`;
   return { status: 'ok', detail };
 }
