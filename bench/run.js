@@ -2,7 +2,7 @@
 // lab hosts, the floor, site.yml, scale and start-up. Parts: startup, stack, tasks20, floor, site, scale (default: all).
 // Needs root (lab namespaces, apt). Never part of `npm test`.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { ensureLab, labDown } from './lib/bench-lab.mjs';
 import { load, machineFacts } from './lib/machine.mjs';
 import { BENCH, REPO } from './lib/paths.mjs';
@@ -43,6 +43,11 @@ function roundsFor(name, opts) {
   return name === 'stack' ? 2 : 3;
 }
 
+function previousParts(opts) {
+  const file = `${BENCH}results/${opts.quick ? 'quick' : 'latest'}.json`;
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).parts ?? {} : {};
+}
+
 const log = (msg) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 async function main() {
@@ -61,7 +66,9 @@ async function main() {
       try {
         const measuredAt = new Date().toISOString();
         const loadBefore = load();
-        const part = await PARTS[name]({ state, rounds: roundsFor(name, opts), quick: opts.quick, log, results: result.parts });
+        // floor reads the round trips the A/B parts counted: this run's, else the previous results file's
+        const results = { ...previousParts(opts), ...result.parts };
+        const part = await PARTS[name]({ state, rounds: roundsFor(name, opts), quick: opts.quick, log, results });
         result.parts[name] = { measuredAt, load: { before: loadBefore, after: load() }, ...part };
       } catch (error) {
         log(`${name} failed: ${error.message}`);

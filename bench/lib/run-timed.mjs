@@ -36,6 +36,6 @@ export async function runTimed(file, args, opts = {}) {
 /** Throws with the tail of the output when the command failed. */
 export function mustSucceed(result, what) {
   if (result.code === 0) return result;
-  const tail = (result.stdout + result.stderr).trim().split('\n').slice(-25).join('\n');
+  const tail = (result.stdout + result.stderr).trim().split('\n').slice(-12).map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l)).join('\n');
   throw new Error(`${what} failed (exit ${result.code}):\n${tail}`);
 }

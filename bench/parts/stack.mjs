@@ -10,6 +10,9 @@ import { abRounds } from './ab.mjs';
 
 const RESET = [
   'systemctl stop haproxy exabgp keepalived 2>/dev/null || true',
+  // leftovers of a site.yml run on the same lab (--keep-lab): its units, and the distro units it masks
+  'for u in /etc/systemd/system/ober-*.service; do [ -e "$u" ] && systemctl disable --now "${u##*/}" >/dev/null 2>&1; done; true',
+  'rm -rf /etc/systemd/system/ober-* && systemctl unmask haproxy exabgp keepalived >/dev/null 2>&1 && systemctl daemon-reload',
   'DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq haproxy exabgp keepalived >/dev/null 2>&1 || true',
   'DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y -qq >/dev/null 2>&1 || true',
   'rm -rf /etc/haproxy /etc/exabgp /etc/keepalived /etc/sysctl.d/90-ober-stack.conf /etc/sysctl.d/90-ober-stack-ansible.conf',
