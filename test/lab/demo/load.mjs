@@ -1,12 +1,14 @@
 // Load through the VIP from the lab's client namespace: test/lab/loadgen.mjs, a new connection per request, in
-// bounded windows. The first window lasts `seconds`; while the roll is still running when a window ends, another
-// short one follows at once (a machine under load can make a roll outlast any fixed window). The windows are
-// merged into one result; the pauses between them (loadgen starting up) are reported.
+// bounded windows. The first window lasts `seconds`; while the roll is still running near a window's end, the next
+// (short) window starts a little before it, so the load never pauses (a machine under load can make a roll outlast
+// any fixed window). The windows are merged into one result.
 import { spawn } from 'node:child_process';
 import { LAB_DIR } from './lab.mjs';
 
 const EXTRA_WINDOW_SECONDS = 10;
 const MAX_TOTAL_SECONDS = 300;
+// loadgen takes up to ~1 s to start on a busy machine: the next window starts this long before the current ends.
+const OVERLAP_MS = 2000;
 
 /** One loadgen run; resolves with its JSON plus when it ran on our clock. */
 function loadWindow(state, seconds, concurrency) {
@@ -37,20 +39,25 @@ function loadWindow(state, seconds, concurrency) {
 export function startLoad(state, { seconds, concurrency }) {
   const startedAt = Date.now();
   let rollDone = false;
-  let current;
-  const windows = [];
+  const running = [];
+  const started = [];
+  const next = (length) => {
+    const window = loadWindow(state, length, concurrency);
+    running.push(window);
+    started.push(window.result);
+    const timer = setTimeout(() => {
+      if (!rollDone && Date.now() - startedAt < MAX_TOTAL_SECONDS * 1000) next(EXTRA_WINDOW_SECONDS);
+    }, Math.max(0, length * 1000 - OVERLAP_MS));
+    window.result.finally(() => clearTimeout(timer)).catch(() => {});
+  };
+  next(seconds);
   const result = (async () => {
-    let length = seconds;
-    for (;;) {
-      current = loadWindow(state, length, concurrency);
-      windows.push(await current.result);
-      if (rollDone || Date.now() - startedAt > MAX_TOTAL_SECONDS * 1000) break;
-      length = EXTRA_WINDOW_SECONDS;
-    }
-    return merge(windows, startedAt);
+    // Windows only start while an earlier one runs: once the newest has ended, no more will start.
+    for (let seen = 0; seen < started.length; seen++) await started[seen];
+    return merge(await Promise.all(started), startedAt);
   })();
   result.catch(() => {}); // awaited after the roll; a failure before then must not count as unhandled
-  return { startedAt, result, done: () => (rollDone = true), stop: () => current?.kill() };
+  return { startedAt, result, done: () => (rollDone = true), stop: () => running.forEach((w) => w.kill()) };
 }
 
 function merge(windows, startedAt) {
@@ -58,7 +65,8 @@ function merge(windows, startedAt) {
   const errors = {};
   for (const w of windows) for (const [kind, n] of Object.entries(w.errors)) errors[kind] = (errors[kind] ?? 0) + n;
   const last = windows[windows.length - 1];
-  const pausesMs = windows.slice(1).map((w, i) => w.firstRequestAt - windows[i].endedAt);
+  // Negative: the windows overlapped (twice the clients for that long); positive: the load paused.
+  const gapsMs = windows.slice(1).map((w, i) => w.firstRequestAt - windows[i].endedAt);
   const elapsedMs = last.endedAt - windows[0].firstRequestAt;
   return {
     windows: windows.length,
@@ -72,7 +80,7 @@ function merge(windows, startedAt) {
     errors,
     rps: Math.round((sum('requests') / elapsedMs) * 1000),
     p99Ms: Math.max(...windows.map((w) => w.latencyMs.p99 ?? 0)),
-    pausesMs,
+    gapsMs,
     failedSeconds: windows.flatMap((w) => w.perSecond.filter((b) => b.failed > 0).map((b) => ({ at: w.firstRequestAt + b.second * 1000, failed: b.failed, errors: b.errors }))),
   };
 }

@@ -14,7 +14,7 @@ function loadSummary(load, t0) {
   return {
     seconds: sec(load.elapsedMs),
     windows: load.windows,
-    pausesMs: load.pausesMs,
+    gapsMs: load.gapsMs,
     requests: load.requests,
     failed: load.failed,
     errors: load.errors,
@@ -134,7 +134,8 @@ export function formatVerdict(v) {
   const lines = [];
   const r = v.rolling;
   const n = v.naive;
-  const row = (label, a, b) => lines.push(`  ${pad(label, 22)}${pad(a, 30)}${b ?? ''}`.trimEnd());
+  const rows = [];
+  const row = (label, a, b) => rows.push([label, String(a ?? ''), String(b ?? '')]);
   lines.push('', `VERDICT: ${v.ok ? 'PASS' : 'FAIL'}`, '');
   row('', 'ober-push rolling-restart', n ? 'naive restart (no withdraw)' : '');
   row('requests sent', r.load.requests, n?.load.requests);
@@ -142,11 +143,15 @@ export function formatVerdict(v) {
   row('failed per 20k', per20k(r.load), n && per20k(n.load));
   row('allowed', `${r.allowedFailures} (2 per 20k, at least 2)`);
   row('roll took', `${r.rollSeconds} s`, n && `${n.rollSeconds} s`);
-  const loadText = (l) => `${l.seconds} s at ${l.rps} req/s${l.windows > 1 ? ` (${l.windows} windows, paused ${l.pausesMs.map((p) => `${p} ms`).join(', ')})` : ''}`;
+  const loadText = (l) => `${l.seconds} s, ${l.rps} req/s${l.windows > 1 ? `, ${l.windows} windows` : ''}`;
   row('load', loadText(r.load), n && loadText(n.load));
   row('p99 latency', `${r.load.p99Ms} ms`, n && `${n.load.p99Ms} ms`);
   row('next hops before', r.nextHops.before.join(' '), n?.nextHops.before.join(' '));
   row('next hops after', r.nextHops.after.join(' '), n?.nextHops.after.join(' '));
+  const width = Math.max(...rows.map((x) => x[1].length)) + 3;
+  for (const [label, a, b] of rows) lines.push(`  ${pad(label, 18)}${pad(a, width)}${b}`.trimEnd());
+  const gaps = (name, l) => (l.windows > 1 ? [`  ${name}: the load ran in ${l.windows} windows; between them (ms, negative = overlap): ${l.gapsMs.join(', ')}`] : []);
+  lines.push(...gaps('rolling-restart', r.load), ...(n ? gaps('naive', n.load) : []));
   lines.push('', '  rolling-restart per node (seconds since the load started; the step took [ ])');
   lines.push(`  ${pad('', 6)}${['withdrawn', 'drained', 'restarted', 'healthy', 'announced'].map((p) => pad(p, 14)).join('')}out of rotation`);
   for (const node of r.nodes) {
