@@ -13,6 +13,7 @@ import type { EmitEvent, HostRecap, TaskReport } from './events.js';
 import { Expressions } from './expressions.js';
 import { HostSession } from './host-session.js';
 import { runTask, type TaskEnv, type TaskRunOptions } from './run-task.js';
+import type { RollingRunOptions } from './rolling/options.js';
 import { runRollingPlay } from './rolling/run-rolling-play.js';
 import { validateStackPlays } from './stack.js';
 import { hostContext, magicVars } from './vars.js';
@@ -37,6 +38,8 @@ export interface RunOptions extends TaskRunOptions {
   signal?: AbortSignal;
   /** Rolling plays: take over a stale roll lock. */
   breakLock?: boolean;
+  /** Options only rolling plays read (resume journal, timeouts). */
+  rolling?: RollingRunOptions;
 }
 
 export interface RunSummary {

@@ -1,9 +1,9 @@
 // `ober-push resume`: continue the last rolling run recorded in ./.ober-push/journal from each node's phase.
 // `ober-push restore --limit NODE`: health-gate and re-announce withdrawn nodes, then release the roll's locks.
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { HostSession } from '../../engine/host-session.js';
-import { planPlays, runPlaybook, type RunOptions } from '../../engine/run-playbook.js';
+import { planPlays, type RunOptions } from '../../engine/run-playbook.js';
 import { readLatestJournal } from '../../engine/rolling/journal.js';
 import { restoreNodes } from '../../engine/rolling/restore.js';
 import { targetFromVars } from '../../engine/rolling/target.js';
@@ -12,10 +12,10 @@ import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/select.js';
 import { builtinModules } from '../../modules/registry.js';
 import { loadPlaybook } from '../../playbook/load.js';
-import { isPveConflict } from '../../proxmox/errors.js';
-import { renderValue } from '../../render/template.js';
 import { createConnector } from '../connect.js';
-import { ExitCode, exitCodeFor } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
+import { executeRun } from '../execute.js';
+import { parseForks } from './deploy.js';
 import type { RunCliOptions } from '../options.js';
 import { makeReporter, makeVmResolver } from '../setup.js';
 
@@ -26,14 +26,13 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
     process.stdout.write(`run ${journal.runId} finished: nothing to resume\n`);
     return ExitCode.ok;
   }
-  const forks = Number.parseInt(opts.forks, 10);
   const inventory = await loadInventory(opts.inventory);
   const playbook = await loadPlaybook(journal.playbook, builtinModules);
   const options: RunOptions = {
     check: Boolean(opts.check),
     diff: Boolean(opts.diff),
     verify: Boolean(opts.verify),
-    forks: Number.isInteger(forks) && forks > 0 ? forks : 50,
+    forks: parseForks(opts.forks),
     tags: journal.options.tags,
     skipTags: journal.options.skipTags,
     extraVars: journal.options.extraVars,
@@ -42,31 +41,8 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
     rolling: { resume: journal, inventory: opts.inventory },
   };
   planPlays(inventory, playbook, options);
-  const reporter = makeReporter(opts);
-  const emit = reporter.onEvent.bind(reporter);
-  const connector = createConnector(inventory, { acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), sshConfig: opts.sshConfig });
-  const vms = await makeVmResolver(inventory, emit);
-  const abort = new AbortController();
-  const onSigint = () => {
-    if (abort.signal.aborted) process.exit(130);
-    emit({ type: 'warning', message: 'interrupted: finishing the current step, starting no new one (Ctrl-C again to quit now)' });
-    abort.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    emit({ type: 'warning', message: `resuming run ${journal.runId} (${journal.playbook}, started ${journal.startedAt} by ${journal.user}@${journal.workstation})` });
-    const summary = await runPlaybook(
-      { inventory, modules: builtinModules, connect: connector.connect, vms, emit, renderArgs: renderValue, isConflict: isPveConflict },
-      playbook,
-      { ...options, signal: abort.signal },
-      dirname(journal.playbook),
-    );
-    return exitCodeFor(summary, { check: options.check, detailedExitcode: false });
-  } finally {
-    process.off('SIGINT', onSigint);
-    await connector.closeAll();
-    await reporter.close();
-  }
+  const notice = `resuming run ${journal.runId} (${journal.playbook}, started ${journal.startedAt} by ${journal.user}@${journal.workstation})`;
+  return executeRun(inventory, playbook, options, { ...opts, detailedExitcode: false }, notice);
 }
 
 export async function restoreCommand(opts: RunCliOptions): Promise<number> {

@@ -1,5 +1,5 @@
-// Options only rolling plays read. They ride on the engine's RunOptions (a module augmentation, so the engine's
-// own file stays untouched): `ober-push resume` passes the journal it continues; tests shorten timeouts.
+// Options only rolling plays read (RunOptions.rolling): `ober-push resume` passes the journal it continues;
+// tests shorten timeouts.
 import type { Journal } from './journal.js';
 import type { NextHopReader } from './router.js';
 
@@ -15,12 +15,6 @@ export interface RollingRunOptions {
   /** How long to wait for SSH after a reboot or cold restart. */
   reconnectTimeoutMs?: number;
   nextHops?: NextHopReader;
-}
-
-declare module '../run-playbook.js' {
-  interface RunOptions {
-    rolling?: RollingRunOptions;
-  }
 }
 
 export const DEFAULTS = Object.freeze({ healthTimeoutMs: 60_000, verifyTimeoutMs: 15_000, reconnectTimeoutMs: 300_000 });
