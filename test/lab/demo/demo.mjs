@@ -129,7 +129,7 @@ let naive = null;
 if (!opts['no-naive']) {
   heading('4/4 the same load, naively: restart HAProxy node by node, no withdraw');
   try {
-    naive = await underLoad(state, opts.loadSeconds, (t0) => naiveRestart(state, { t0, say }));
+    naive = await underLoad(state, opts.loadSeconds, (t0) => naiveRestart(state, { t0, say, aborted: () => interrupted }));
   } catch (err) {
     fail(`naive restart under load: ${err.message}`);
   }

@@ -2,12 +2,13 @@
 // withdraw, no drain), waiting only until the router lists every node again before the next one.
 import { execOnHost, routerNextHops, waitFor } from './lab.mjs';
 
-export async function naiveRestart(state, { t0, say }) {
+export async function naiveRestart(state, { t0, say, aborted = () => false }) {
   say('$ for each node: systemctl restart ober-haproxy   (no withdraw; next node once the router lists all again)');
   const all = state.hosts.map((h) => h.address).join();
   const startedAt = Date.now();
   const nodes = [];
   for (const host of state.hosts) {
+    if (aborted()) throw new Error(`stopped before ${host.name}`);
     const restartAt = Date.now();
     const r = await execOnHost(host, 'systemctl restart ober-haproxy');
     if (r.code !== 0) throw new Error(`${host.name}: systemctl restart ober-haproxy failed (${r.code}): ${r.stderr.trim()}`);
