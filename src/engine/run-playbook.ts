@@ -96,10 +96,13 @@ export async function runPlaybook(deps: EngineDeps, playbook: Playbook, options:
     const host = deps.inventory.hosts.get(name);
     if (host) sessions.set(name, new HostSession({ host, connect: deps.connect, vms: deps.vms, emit: deps.emit }));
   }
+  // A host's connection closes as soon as its last play is done with it: open connections stay bounded by --forks.
+  const lastPlay = new Map<string, number>();
+  planned.forEach((item, index) => item.hosts.forEach((h) => lastPlay.set(h, index)));
   try {
-    for (const item of planned) {
+    for (const [index, item] of planned.entries()) {
       if (options.signal?.aborted) break;
-      await runPlay(env, item, sessions, options, magic);
+      await runPlay(env, item, sessions, options, magic, (host) => lastPlay.get(host) === index);
     }
   } finally {
     await Promise.all([...sessions.values()].map((s) => s.close()));
@@ -121,7 +124,14 @@ export interface PlayContext {
   runHandlers: (session: HostSession) => Promise<void>;
 }
 
-async function runPlay(env: TaskEnv, item: PlannedPlay, sessions: Map<string, HostSession>, options: RunOptions, magic: Record<string, unknown>): Promise<void> {
+async function runPlay(
+  env: TaskEnv,
+  item: PlannedPlay,
+  sessions: Map<string, HostSession>,
+  options: RunOptions,
+  magic: Record<string, unknown>,
+  isLastPlayOf: (host: string) => boolean,
+): Promise<void> {
   const { play } = item;
   if (play.rolling) {
     await runRollingPlay({
@@ -140,8 +150,16 @@ async function runPlay(env: TaskEnv, item: PlannedPlay, sessions: Map<string, Ho
   const limit = pLimit(Math.max(1, options.forks));
   for (const batch of batches) {
     const live = batch.map((n) => sessions.get(n)).filter((s): s is HostSession => !!s && !s.stopped);
-    await Promise.all(live.map((s) => limit(() => runHostTasks(env, play, item.tasks, s, options, magic))));
-    await Promise.all(live.map((s) => limit(() => runHandlers(env, play, s, options, magic))));
+    // Each host's handlers run right after its own tasks: a host only ever sees its own notifications.
+    await Promise.all(
+      live.map((s) =>
+        limit(async () => {
+          await runHostTasks(env, play, item.tasks, s, options, magic);
+          await runHandlers(env, play, s, options, magic);
+          if (isLastPlayOf(s.name)) await s.close();
+        }),
+      ),
+    );
     const failed = live.filter((s) => s.stopped).length;
     const tooMany = play.maxFailPercentage !== undefined ? (failed / batch.length) * 100 > play.maxFailPercentage : failed === batch.length && batches.length > 1;
     if (tooMany) {

