@@ -1,9 +1,8 @@
-// playbooks/site.yml in BGP mode on the lab's hosts, with real HAProxy, ExaBGP and the BIRD router.
-// Leaves the BGP stack deployed on lb01-03 (the rolling tests want it).
-import { beforeAll, describe, expect, it } from 'vitest';
+// playbooks/site.yml in BGP mode on the hosts of a private lab, with real HAProxy, ExaBGP and the BIRD router.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
 import { execOnHost, labSkipReason, labState, routerNextHops, runLoad, waitFor } from '../harness.js';
-import { deploy, HOSTS, onHost, recap } from './stack-helpers.js';
+import { deploy, HOSTS, onHost, recap, stackLabDown, stackLabUp } from './stack-helpers.js';
 
 const skip = labSkipReason();
 const ADDRS = ['10.99.0.11', '10.99.0.12', '10.99.0.13'];
@@ -11,11 +10,13 @@ const ADDRS = ['10.99.0.11', '10.99.0.12', '10.99.0.13'];
 describe.skipIf(skip)('site.yml, BGP mode (3 lab hosts)', () => {
   let inventory = '';
   beforeAll(async () => {
+    stackLabUp();
     inventory = labState().inventory;
     const r = await deploy(inventory);
     process.stdout.write(`[stack] BGP deploy: ${r.ms} ms\n`);
     expect(r.code, r.stdout + r.stderr).toBe(0);
   }, 300_000);
+  afterAll(() => stackLabDown());
 
   it('the router learns the VIP from all 3 hosts (ECMP) and a request through the VIP reaches the backend', async () => {
     await waitFor(() => routerNextHops().length === 3, { timeoutMs: 20_000, what: '3 next hops for the VIP' });

@@ -1,16 +1,16 @@
-// playbooks/site.yml in keepalived (VRRP) mode on the lab's hosts: one owner per VIP, failover when HAProxy stops.
-// Switches lb01-03 from whatever they run to keepalived, then back to BGP at the end (the state the rolling
-// tests expect): the mode switch itself is tested both ways.
+// playbooks/site.yml in keepalived (VRRP) mode on the hosts of a private lab: one owner per VIP, failover when
+// HAProxy stops; at the end the hosts switch back to BGP, which tests the mode switch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
 import { labSkipReason, labState, routerNextHops, waitFor } from '../harness.js';
-import { clientGet, deploy, holders, HOSTS, KEEPALIVED_VIPS, onHost, recap, writeKeepalivedInventory } from './stack-helpers.js';
+import { clientGet, deploy, holders, HOSTS, KEEPALIVED_VIPS, onHost, recap, stackLabDown, stackLabUp, writeKeepalivedInventory } from './stack-helpers.js';
 
 const skip = labSkipReason();
 
 describe.skipIf(skip)('site.yml, keepalived mode (3 lab hosts)', () => {
   let inventory = '';
   beforeAll(async () => {
+    stackLabUp();
     inventory = writeKeepalivedInventory();
     const r = await deploy(inventory);
     process.stdout.write(`[stack] keepalived deploy: ${r.ms} ms\n`);
@@ -19,9 +19,13 @@ describe.skipIf(skip)('site.yml, keepalived mode (3 lab hosts)', () => {
 
   afterAll(async () => {
     if (skip) return;
-    const r = await deploy(labState().inventory);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    await waitFor(() => routerNextHops().length === 3, { timeoutMs: 30_000, what: 'BGP stack back on 3 hosts' });
+    try {
+      const r = await deploy(labState().inventory);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      await waitFor(() => routerNextHops().length === 3, { timeoutMs: 30_000, what: 'BGP stack back on 3 hosts' });
+    } finally {
+      stackLabDown();
+    }
   }, 300_000);
 
   it('exactly one host holds each VIP (its owner), and each VIP serves requests', async () => {

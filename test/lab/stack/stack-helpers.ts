@@ -3,9 +3,24 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliResult } from '../../support/cli.js';
-import { execOnHost, labState } from '../harness.js';
+import { execOnHost, LAB_DIR, labState, runLab } from '../harness.js';
 
 export const HOSTS = ['lb01', 'lb02', 'lb03'] as const;
+
+// The stack tests deploy the stack, which other lab test files expect absent: they get a private lab of their own.
+const STACK_STATE = `${LAB_DIR}.state-stack`;
+const STACK_ENV = { LAB_PREFIX: 'oberstack-', LAB_STATE: STACK_STATE };
+// Every harness helper (labState, routerNextHops, runLoad, execOnHost) reads LAB_STATE: point them at it.
+process.env.LAB_STATE = STACK_STATE;
+
+export function stackLabUp(): void {
+  const up = runLab(['up', '--hosts', '3'], STACK_ENV);
+  if (up.code !== 0) throw new Error(`private stack lab up failed: ${up.stderr}`);
+}
+
+export function stackLabDown(): void {
+  if (process.env.LAB_KEEP !== '1') runLab(['down'], STACK_ENV);
+}
 
 /** `deploy` with the plain reporter; returns the CLI result and its duration. */
 export async function deploy(inventory: string, ...args: string[]): Promise<CliResult & { ms: number }> {
