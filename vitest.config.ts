@@ -18,6 +18,7 @@ export default defineConfig({
           name: 'lab',
           include: ['test/lab/**/*.test.ts'],
           globalSetup: ['test/lab/global-setup.ts'],
+          setupFiles: ['test/lab/restore-env.ts'],
           fileParallelism: false,
           // After unit and integration: the lab's load tests must not share the cores with them.
           sequence: { groupOrder: 1 },
