@@ -2,7 +2,7 @@
 // Every command is built with `sh` (quoted); each is idempotent, so a resumed roll can repeat any of them.
 import { dirname } from 'node:path';
 import { raw, sh } from '../../core/shell.js';
-import { apiPrelude, setScript } from '../../modules/haproxy/scripts.js';
+import { setScript } from '../../modules/haproxy/scripts.js';
 import type { StackPaths } from '../../stack/paths.js';
 
 export interface RollFiles {
@@ -65,21 +65,4 @@ export function withdrawScript(paths: StackPaths): string {
 
 export function announceScript(paths: StackPaths): string {
   return sh`rm -f ${paths.withdrawnFile} && ${HUP_ANNOUNCER}`.text;
-}
-
-/** Loop on the node until requests in flight (backend sessions) <= max or the deadline; prints "sessions=N elapsed_ms=M timed_out=0|1". */
-export function drainWaitScript(socket: string, maxSessions: number, timeoutMs: number, intervalMs: number): string {
-  return [
-    apiPrelude(socket),
-    'now_ms() { echo $(( $(date +%s%N) / 1000000 )); }',
-    `start=$(now_ms); deadline=$((start + ${Math.round(timeoutMs)}))`,
-    'while :; do',
-    // Requests in flight = sessions to backends. Client connections without a request are not counted: after the
-    // withdraw their packets reach other nodes, so they would only idle until "timeout http-request".
-    `  n=$(hap 'show stat' | awk -F, '$2=="BACKEND" && $1!="stats" {n+=$5} END {print n+0}')`,
-    `  if [ -n "$n" ] && [ "$n" -le ${maxSessions} ]; then echo "sessions=$n elapsed_ms=$(( $(now_ms) - start )) timed_out=0"; exit 0; fi`,
-    '  if [ "$(now_ms)" -ge "$deadline" ]; then echo "sessions=$n elapsed_ms=$(( $(now_ms) - start )) timed_out=1"; exit 0; fi',
-    `  sleep ${(intervalMs / 1000).toFixed(3)}`,
-    'done',
-  ].join('\n');
 }

@@ -81,7 +81,7 @@ export function planHaproxy(f: HaproxyFacts, a: HaproxyArgs): Change[] {
     if (f.sessions === null) throw new TaskError(a.frontend ? `haproxy: no frontend ${a.frontend}` : 'haproxy: show info has no CurrConns');
     if (f.sessions <= a.max_sessions) return [];
     const what = a.frontend ? `frontend ${a.frontend}` : 'haproxy';
-    const script = waitSessionsScript({ socket: a.socket, maxSessions: a.max_sessions, frontend: a.frontend, timeoutS: a.timeout, intervalMs: a.interval, failOnTimeout: a.fail_on_timeout });
+    const script = waitSessionsScript({ socket: a.socket, maxSessions: a.max_sessions, count: a.frontend === undefined ? 'connections' : { frontend: a.frontend }, timeoutS: a.timeout, intervalMs: a.interval, failOnTimeout: a.fail_on_timeout });
     return [
       {
         summary: `wait up to ${a.timeout}s for ${what} sessions ${f.sessions} → ≤ ${a.max_sessions}`,

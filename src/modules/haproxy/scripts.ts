@@ -52,21 +52,31 @@ export function setScript(socket: string, command: string): string {
   ].join('\n');
 }
 
+/**
+ * What a wait counts: the process's connections (`show info` CurrConns), one frontend's sessions, or requests in
+ * flight (sessions to backends; idle client connections are not counted: after a BGP withdraw their packets reach
+ * other nodes, so they would only wait out "timeout http-request").
+ */
+export type SessionCount = 'connections' | 'requests-in-flight' | { frontend: string };
+
 export interface WaitSessionsOptions {
   socket: string;
   maxSessions: number;
-  frontend?: string | undefined;
+  count: SessionCount;
   timeoutS: number;
   intervalMs: number;
   failOnTimeout: boolean;
 }
 
+function countCommand(count: SessionCount): string {
+  if (count === 'connections') return `hap 'show info' | awk -F': *' '$1=="CurrConns"{print $2}'`;
+  if (count === 'requests-in-flight') return `hap 'show stat' | awk -F, '$2=="BACKEND" && $1!="stats" {n+=$5} END {print n+0}'`;
+  return sh`hap 'show stat' | awk -F, -v ${`fe=${count.frontend}`}`.text + ` '$1==fe && $2=="FRONTEND"{print $5}'`;
+}
+
 /** Loop on the host until sessions <= max or the deadline; prints "sessions=N elapsed_ms=M timed_out=0|1". */
 export function waitSessionsScript(o: WaitSessionsOptions): string {
-  const count =
-    o.frontend === undefined
-      ? `hap 'show info' | awk -F': *' '$1=="CurrConns"{print $2}'`
-      : sh`hap 'show stat' | awk -F, -v ${`fe=${o.frontend}`}`.text + ` '$1==fe && $2=="FRONTEND"{print $5}'`;
+  const count = countCommand(o.count);
   return [
     apiPrelude(o.socket),
     'now_ms() { echo $(( $(date +%s%N) / 1000000 )); }',

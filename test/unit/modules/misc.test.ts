@@ -113,7 +113,7 @@ describe('haproxy planning', () => {
     expect(c).toMatchObject({ probe: true, summary: 'wait up to 30s for haproxy sessions 5 → ≤ 2' });
   });
   it('the wait script is valid dash syntax and its output parses', () => {
-    const script = waitSessionsScript({ socket: '/run/haproxy/admin.sock', maxSessions: 0, frontend: "fe'x", timeoutS: 1, intervalMs: 100, failOnTimeout: false });
+    const script = waitSessionsScript({ socket: '/run/haproxy/admin.sock', maxSessions: 0, count: { frontend: "fe'x" }, timeoutS: 1, intervalMs: 100, failOnTimeout: false });
     expect(() => execFileSync('dash', ['-n', '-c', script])).not.toThrow();
     expect(parseWaitOutput('sessions=3 elapsed_ms=1000 timed_out=1\n')).toEqual({ sessions: 3, elapsed_ms: 1000, timed_out: true });
   });

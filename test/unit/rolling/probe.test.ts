@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { capacityVerdict, judgePeer } from '../../../src/engine/rolling/capacity.js';
-import { parseDrainOutput } from '../../../src/engine/rolling/drain.js';
 import { healthProblem, isServing, parseProbe } from '../../../src/engine/rolling/node-probe.js';
+import { parseWaitOutput } from '../../../src/modules/haproxy/scripts.js';
 
 const sec = (name: string, body: string) => `@@ober-section:${name}@@\n${body}\n`;
 const output = (over: Record<string, string> = {}) => {
@@ -55,8 +55,8 @@ describe('capacity verdict', () => {
   });
 });
 
-it('parses the drain loop output', () => {
-  expect(parseDrainOutput('sessions=0 elapsed_ms=120 timed_out=0\n')).toEqual({ sessions: 0, elapsedMs: 120, timedOut: false });
-  expect(parseDrainOutput('sessions=4 elapsed_ms=30001 timed_out=1')).toEqual({ sessions: 4, elapsedMs: 30001, timedOut: true });
-  expect(parseDrainOutput('nope')).toBeNull();
+it('parses the drain loop output (the haproxy module\'s wait loop, counting requests in flight)', () => {
+  expect(parseWaitOutput('sessions=0 elapsed_ms=120 timed_out=0\n')).toEqual({ sessions: 0, elapsed_ms: 120, timed_out: false });
+  expect(parseWaitOutput('sessions=4 elapsed_ms=30001 timed_out=1')).toEqual({ sessions: 4, elapsed_ms: 30001, timed_out: true });
+  expect(parseWaitOutput('nope')).toBeNull();
 });
