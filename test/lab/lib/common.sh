@@ -26,6 +26,18 @@ REPO_DIR="$LAB_CACHE/repo"            # flat apt repository served to the hosts
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
 
+# The container's PID 1 below an nspawn process: the child whose innermost PID is 1 (nspawn forks it right away).
+nspawn_pid1() {
+  local child
+  for child in $(pgrep -P "$1"); do
+    if awk '/^NSpid:/ { exit !($NF == 1 && NF > 2) }' "/proc/$child/status" 2>/dev/null; then
+      printf '%s\n' "$child"
+      return 0
+    fi
+  done
+  return 1
+}
+
 host_name() { printf 'lb%02d' "$1"; }
 host_addr() { printf '%s.%d' "$LAB_SUBNET_PREFIX" "$((10 + $1))"; }
 host_ns() { printf '%s%s' "$LAB_PREFIX" "$(host_name "$1")"; }

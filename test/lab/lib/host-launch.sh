@@ -3,6 +3,8 @@
 # overlay and tmpfs mounts below vanish with it. Runs systemd-nspawn, again after each reboot (exit 133).
 # Usage: host-launch.sh NAME NETNS HOSTDIR BASEDIR
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 name="$1" netns="$2" hostdir="$3" basedir="$4"
 unit="${LAB_PREFIX:?}${name}"
@@ -31,24 +33,13 @@ export SYSTEMD_NSPAWN_API_VFS_WRITABLE=network
 state_dir="${LAB_STATE:?}"
 nspawn_pid=""
 
-# The container's PID 1: the child of nspawn whose innermost PID is 1 (nspawn forks it right away).
-container_pid1() {
-  local child
-  for child in $(pgrep -P "$nspawn_pid"); do
-    if awk '/^NSpid:/ { exit !($NF == 1 && NF > 2) }' "/proc/$child/status" 2>/dev/null; then
-      printf '%s\n' "$child"
-      return 0
-    fi
-  done
-  return 1
-}
 
 announce_nspawn() {
   local pid1="" deadline=$((SECONDS + 10))
   printf '%s\n' "$nspawn_pid" >"$hostdir/nspawn.pid"
   printf 'nspawn:%s %s\n' "$name" "$nspawn_pid" >>"$state_dir/pids"
   [ -f "$state_dir/state.json" ] || return 0
-  until pid1="$(container_pid1)"; do
+  until pid1="$(nspawn_pid1 "$nspawn_pid")"; do
     kill -0 "$nspawn_pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ] || return 0
     sleep 0.05
   done

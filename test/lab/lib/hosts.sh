@@ -49,17 +49,11 @@ launch_host() {
   record_pid "launcher:$name" $!
 }
 
-# The container's PID 1 is the process in nspawn's tree whose innermost PID is 1.
+# The container's PID 1 of host $1, below the nspawn its launcher runs now.
 host_pid1() {
-  local nspawn_pid child
+  local nspawn_pid
   nspawn_pid="$(cat "$(host_dir "$1")/nspawn.pid" 2>/dev/null)" || return 1
-  for child in $(pgrep -P "$nspawn_pid"); do
-    if awk '/^NSpid:/ { exit !($NF == 1 && NF > 2) }' "/proc/$child/status" 2>/dev/null; then
-      printf '%s\n' "$child"
-      return 0
-    fi
-  done
-  return 1
+  nspawn_pid1 "$nspawn_pid"
 }
 
 # systemd finished booting (running or degraded) and sshd answers on port 22 from the router.
