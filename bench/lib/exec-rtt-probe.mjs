@@ -1,6 +1,7 @@
 // Where an exec's time goes: on one authenticated ssh2 connection per host (ober-push's own connect code from
-// dist/), compare N sequential exec channels (`true`; what the engine does per round trip) with N commands
-// written to one long-lived `sh` on a single channel (a persistent remote shell). All hosts in parallel.
+// dist/), compare N sequential exec channels (`true`) with N commands written to one long-lived `sh` on a
+// single channel (the floor of a persistent remote shell). Then the same through SshTransport: an exec with
+// stdin (a channel of its own) and a plain exec (its persistent shells). All hosts in parallel.
 // Prints per-exec medians. Usage: node exec-rtt-probe.mjs INVENTORY [N] [--limit K]
 import { REPO } from './paths.mjs';
 
@@ -12,6 +13,7 @@ const { loadInventory } = await import(`${REPO}dist/inventory/load.js`);
 const { resolveEndpoint, processEnvironment } = await import(`${REPO}dist/transport/endpoint.js`);
 const { openConnection } = await import(`${REPO}dist/transport/ssh-connect.js`);
 const { KnownHostsWriter } = await import(`${REPO}dist/transport/known-hosts.js`);
+const { SshTransport } = await import(`${REPO}dist/transport/ssh-transport.js`);
 
 const inventory = await loadInventory(inventoryPath);
 const hosts = [...inventory.hosts.values()].slice(0, limit);
@@ -84,7 +86,21 @@ const perHost = await Promise.all(
     }
     shell.close();
     conn.close();
-    return { exec, sh };
+    const transport = new SshTransport(spec);
+    const timed = async (options) => {
+      await transport.exec('true', options); // warm: connection, and the shell for plain execs
+      const times = [];
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await transport.exec('true', options);
+        times.push(performance.now() - t);
+      }
+      return times;
+    };
+    const transportChannel = await timed({ stdin: '' });
+    const transportShell = await timed({});
+    await transport.close();
+    return { exec, sh, transportChannel, transportShell };
   }),
 );
 const med = (xs) => {
@@ -92,5 +108,13 @@ const med = (xs) => {
   return Math.round(s[Math.floor(s.length / 2)] * 10) / 10;
 };
 const all = (k) => perHost.flatMap((h) => h[k]);
-process.stdout.write(`${JSON.stringify({ hosts: hosts.length, n, execChannelMs: med(all('exec')), persistentShellMs: med(all('sh')) })}\n`);
+const result = {
+  hosts: hosts.length,
+  n,
+  execChannelMs: med(all('exec')),
+  persistentShellMs: med(all('sh')),
+  transportChannelMs: med(all('transportChannel')),
+  transportShellMs: med(all('transportShell')),
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0); // ProxyCommand children may keep the loop alive for a moment; the measurement is done

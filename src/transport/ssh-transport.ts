@@ -1,15 +1,20 @@
-// One SSH connection per host, opened on the first exec and reused; exec channels are queued so at most
-// `maxChannels` run at once (sshd's MaxSessions defaults to 10). A dropped connection fails the execs in
-// flight or queued at that moment with ConnectError; a later exec connects again (e.g. after a reboot).
-import { constants } from 'node:os';
-import pLimit, { type LimitFunction } from 'p-limit';
-import type { ClientChannel } from 'ssh2';
-import { ConnectError, TaskError, tail } from '../core/errors.js';
+// One SSH connection per host, opened on the first exec and reused. Commands run through a small pool of
+// persistent remote shells (shell-session.ts), one command per shell at a time; execs with stdin get an exec
+// channel of their own (exec-channel.ts), as the shell's stdin is its control stream. Shells and those channels share one budget of
+// `maxChannels` channels (sshd's MaxSessions defaults to 10); execs wait in a queue for a shell or a channel.
+// A dropped connection fails the execs in flight or queued at that moment with ConnectError; a later exec
+// connects again (e.g. after a reboot).
+import { ConnectError } from '../core/errors.js';
 import type { ExecOptions, ExecResult } from '../core/module.js';
 import type { Transport } from '../core/transport.js';
 import { resolveEndpoint, processEnvironment, type ConnectionSpec, type Endpoint, type SshEnvironment } from './endpoint.js';
+import { runChannel, type Live } from './exec-channel.js';
 import { KnownHostsWriter } from './known-hosts.js';
-import { describeEndpoint, openConnection, type Connection, type WriterFor } from './ssh-connect.js';
+import { ShellSession } from './shell-session.js';
+import { describeEndpoint, openConnection, type WriterFor } from './ssh-connect.js';
+
+/** At most this many persistent shells per connection (fewer when maxChannels is lower). */
+const MAX_SHELLS = 4;
 
 export interface SshTransportOptions {
   environment?: SshEnvironment;
@@ -17,33 +22,45 @@ export interface SshTransportOptions {
   writerFor?: WriterFor;
 }
 
-/** A live connection and the execs running on it, so a drop can fail exactly those. */
-interface Live {
-  conn: Connection;
-  inFlight: Set<(err: Error) => void>;
-  /** Resolves once the client has closed. */
-  closed: Promise<void>;
+/** An exec waiting for a shell, or for a channel of its own (`dedicated`: it has stdin). */
+interface Waiter {
+  dedicated: boolean;
+  start: (lease: Lease) => void;
+  fail: (err: Error) => void;
 }
+
+/** What an exec got from the queue: a shell (idle, or new and not yet open) or one channel slot. */
+type Lease = { shell: ShellSession } | { shell: null };
 
 export class SshTransport implements Transport {
   readonly host: string;
   readonly #spec: ConnectionSpec;
   readonly #environment: SshEnvironment;
   readonly #writerFor: WriterFor;
-  readonly #limit: LimitFunction;
+  readonly #maxChannels: number;
+  readonly #maxShells: number;
   #endpoint: Endpoint | null = null;
   #live: Promise<Live> | null = null;
-  /** Bumped on every drop: queued execs from before the drop fail instead of reconnecting. */
+  /** Bumped on every drop: execs from before the drop fail instead of reconnecting. */
   #epoch = 0;
   #dropError: ConnectError | null = null;
   #closed = false;
+  /** Every shell holding a channel (opening, idle or busy); `#idle` are the ones free to run a command. */
+  readonly #shells = new Set<ShellSession>();
+  #idle: ShellSession[] = [];
+  /** Channels of execs with stdin, running now. */
+  #channels = 0;
+  #queue: Waiter[] = [];
+  #pumping = false;
+  #pumpAgain = false;
 
   constructor(spec: ConnectionSpec, options: SshTransportOptions = {}) {
     this.host = spec.host;
     this.#spec = spec;
     this.#environment = options.environment ?? processEnvironment();
     this.#writerFor = options.writerFor ?? privateWriters();
-    this.#limit = pLimit(spec.maxChannels ?? 8);
+    this.#maxChannels = Math.max(1, spec.maxChannels ?? 8);
+    this.#maxShells = Math.min(MAX_SHELLS, this.#maxChannels);
   }
 
   /** Where this transport connects, e.g. "root@10.0.0.11:22" (resolves ssh_config on first use). */
@@ -59,16 +76,19 @@ export class SshTransport implements Transport {
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.#closed) return Promise.reject(this.#closedError());
     const epoch = this.#epoch;
-    return this.#limit(async () => {
-      if (this.#closed) throw this.#closedError(); // closed while this exec waited in the queue
-      if (epoch !== this.#epoch && this.#dropError) throw this.#dropError;
-      const live = await this.#connection();
-      return runChannel(this.host, live, command, options);
+    return new Promise<ExecResult>((resolve, reject) => {
+      this.#queue.push({
+        dedicated: options.stdin !== undefined,
+        start: (lease) => this.#run(lease, epoch, command, options).then(resolve, reject),
+        fail: reject,
+      });
+      this.#pump();
     });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#failQueued(this.#closedError());
     const live = this.#live;
     this.#live = null;
     if (!live) return;
@@ -77,8 +97,88 @@ export class SshTransport implements Transport {
       () => null,
     );
     if (!settled) return;
-    settled.conn.close();
+    settled.conn.close(); // ends the shells too: they fail their command through inFlight
     await settled.closed;
+  }
+
+  async #run(lease: Lease, epoch: number, command: string, options: ExecOptions): Promise<ExecResult> {
+    const shell = lease.shell;
+    try {
+      if (this.#closed) throw this.#closedError(); // closed while this exec waited in the queue
+      if (epoch !== this.#epoch && this.#dropError) throw this.#dropError;
+      if (!shell) return await runChannel(this.host, await this.#connection(), command, options);
+      if (shell.fresh) await shell.open(await this.#connection());
+      return await shell.run(command, options.timeoutMs);
+    } finally {
+      if (!shell) this.#channels--;
+      else if (shell.reusable) this.#idle.push(shell);
+      else shell.close(); // closed, or a background process still writes to it; no-op when closed already
+      this.#pump();
+    }
+  }
+
+  /** Start queued execs, in order, as long as a shell or a channel is free for them. */
+  #pump(): void {
+    // Re-entered from a shell's close (which frees a channel): loop again instead of nesting.
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        for (let i = 0; i < this.#queue.length; ) {
+          const waiter = this.#queue[i] as Waiter;
+          const lease = this.#lease(waiter.dedicated);
+          if (!lease) {
+            i++;
+            continue;
+          }
+          this.#queue.splice(i, 1);
+          waiter.start(lease);
+        }
+      } while (this.#pumpAgain);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /**
+   * A shell or a channel for the next exec, or null when it must wait. Shells and dedicated channels never
+   * hold more than maxChannels channels together. A dedicated exec waits for a running one to end, or, when
+   * shells hold every channel (maxChannels <= 4), closes an idle shell.
+   */
+  #lease(dedicated: boolean): Lease | null {
+    const free = this.#maxChannels - this.#shells.size - this.#channels;
+    if (!dedicated) {
+      const idle = this.#idle.pop();
+      if (idle) return { shell: idle };
+      if (free <= 0 || this.#shells.size >= this.#maxShells) return null;
+      const shell = new ShellSession(this.host, (s) => this.#forget(s));
+      this.#shells.add(shell);
+      return { shell };
+    }
+    if (free <= 0) {
+      const idle = this.#channels === 0 ? this.#idle.shift() : undefined;
+      if (!idle) return null;
+      this.#forget(idle);
+      idle.close();
+    }
+    this.#channels++;
+    return { shell: null };
+  }
+
+  #forget(shell: ShellSession): void {
+    this.#shells.delete(shell);
+    this.#idle = this.#idle.filter((s) => s !== shell);
+    this.#pump();
+  }
+
+  #failQueued(err: Error): void {
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const waiter of queued) waiter.fail(err);
   }
 
   #closedError(): ConnectError {
@@ -123,6 +223,7 @@ export class SshTransport implements Transport {
       : new ConnectError(this.host, `${this.host}: connection to ${this.describe()} lost${reason}`, { cause });
     this.#epoch++;
     this.#dropError = err;
+    this.#failQueued(err); // before the shells below close and free channels for them
     for (const fail of live.inFlight) fail(err);
     live.inFlight.clear();
   }
@@ -135,120 +236,4 @@ function privateWriters(): WriterFor {
     if (!w) writers.set(file, (w = new KnownHostsWriter(file, hash)));
     return w;
   };
-}
-
-/** Run one command on its own channel; stdout/stderr collected as UTF-8. */
-function runChannel(host: string, live: Live, command: string, options: ExecOptions): Promise<ExecResult> {
-  return new Promise<ExecResult>((resolve, reject) => {
-    let done = false;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (fn: () => void): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      live.inFlight.delete(fail);
-      fn();
-    };
-    const fail = (err: Error): void => finish(() => reject(err));
-    live.inFlight.add(fail);
-    const open = (attempt: number): void => {
-      const client = live.conn.client;
-      const onOpen: Parameters<typeof client.exec>[1] = (err, stream) => {
-        if (done) {
-          if (!err) stream.close(); // failed meanwhile (drop, close): do not leave the channel open
-          return;
-        }
-        if (err && attempt < OPEN_RETRIES && /open failed/.test(err.message)) {
-          // sshd frees a closed session slightly after we see the close, so MaxSessions can still be full.
-          timer = setTimeout(() => open(attempt + 1), 10 * 2 ** attempt);
-          return;
-        }
-        if (err) return fail(new ConnectError(host, `${host}: cannot open an exec channel: ${err.message}`, { cause: err }));
-        collect(host, stream, options, (result) => finish(() => resolve(result)), fail, (t) => (timer = t));
-      };
-      try {
-        client.exec(command, onOpen);
-      } catch (err) {
-        // ssh2 throws "Not connected" synchronously once the socket is gone.
-        fail(new ConnectError(host, `${host}: connection closed before the command started`, { cause: err }));
-      }
-    };
-    open(0);
-  });
-}
-
-const OPEN_RETRIES = 8; // backoff 10 ms .. 1.3 s, about 2.5 s in all
-
-function collect(
-  host: string,
-  stream: ClientChannel,
-  options: ExecOptions,
-  ok: (r: ExecResult) => void,
-  fail: (e: Error) => void,
-  setTimer: (t: NodeJS.Timeout) => void,
-): void {
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  let code: number | null = null;
-  let signal: string | null = null;
-  stream.on('data', (d: Buffer) => stdout.push(d));
-  stream.stderr.on('data', (d: Buffer) => stderr.push(d));
-  stream.on('error', (e: Error) => fail(new ConnectError(host, `${host}: channel error: ${e.message}`, { cause: e })));
-  stream.on('exit', (c: number | null, sig?: string) => {
-    if (c !== null) code = c;
-    else signal = sig ?? 'SIGunknown'; // ssh2 names it with the SIG prefix
-  });
-  stream.on('close', () => {
-    const out = Buffer.concat(stdout).toString('utf8');
-    let err = Buffer.concat(stderr).toString('utf8');
-    if (code !== null) {
-      ok({ code, stdout: out, stderr: err });
-    } else if (signal !== null) {
-      err += `${err === '' || err.endsWith('\n') ? '' : '\n'}command killed by signal ${signal}\n`;
-      ok({ code: signalExitCode(signal), stdout: out, stderr: err });
-    } else {
-      fail(new ConnectError(host, `${host}: channel closed without an exit status (connection lost?)`));
-    }
-  });
-  if (options.timeoutMs !== undefined) {
-    const ms = options.timeoutMs;
-    setTimer(
-      setTimeout(() => {
-        killRemote(stream);
-        stream.close();
-        // sshd answers the close only once the command has exited: fail now rather than wait.
-        const partial = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
-        fail(new TaskError(`${host}: command timed out after ${ms} ms; sent SIGKILL and closed the channel`, tail(partial, 5) || undefined));
-      }, ms),
-    );
-  }
-  if (options.stdin !== undefined) stream.end(options.stdin);
-  else stream.end(); // EOF on stdin, so a command that reads it does not hang
-}
-
-/**
- * Best effort: ask sshd to SIGKILL the command's process group. OpenSSH refuses signals for root logins
- * ("requires privilege separation") and cannot signal processes sudo started as another user, so a timed-out
- * command may keep running on the host. ssh2's ClientChannel.signal() refuses once our side has sent EOF
- * (exec always does after stdin), hence the protocol object.
- */
-function killRemote(stream: ClientChannel): void {
-  const internals = stream as unknown as {
-    outgoing?: { id?: number; state?: string };
-    _client?: { _protocol?: { signal?: (id: number, name: string) => void } };
-  };
-  const id = internals.outgoing?.id;
-  const protocol = internals._client?._protocol;
-  if (id === undefined || (internals.outgoing?.state !== 'open' && internals.outgoing?.state !== 'eof') || typeof protocol?.signal !== 'function') return;
-  try {
-    protocol.signal(id, 'KILL');
-  } catch {
-    // the connection is already gone
-  }
-}
-
-/** 128 + signal number, as a shell reports a killed command. */
-function signalExitCode(signal: string): number {
-  const n = (constants.signals as Record<string, number | undefined>)[signal];
-  return n === undefined ? 255 : 128 + n;
 }

@@ -142,9 +142,11 @@ describe('routes, auth and drops', () => {
       const healthy = pool.get(spec('healthy', sshd));
       await Promise.all([victim.exec('true'), healthy.exec('true')]);
 
-      // 12 execs: 8 running, 4 queued behind the channel limit; each prints before it blocks.
+      // 12 execs: 8 running (4 in persistent shells, 4 with stdin on channels of their own), 4 queued behind
+      // the channel limit; each prints before it blocks.
       const marker = join(doomed.dir, 'started');
-      const pending = Array.from({ length: 12 }, () => victim.exec(`echo x >> ${marker}; sleep 30`).catch((e: unknown) => e));
+      const command = `cat >/dev/null; echo x >> ${marker}; sleep 30`;
+      const pending = Array.from({ length: 12 }, (_, i) => victim.exec(command, i % 2 ? { stdin: 'x' } : {}).catch((e: unknown) => e));
       const healthyRun = healthy.exec('sleep 0.5; echo fine');
       await waitFor(() => execFileSync('sh', ['-c', `cat ${marker} 2>/dev/null | wc -l`], { encoding: 'utf8' }).trim() === '8');
       const killedAt = Date.now();

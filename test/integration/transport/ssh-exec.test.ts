@@ -84,7 +84,7 @@ describe('SshTransport exec', () => {
   it('close() fails running and queued execs, and later ones', async () => {
     const t = new SshTransport({ host: 'x', address: sshd.host, port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: sshd.knownHostsPath, sshConfigFile: null }, { environment });
     expect((await t.exec('true')).code).toBe(0);
-    // 10 execs: 8 run, 2 wait in the queue; close() fails them all instead of leaving them pending.
+    // 10 execs: 4 run in persistent shells, 6 wait in the queue; close() fails them all instead of leaving them pending.
     const pending = Array.from({ length: 10 }, () => t.exec('sleep 5').catch((e: unknown) => e));
     await new Promise((r) => setImmediate(r));
     await t.close();
