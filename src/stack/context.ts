@@ -161,7 +161,7 @@ export function deriveStackContext(vars: unknown, host: StackHost, allHosts: rea
     keepalived: null,
     healthUrl: `http://127.0.0.1:${v.stats_port}/health`,
     paths,
-    packages: ['haproxy', v.ha_mode === 'bgp' ? 'exabgp' : 'keepalived', 'curl', 'ethtool'],
+    packages: ['haproxy', ...(v.ha_mode === 'bgp' ? ['exabgp', 'nftables'] : ['keepalived']), 'curl', 'ethtool'],
     distroUnits: ['haproxy', 'keepalived', 'exabgp'],
     otherModeUnits: v.ha_mode === 'bgp' ? ['ober-keepalived'] : ['ober-exabgp', 'ober-vip'],
     sysctl: sysctlMap(v),

@@ -19,7 +19,11 @@ export interface StackPaths {
   withdrawnFile: string;
   /** The announcer's one-line JSON state. */
   announcerState: string;
-  units: { haproxy: string; exabgp: string; keepalived: string; vip: string };
+  /** BGP mode: the nftables table that relays stray packets during a roll (see templates/relay.nft.hbs). */
+  relayRules: string;
+  /** Relay targets (one address per line) the rolling engine has set on this node; the chain is rebuilt from it. */
+  relayTargets: string;
+  units: { haproxy: string; exabgp: string; keepalived: string; vip: string; relay: string };
   watchdogDropIn: string;
   modulesLoad: string;
 }
@@ -35,11 +39,14 @@ export const DEFAULT_PATHS: StackPaths = Object.freeze({
   announcer: '/usr/local/lib/ober-push/ober-announcer.py',
   withdrawnFile: '/var/lib/ober-push/withdrawn',
   announcerState: '/run/ober-push/announcer.json',
+  relayRules: '/etc/ober-push/relay.nft',
+  relayTargets: '/run/ober-push/relay-targets',
   units: Object.freeze({
     haproxy: '/etc/systemd/system/ober-haproxy.service',
     exabgp: '/etc/systemd/system/ober-exabgp.service',
     keepalived: '/etc/systemd/system/ober-keepalived.service',
     vip: '/etc/systemd/system/ober-vip.service',
+    relay: '/etc/systemd/system/ober-relay.service',
   }),
   watchdogDropIn: '/etc/systemd/system.conf.d/ober-push-watchdog.conf',
   modulesLoad: '/etc/modules-load.d/ober-push.conf',

@@ -30,6 +30,8 @@ export function stackTemplates(ctx: StackContext): Array<{ template: string; pat
       { template: 'ober-vip.service.hbs', path: p.units.vip, mode: '0644' },
       { template: 'exabgp.conf.hbs', path: p.exabgpConfig, mode: '0644' },
       { template: 'ober-exabgp.service.hbs', path: p.units.exabgp, mode: '0644' },
+      { template: 'relay.nft.hbs', path: p.relayRules, mode: '0644' },
+      { template: 'ober-relay.service.hbs', path: p.units.relay, mode: '0644' },
     ];
   }
   return [

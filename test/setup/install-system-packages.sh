@@ -9,6 +9,7 @@ packages=(
   bird2                           # the lab's BGP router
   debootstrap systemd-container   # the lab's systemd-booted hosts
   dpkg-dev zstd                   # the lab's apt repository and base tarball
+  nftables                        # nft -c for the relay table
   iproute2 curl netcat-openbsd wrk dash
   vagrant                         # vagrant validate
 )

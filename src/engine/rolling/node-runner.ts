@@ -11,6 +11,7 @@ import type { NodeOps, StepOutcome } from './node-ops.js';
 import { mustExec, StepFailed } from './node-ops.js';
 import { acquireScript, releaseScript, rollFiles } from './remote-files.js';
 import type { NextHopReader } from './router.js';
+import { relayNote, setRelay } from './relay.js';
 import { needsColdRestart } from './schedule.js';
 import { poll, sleep } from './wait.js';
 import { announce, withdraw } from './withdraw.js';
@@ -21,6 +22,8 @@ export interface NodeRunnerDeps {
   ops: NodeOps;
   /** The play's other nodes outside this batch (capacity floor, VRRP peers). */
   others: NodeOps[];
+  /** Every node of the play, this one included (they all relay strays while the ECMP set changes). */
+  fleet: NodeOps[];
   spec: RollingSpec;
   me: Me;
   /** The run id whose node lock this run may replace (its own; or the one --break-lock takes over). */
@@ -53,12 +56,18 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
       case 'capacity':
         return checkCapacity(d.ops, d.others, d.spec.minHealthy, d.nextHops);
       case 'withdraw': {
+        // Armed before the route changes, disarmed once drained: connections still open here keep their packets.
+        const relay = await setRelay(d.fleet, t.name, true);
         const r = await withdraw(d.ops, { peers: d.others, nextHops: d.nextHops, verifyTimeoutMs: d.timeouts.verifyMs, signal });
         if (r.vipsHeld.length > 0 || t.mode !== 'vrrp') vipsHeld = r.vipsHeld;
-        return { status: r.status, ...(r.detail ? { detail: r.detail } : {}) };
+        const detail = `${r.detail ?? ''}${relayNote(relay)}`;
+        return { status: r.status, ...(detail ? { detail } : {}) };
       }
-      case 'drain':
-        return drain(d.ops, d.spec.drainTimeoutMs);
+      case 'drain': {
+        const r = await drain(d.ops, d.spec.drainTimeoutMs);
+        await setRelay(d.fleet, t.name, false);
+        return r;
+      }
       case 'work': {
         bootBefore = (await d.ops.probe(true)).bootId;
         await d.ctx.runHostTasks(d.session);
@@ -83,12 +92,18 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
       }
       case 'health':
         return healthGate(d.ops, d.timeouts.healthMs, signal);
-      case 'announce':
-        return announce(d.ops, { nextHops: d.nextHops, vipsHeld, verifyTimeoutMs: d.timeouts.verifyMs, signal });
-      case 'settle':
-        if (d.spec.settleMs <= 0) return { status: 'skipped' };
-        await sleep(d.spec.settleMs);
-        return { status: 'ok', detail: `${d.spec.settleMs} ms` };
+      case 'announce': {
+        // Armed before the route changes and held through settle: connections the new hash moves keep their node.
+        const relay = await setRelay(d.fleet, t.name, true);
+        const r = await announce(d.ops, { nextHops: d.nextHops, vipsHeld, verifyTimeoutMs: d.timeouts.verifyMs, signal });
+        const detail = `${r.detail ?? ''}${relayNote(relay)}`;
+        return { status: r.status, ...(detail ? { detail } : {}) };
+      }
+      case 'settle': {
+        if (d.spec.settleMs > 0) await sleep(d.spec.settleMs);
+        await setRelay(d.fleet, t.name, false);
+        return d.spec.settleMs > 0 ? { status: 'ok', detail: `${d.spec.settleMs} ms` } : { status: 'skipped' };
+      }
       case 'unlock':
         await mustExec(d.ops, 'unlock', 'releasing the node lock', releaseScript(files.lock, d.me.runId));
         return { status: 'ok' };

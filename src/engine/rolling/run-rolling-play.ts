@@ -117,12 +117,13 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
       stopped = 'interrupted';
       break;
     }
-    const others = hosts.filter((h) => !batch.includes(h)).map((h) => ops.get(h)).filter((o): o is NodeOps => o !== undefined);
+    const fleetOps = hosts.map((h) => ops.get(h)).filter((o): o is NodeOps => o !== undefined);
+    const others = fleetOps.filter((o) => !batch.includes(o.target.name));
     const results = await Promise.all(batch.map((h) => limit(async () => {
       const session = sessions.get(h) as HostSession;
       const o = ops.get(h) as NodeOps;
       const start = phases.get(h) ?? 'pending';
-      const run = makeNodeRunner({ ctx, session, ops: o, others, spec, me, takeover: plan.takeover.get(h) ?? me.runId, nextHops: ro.nextHops ?? readNextHops, timeouts: { healthMs: ro.healthTimeoutMs ?? healthTimeoutFromVars(play.vars) ?? DEFAULTS.healthTimeoutMs, verifyMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs, reconnectMs: ro.reconnectTimeoutMs ?? DEFAULTS.reconnectTimeoutMs } });
+      const run = makeNodeRunner({ ctx, session, ops: o, others, fleet: fleetOps, spec, me, takeover: plan.takeover.get(h) ?? me.runId, nextHops: ro.nextHops ?? readNextHops, timeouts: { healthMs: ro.healthTimeoutMs ?? healthTimeoutFromVars(play.vars) ?? DEFAULTS.healthTimeoutMs, verifyMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs, reconnectMs: ro.reconnectTimeoutMs ?? DEFAULTS.reconnectTimeoutMs } });
       const result = await runNodeSteps(stepsFrom(start, true), start, {
         run,
         emit: (e) => emit({ type: 'rolling-step', host: h, ...e }),

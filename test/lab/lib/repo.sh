@@ -1,7 +1,7 @@
 # The lab's flat apt repository: .deb files fetched once with `apt-get download`, indexed by
 # dpkg-scanpackages, served from the backend namespace. Sourced.
 
-REPO_PACKAGES=(haproxy exabgp keepalived ethtool)
+REPO_PACKAGES=(haproxy exabgp keepalived ethtool nftables)
 
 build_repo() {
   local started=$SECONDS names tmp="$LAB_CACHE/repo.tmp"
@@ -21,6 +21,11 @@ build_repo() {
   log "apt repository ready in $((SECONDS - started))s: $(find "$REPO_DIR" -name '*.deb' | wc -l) packages"
 }
 
+# A cached repository is rebuilt when a package was added to the list since it was built.
 ensure_repo() {
-  [ -f "$REPO_DIR/Packages.gz" ] || build_repo
+  local pkg
+  [ -f "$REPO_DIR/Packages.gz" ] || { build_repo; return; }
+  for pkg in "${REPO_PACKAGES[@]}"; do
+    zgrep -qx "Package: $pkg" "$REPO_DIR/Packages.gz" || { build_repo; return; }
+  done
 }

@@ -50,10 +50,15 @@ export async function onHost(host: string, cmd: string): Promise<string> {
   return r.stdout;
 }
 
-/** The naive roll: restart HAProxy on each node in turn, waiting only until the router has it back. */
+/**
+ * The naive roll: restart HAProxy on each node in turn while its route stays announced, as `serial: 1` +
+ * `service: restarted` does on a stack whose announcer does not follow HAProxy (ignore-dependencies keeps
+ * ExaBGP up here), then wait until the router lists every node again.
+ */
 export async function naiveRoll(): Promise<void> {
   for (const host of HOSTS) {
-    await onHost(host, 'systemctl restart ober-haproxy');
+    await onHost(host, 'systemctl restart --job-mode=ignore-dependencies ober-haproxy');
+    await waitFor(async () => (await execOnHost(host, 'curl -fsS -o /dev/null http://127.0.0.1:8404/health')).code === 0, { timeoutMs: 30_000, what: `${host} healthy again` });
     await allAnnounced();
   }
 }

@@ -1,7 +1,8 @@
-// Rolling restart and upgrade under load through the VIP, against the same roll done naively. The issue's target
-// (≤ 2 failed per 20k, naive ≥ 20× worse) is NOT met yet: the router's hash-threshold ECMP moves in-flight
-// connections at every change of the next-hop set, the withdraw AND the re-announce (measured ~5 per node with 16
-// concurrent clients). So these tests assert what holds with margin and print the exact counts for the record.
+// Rolling restart and upgrade under load through the VIP (new connection per request, 16 clients), against the same
+// roll done naively (HAProxy restarted while its route stays announced). The router's hash-threshold ECMP moves
+// open connections at every change of the next-hop set; the stray-packet relay (src/engine/rolling/relay.ts) hands
+// their packets to the node that owns them. Bound: at most 2 failed per 20k requests, and the naive roll fails at
+// least 20× more. The exact counts are printed for the record.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason, routerNextHops } from '../harness.js';
 import { ALL, allAnnounced, cli, deployStack, labDown, labUp, naiveRoll, underLoad, workDir, type LoadTotals } from './helpers.js';
@@ -12,8 +13,8 @@ const keep = (name: string, r: LoadTotals) => {
   results[name] = rest;
   return r;
 };
-/** What the roll must stay under today: 1% of the requests sent during it (measured: 0.05%-0.3%). */
-const allowed = (requests: number) => Math.floor(requests / 100);
+/** The issue's bound: 2 failed per 20k requests (2 for a shorter roll). Measured with the relay: 0. */
+const allowed = (requests: number) => Math.max(2, Math.floor((requests * 2) / 20_000));
 
 describe.skipIf(labSkipReason())('rolling restart under load (private 3-host lab, BGP/ECMP)', () => {
   beforeAll(async () => {
@@ -25,7 +26,7 @@ describe.skipIf(labSkipReason())('rolling restart under load (private 3-host lab
     labDown();
   });
 
-  it('rolling-restart under load re-announces every node and fails under 1% of requests (counts reported)', async () => {
+  it('rolling-restart under load re-announces every node, fails at most 2 per 20k, the naive roll ≥ 20× more', async () => {
     const ours = await underLoad(() => cli(['rolling-restart'], workDir()), false);
     keep('rolling-restart', ours.load);
     expect(ours.result.code, ours.result.stdout + ours.result.stderr).toBe(0);
@@ -35,6 +36,7 @@ describe.skipIf(labSkipReason())('rolling restart under load (private 3-host lab
     expect(ours.load.failed).toBeLessThanOrEqual(allowed(ours.load.requests));
     const naive = await underLoad(naiveRoll, false);
     keep('naive restart', naive.load);
+    expect(naive.load.failed).toBeGreaterThanOrEqual(20 * Math.max(1, ours.load.failed));
   }, 240_000);
 
   it('keep-alive clients: failures with the withdraw beside the naive roll (reported)', async () => {
@@ -46,7 +48,7 @@ describe.skipIf(labSkipReason())('rolling restart under load (private 3-host lab
     expect(naive.load.failed).toBeGreaterThan(ours.load.failed);
   }, 240_000);
 
-  it('upgrade that reinstalls HAProxy under load fails under 1% of requests (counts reported)', async () => {
+  it('upgrade that reinstalls HAProxy under load fails at most 2 per 20k requests (counts reported)', async () => {
     const ours = await underLoad(() => cli(['upgrade', '-e', '{"haproxy_reinstall": true}'], workDir()), false);
     keep('upgrade --reinstall', ours.load);
     expect(ours.result.code, ours.result.stdout + ours.result.stderr).toBe(0);
