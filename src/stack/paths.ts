@@ -21,8 +21,8 @@ export interface StackPaths {
   announcerState: string;
   /** BGP mode: the nftables table that relays stray packets during a roll (see templates/relay.nft.hbs). */
   relayRules: string;
-  /** Relay targets (one address per line) the rolling engine has set on this node; the chain is rebuilt from it. */
-  relayTargets: string;
+  /** The nodes being moved that armed the relay here (one name per line); the chain is emptied when none is left. */
+  relayHolders: string;
   units: { haproxy: string; exabgp: string; keepalived: string; vip: string; relay: string };
   watchdogDropIn: string;
   modulesLoad: string;
@@ -40,7 +40,7 @@ export const DEFAULT_PATHS: StackPaths = Object.freeze({
   withdrawnFile: '/var/lib/ober-push/withdrawn',
   announcerState: '/run/ober-push/announcer.json',
   relayRules: '/etc/ober-push/relay.nft',
-  relayTargets: '/run/ober-push/relay-targets',
+  relayHolders: '/run/ober-push/relay-holders',
   units: Object.freeze({
     haproxy: '/etc/systemd/system/ober-haproxy.service',
     exabgp: '/etc/systemd/system/ober-exabgp.service',

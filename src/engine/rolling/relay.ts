@@ -37,7 +37,7 @@ export function disarmScript(paths: StackPaths, holder: string): string {
 
 /** `f` = the holders file, created if missing; fd 9 holds its lock for the rest of the script. */
 function withLock(paths: StackPaths): string {
-  return sh`f=${paths.relayTargets}; mkdir -p "$(dirname "$f")" && touch "$f" && exec 9>"$f.lock" && flock 9`.text;
+  return sh`f=${paths.relayHolders}; mkdir -p "$(dirname "$f")" && touch "$f" && exec 9>"$f.lock" && flock 9`.text;
 }
 
 export interface RelayResult {
