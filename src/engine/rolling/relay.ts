@@ -35,6 +35,15 @@ export function disarmScript(paths: StackPaths, holder: string): string {
   ].join('\n');
 }
 
+/** Forget every holder and empty the chain: a roll that ended (or a process killed while armed) leaves no arm. */
+export function clearScript(paths: StackPaths): string {
+  return [
+    withLock(paths),
+    ': > "$f"',
+    sh`nft flush chain ${CHAIN.split(' ')} 2>/dev/null && echo cleared || echo unavailable`.text,
+  ].join('\n');
+}
+
 /** `f` = the holders file, created if missing; fd 9 holds its lock for the rest of the script. */
 function withLock(paths: StackPaths): string {
   return sh`f=${paths.relayHolders}; mkdir -p "$(dirname "$f")" && touch "$f" && exec 9>"$f.lock" && flock 9`.text;
@@ -46,15 +55,23 @@ export interface RelayResult {
 }
 
 /** Arm (or disarm) the relay on every node of `fleet` for `holder`; each relays to all the others. */
-export async function setRelay(fleet: readonly NodeOps[], holder: string, on: boolean): Promise<RelayResult> {
+export function setRelay(fleet: readonly NodeOps[], holder: string, on: boolean): Promise<RelayResult> {
+  return onBgpNodes(fleet, (n, peers) => (on ? armScript(n.target.paths, holder, peers) : disarmScript(n.target.paths, holder)));
+}
+
+/** Clear the relay on every node of `fleet` (no holder left, chain empty). */
+export function clearRelay(fleet: readonly NodeOps[]): Promise<RelayResult> {
+  return onBgpNodes(fleet, (n) => clearScript(n.target.paths));
+}
+
+async function onBgpNodes(fleet: readonly NodeOps[], script: (n: NodeOps, peers: string[]) => string): Promise<RelayResult> {
   const bgp = fleet.filter((n) => n.target.mode === 'bgp');
   if (bgp.length < 2) return { unavailable: [] }; // nobody to relay to
   const results = await Promise.all(
     bgp.map(async (n) => {
       const peers = bgp.filter((p) => p !== n).map((p) => p.target.address);
-      const script = on ? armScript(n.target.paths, holder, peers) : disarmScript(n.target.paths, holder);
       // A node that cannot be reached only loses the relay; the steps that need it check it themselves.
-      const r = await n.exec(script, 10_000).catch(() => null);
+      const r = await n.exec(script(n, peers), 10_000).catch(() => null);
       return { name: n.target.name, ok: r !== null && r.code === 0 && !r.stdout.includes('unavailable') };
     }),
   );

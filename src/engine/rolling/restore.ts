@@ -9,6 +9,7 @@ import { sessionOps, StepFailed, type NodeOps } from './node-ops.js';
 import type { NodeProbe } from './node-probe.js';
 import { DEFAULTS, type RollingRunOptions } from './options.js';
 import { isUnfinished } from './phase.js';
+import { clearRelay } from './relay.js';
 import { releaseScript, rollFiles, writePhaseScript } from './remote-files.js';
 import { readNextHops } from './router.js';
 import { announce } from './withdraw.js';
@@ -70,6 +71,8 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
       recaps.push({ host, phase: phase?.phase ?? 'withdrawn', serving: false, note: `not restored: ${error instanceof Error ? error.message : String(error)}` });
     }
   }
+  // No node is moving while we restore: an arm left by an interrupted roll is stale.
+  await clearRelay([...ops.values()]);
   // A roll with no node left mid-way holds nothing any more: release its fleet locks.
   for (const runId of runs) {
     const open = [...probes.values()].some((p) => {

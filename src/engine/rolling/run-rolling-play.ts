@@ -12,6 +12,7 @@ import { toBatches } from '../run-playbook.js';
 import { hostContext } from '../vars.js';
 import { withError, withPhase, writeJournal, type Journal } from './journal.js';
 import { pidAlive, type Me } from './lock.js';
+import { clearRelay } from './relay.js';
 import { makeNodeRunner } from './node-runner.js';
 import { sessionOps, StepFailed, type NodeOps } from './node-ops.js';
 import { DEFAULTS } from './options.js';
@@ -112,12 +113,14 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
   const phases = new Map<string, RollingPhase>(hosts.map((h) => [h, plan.start.get(h) ?? 'pending']));
   let stopped: string | undefined = fleet.every(Boolean) ? undefined : 'the fleet lock could not be taken on every node';
   const limit = pLimit(Math.max(1, ctx.options.forks));
+  const fleetOps = hosts.map((h) => ops.get(h)).filter((o): o is NodeOps => o !== undefined);
+  // A run killed while the relay was armed left it so: nothing is moving now, so no arm is valid.
+  if (!stopped) await clearRelay(fleetOps);
   for (const batch of stopped ? [] : batches) {
     if (ctx.options.signal?.aborted) {
       stopped = 'interrupted';
       break;
     }
-    const fleetOps = hosts.map((h) => ops.get(h)).filter((o): o is NodeOps => o !== undefined);
     const others = fleetOps.filter((o) => !batch.includes(o.target.name));
     const results = await Promise.all(batch.map((h) => limit(async () => {
       const session = sessions.get(h) as HostSession;
@@ -149,6 +152,11 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
     if (stopped) break;
   }
 
+  // A step that failed or was interrupted between arm and disarm leaves no arm behind: nothing moves any more.
+  if (fleet.every(Boolean)) {
+    const relay = await clearRelay(fleetOps);
+    if (relay.unavailable.length > 0 && stopped) emit({ type: 'warning', message: `the stray-packet relay could not be cleared on ${relay.unavailable.join(', ')}` });
+  }
   // Release the fleet lock only when no node is left mid-roll (otherwise it tells the next run to resume).
   const unfinished = hosts.filter((h) => isUnfinished(phases.get(h) ?? 'pending'));
   if (unfinished.length === 0 && fleet.every(Boolean)) {
