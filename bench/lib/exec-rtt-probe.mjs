@@ -13,6 +13,7 @@ const { loadInventory } = await import(`${REPO}dist/inventory/load.js`);
 const { resolveEndpoint, processEnvironment } = await import(`${REPO}dist/transport/endpoint.js`);
 const { openConnection } = await import(`${REPO}dist/transport/ssh-connect.js`);
 const { KnownHostsWriter } = await import(`${REPO}dist/transport/known-hosts.js`);
+const { HandshakeGate } = await import(`${REPO}dist/transport/handshake-gate.js`);
 const { SshTransport } = await import(`${REPO}dist/transport/ssh-transport.js`);
 
 const inventory = await loadInventory(inventoryPath);
@@ -58,6 +59,7 @@ function persistentShell(client) {
   });
 }
 
+const gate = new HandshakeGate();
 const perHost = await Promise.all(
   hosts.map(async (host) => {
     const spec = {
@@ -70,7 +72,7 @@ const perHost = await Promise.all(
       knownHostsFile: inventory.ssh?.knownHostsFile,
       acceptNewHostKeys: false,
     };
-    const conn = await openConnection(resolveEndpoint(spec, processEnvironment()), host.name, writerFor);
+    const conn = await openConnection(resolveEndpoint(spec, processEnvironment()), host.name, writerFor, gate);
     const exec = [];
     for (let i = 0; i < n; i++) {
       const t = performance.now();

@@ -1,5 +1,6 @@
 // The SSH transport's public surface.
 export { ConnectionPool, type PoolOptions } from './pool.js';
+export { HandshakeGate } from './handshake-gate.js';
 export { SshTransport, type SshTransportOptions } from './ssh-transport.js';
 export { LocalTransport, type LocalTransportOptions } from './local.js';
 export { resolveEndpoint, processEnvironment, parseHop, type ConnectionSpec, type SshEnvironment, type Endpoint } from './endpoint.js';

@@ -1,6 +1,7 @@
 // One Transport per inventory host, created on first use and shared by every task on that host.
 import type { Transport } from '../core/transport.js';
 import type { ConnectionSpec, SshEnvironment } from './endpoint.js';
+import { HandshakeGate } from './handshake-gate.js';
 import { KnownHostsWriter } from './known-hosts.js';
 import { LocalTransport } from './local.js';
 import type { WriterFor } from './ssh-connect.js';
@@ -8,15 +9,20 @@ import { SshTransport } from './ssh-transport.js';
 
 export interface PoolOptions {
   environment?: SshEnvironment;
+  /** Bound on handshakes in flight; default HANDSHAKES_PER_SERVER per sshd, HANDSHAKES_TOTAL in all. */
+  handshakes?: HandshakeGate;
 }
 
 export class ConnectionPool {
   readonly #transports = new Map<string, Transport>();
   readonly #writers = new Map<string, KnownHostsWriter>();
   readonly #environment: SshEnvironment | undefined;
+  /** One bound on handshakes in flight for the whole run (per sshd and in total). */
+  readonly #handshakes: HandshakeGate;
 
   constructor(options: PoolOptions = {}) {
     this.#environment = options.environment;
+    this.#handshakes = options.handshakes ?? new HandshakeGate();
   }
 
   /** The host's transport (SSH, or local for `connection: local`); nothing connects until its first exec. */
@@ -28,6 +34,7 @@ export class ConnectionPool {
         ? new LocalTransport(spec.host)
         : new SshTransport(spec, {
             writerFor: this.#writerFor,
+            handshakes: this.#handshakes,
             ...(this.#environment ? { environment: this.#environment } : {}),
           });
     this.#transports.set(spec.host, transport);

@@ -3,8 +3,9 @@
 import type { Duplex } from 'node:stream';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { ConnectError, HostKeyError } from '../core/errors.js';
-import { planAuth } from './auth.js';
+import { planAuth, type AuthPlan } from './auth.js';
 import type { Endpoint } from './endpoint.js';
+import type { HandshakeGate } from './handshake-gate.js';
 import {
   fingerprint,
   knownHostName,
@@ -50,8 +51,11 @@ export function describeEndpoint(ep: Endpoint): string {
   return `${ep.user}@${ep.hostName}:${ep.port}`;
 }
 
-/** Connect and authenticate; rejects with ConnectError (HostKeyError for key problems) naming `host`. */
-export async function openConnection(ep: Endpoint, host: string, writerFor: WriterFor): Promise<Connection> {
+/**
+ * Connect and authenticate; rejects with ConnectError (HostKeyError for key problems) naming `host`. The socket and
+ * the handshake run under `gate` (a jump host's connection first, under its own slot, never nested in this one).
+ */
+export async function openConnection(ep: Endpoint, host: string, writerFor: WriterFor, gate: HandshakeGate): Promise<Connection> {
   const where = ep.label === host ? `${host} (${describeEndpoint(ep)})` : `${host}: ${ep.label} (${describeEndpoint(ep)})`;
   const auth = planAuth({
     user: ep.user,
@@ -64,15 +68,23 @@ export async function openConnection(ep: Endpoint, host: string, writerFor: Writ
     throw new ConnectError(host, `${where}: no SSH credentials to offer (no ssh-agent, no usable key)${skippedText(auth.skipped)}`);
   }
 
-  let jump: Connection | null = null;
+  const jump = ep.jump ? await openConnection(ep.jump, host, writerFor, gate) : null;
+  try {
+    return await gate.run(`${ep.hostName}:${ep.port}`, () => handshake(ep, host, where, auth, writerFor, jump));
+  } catch (err) {
+    jump?.close();
+    throw err;
+  }
+}
+
+/** The socket (direct, ProxyCommand, or a channel through `jump`) and the SSH handshake on it. */
+async function handshake(ep: Endpoint, host: string, where: string, auth: AuthPlan, writerFor: WriterFor, jump: Connection | null): Promise<Connection> {
   let proxy: ProxyProcess | null = null;
   let sock: Duplex | undefined;
-  if (ep.jump) {
-    jump = await openConnection(ep.jump, host, writerFor);
+  if (ep.jump && jump) {
     try {
       sock = await forwardOut(jump.client, ep.hostName, ep.port, ep.connectTimeoutMs);
     } catch (err) {
-      jump.close();
       throw new ConnectError(host, `${where}: jump host ${ep.jump.hostName} cannot reach ${ep.hostName}:${ep.port}: ${messageOf(err)}`, { cause: err });
     }
   } else if (ep.proxyCommand !== undefined) {
@@ -108,7 +120,6 @@ export async function openConnection(ep: Endpoint, host: string, writerFor: Writ
   const cleanup = (): void => {
     client.end();
     proxy?.stream.destroy();
-    jump?.close();
   };
   try {
     await new Promise<void>((resolve, reject) => {
@@ -129,7 +140,13 @@ export async function openConnection(ep: Endpoint, host: string, writerFor: Writ
     proxy?.stream.destroy();
     jump?.close();
   });
-  return { client, close: cleanup };
+  return {
+    client,
+    close: () => {
+      cleanup();
+      jump?.close();
+    },
+  };
 }
 
 async function checkHostKey(

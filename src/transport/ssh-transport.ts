@@ -9,6 +9,7 @@ import type { ExecOptions, ExecResult } from '../core/module.js';
 import type { Transport } from '../core/transport.js';
 import { resolveEndpoint, processEnvironment, type ConnectionSpec, type Endpoint, type SshEnvironment } from './endpoint.js';
 import { runChannel, type Live } from './exec-channel.js';
+import { HandshakeGate } from './handshake-gate.js';
 import { KnownHostsWriter } from './known-hosts.js';
 import { ShellSession } from './shell-session.js';
 import { describeEndpoint, openConnection, type WriterFor } from './ssh-connect.js';
@@ -20,6 +21,8 @@ export interface SshTransportOptions {
   environment?: SshEnvironment;
   /** Shared known_hosts writers (the pool passes one); default: private to this transport. */
   writerFor?: WriterFor;
+  /** Shared bound on handshakes in flight (the pool passes one); default: private to this transport. */
+  handshakes?: HandshakeGate;
 }
 
 /** An exec waiting for a shell, or for a channel of its own (`dedicated`: it has stdin). */
@@ -37,6 +40,7 @@ export class SshTransport implements Transport {
   readonly #spec: ConnectionSpec;
   readonly #environment: SshEnvironment;
   readonly #writerFor: WriterFor;
+  readonly #handshakes: HandshakeGate;
   readonly #maxChannels: number;
   readonly #maxShells: number;
   #endpoint: Endpoint | null = null;
@@ -59,6 +63,7 @@ export class SshTransport implements Transport {
     this.#spec = spec;
     this.#environment = options.environment ?? processEnvironment();
     this.#writerFor = options.writerFor ?? privateWriters();
+    this.#handshakes = options.handshakes ?? new HandshakeGate();
     this.#maxChannels = Math.max(1, spec.maxChannels ?? 8);
     this.#maxShells = Math.min(MAX_SHELLS, this.#maxChannels);
   }
@@ -193,7 +198,7 @@ export class SshTransport implements Transport {
   #connection(): Promise<Live> {
     if (this.#live) return this.#live;
     const attempt = (async (): Promise<Live> => {
-      const conn = await openConnection(this.#resolve(), this.host, this.#writerFor);
+      const conn = await openConnection(this.#resolve(), this.host, this.#writerFor, this.#handshakes);
       let lastError: Error | null = null;
       conn.client.on('error', (err: Error) => (lastError = err));
       let markClosed = (): void => undefined;

@@ -17,6 +17,8 @@ import { join } from 'node:path';
 export interface SshdOptions {
   /** sshd's MaxSessions (channels per connection); default 10 as in OpenSSH. */
   maxSessions?: number;
+  /** sshd's MaxStartups (start:rate:full); default 100:30:200, so a test's fan-out is never dropped. */
+  maxStartups?: string;
   /** Extra sshd_config lines, placed first so they override the defaults (sshd keeps the first value). */
   extraConfig?: string[];
   /** Give up waiting for the port after this long (ms); default 10 000. */
@@ -119,7 +121,7 @@ function sshdConfig(dir: string, port: number, options: SshdOptions): string {
     'UsePAM no',
     'AllowTcpForwarding yes',
     `MaxSessions ${options.maxSessions ?? 10}`,
-    'MaxStartups 100:30:200',
+    `MaxStartups ${options.maxStartups ?? '100:30:200'}`, // the last MaxStartups line wins, unlike most keywords
     'LogLevel VERBOSE',
     // Debian's bash sources ~/.bashrc for `ssh host cmd` when SHLVL < 2: keep the machine's root
     // ~/.bashrc (slow or noisy on dev machines) out of test sessions.
