@@ -49,13 +49,28 @@ export function markdown(result) {
   }
   if (parts.site) {
     const p = parts.site;
-    out.push('## playbooks/site.yml (ober-push only; Ansible twin pending)', '');
-    if (p.pending) out.push(`Pending: ${p.pending}.`, '');
-    else {
+    if (p.pending) out.push('## playbooks/site.yml', '', `Pending: ${p.pending}.`, '');
+    else if (!p.ratios) {
+      // results from before the Ansible twin: ober-push only
+      out.push('## playbooks/site.yml (ober-push only)', '');
       out.push(`${p.hosts} fresh lab hosts: first run ${cell(p.timings.oberFirst)}, idempotent re-run ${cell(p.timings.oberRerun)}; ` +
         `round trips/host ${p.execs?.first?.maxPerHost} / ${p.execs?.rerun?.maxPerHost}.`, '');
-      out.push(`Slowest re-run tasks (median over hosts): ${p.slowestRerunTasks.map((t) => `${t.task} ${s(t.medianMs)}`).join('; ')}.`, '');
+    } else {
+      out.push('## playbooks/site.yml: ober-push vs its Ansible twin, a fresh lab before each first run, alternating A/B (median ±half-range)', '');
+      out.push('| workload | hosts | ober-push | ansible-playbook | Ansible ÷ ober-push | target | |', '|---|---|---|---|---|---|---|');
+      out.push(`| site.yml first run from bare hosts | ${p.hosts} | ${cell(p.timings.oberFirst)} | ${cell(p.timings.ansibleFirst)} | **${p.ratios.first}×** | ≥5× | ${verdict(p.ratios.first >= 5)} |`);
+      out.push(`| site.yml idempotent re-run | ${p.hosts} | ${cell(p.timings.oberRerun)} | ${cell(p.timings.ansibleRerun)} | **${p.ratios.rerun}×** | ≥10× | ${verdict(p.ratios.rerun >= 10)} |`);
+      const changed = (c) => (c ? `changed ${c.first?.changed} → ${c.rerun?.changed}, failed ${(c.first?.failed ?? 0) + (c.rerun?.failed ?? 0)}` : '–');
+      const after = (runs) => (runs?.length ? runs.map((r) => `${r.pending} pending, VIP via ${r.vipNextHops}/${p.hosts}`).join('; ') : '–');
+      out.push('', `Twin: \`workloads/ansible/site.yml\`, task for task, with the template outputs rendered by ober-push's own code (\`lib/site-twin.mjs\`). ` +
+        `Summed over hosts (first round): ober-push ${changed(p.checks?.ober)}; Ansible ${changed(p.checks?.ansible)}. ` +
+        `After each re-run, \`ober-push deploy --check\` (host × task still to change) and the router's next hops for the VIP: ` +
+        `after ober-push ${after(p.afterRuns?.ober)}; after Ansible ${after(p.afterRuns?.ansible)}. ` +
+        `ober-push round trips/host ${p.execs?.first?.maxPerHost} / ${p.execs?.rerun?.maxPerHost}.`);
+      if (!ab.length) out.push('', `Ansible settings: ${Object.entries(p.ansibleSettings).map(([k, v]) => `${k}=${v}`).join(', ')}; ANSIBLE_HOST_KEY_CHECKING=True.`);
+      out.push('');
     }
+    if (p.slowestRerunTasks) out.push(`Slowest ober-push re-run tasks (median over hosts): ${p.slowestRerunTasks.map((t) => `${t.task} ${s(t.medianMs)}`).join('; ')}.`, '');
   }
   if (parts.scale) {
     const p = parts.scale;

@@ -1,37 +1,86 @@
-// Workload 1 with the real playbooks/site.yml (ober-push only: its Ansible twin is pending, see stack.mjs for
-// the A/B stand-in). Bare hosts = a freshly created bench lab (down + up, ~25 s), since site.yml masks distro
-// units, writes unit files and drop-ins that a purge would not undo. Then the idempotent re-run.
-import { existsSync } from 'node:fs';
-import { recreateLab } from '../lib/bench-lab.mjs';
+// Workload 1 (first run from bare hosts) and 2 (idempotent re-run) with the real playbooks/site.yml: ober-push
+// against its Ansible twin (workloads/ansible/site.yml, fed by lib/site-twin.mjs) on the same lab hosts,
+// alternating A/B (ab.mjs). Bare hosts = a freshly created bench lab (down + up, ~25 s) before each tool's first
+// run, since site.yml masks distro units, writes unit files and drop-ins that a purge would not undo.
+// After each tool's re-run, before the next reset: `ober-push deploy --check` on the same hosts (what it would
+// still change: the twin must leave none) and the VIP's next hops at the lab router (every node announcing).
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { LAB_ENV, recreateLab } from '../lib/bench-lab.mjs';
+import { writeAnsibleDir } from '../lib/inventories.mjs';
 import { REPO } from '../lib/paths.mjs';
-import { summarize } from '../lib/stats.mjs';
-import { runOberPush } from '../lib/tools.mjs';
+import { SITE_TWIN_YML, SITE_YML, writeSiteTwin } from '../lib/site-twin.mjs';
+import { runAnsible, runOberPush } from '../lib/tools.mjs';
+import { abRounds } from './ab.mjs';
 
 export async function site({ state, rounds, log }) {
-  const playbook = `${REPO}playbooks/site.yml`;
-  if (!existsSync(playbook)) return { pending: 'playbooks/site.yml is not in the repo yet' };
-  const first = [];
-  const rerun = [];
-  let execs = null;
-  let slowestTasks = null;
+  if (!existsSync(SITE_YML)) return { pending: 'playbooks/site.yml is not in the repo yet' };
+  const forks = state.hosts.length;
+  // The lab's inventory, ssh_config and known_hosts keep their paths across a recreate: written once.
+  const ansible = writeAnsibleDir(state, 'site', {});
+  await writeSiteTwin(state.inventory, ansible.dir);
   let current = state;
-  for (let i = 0; i < rounds; i++) {
-    current = recreateLab(current.hosts.length, log);
-    const a = await runOberPush(current.inventory, playbook, { forks: current.hosts.length, countExecs: true });
-    const b = await runOberPush(current.inventory, playbook, { forks: current.hosts.length, countExecs: true });
-    first.push(a.wallMs);
-    rerun.push(b.wallMs);
-    execs = { first: a.execs, rerun: b.execs };
-    slowestTasks = slowest(b.stdout);
-    log(`site.yml ober-push: first ${(a.wallMs / 1000).toFixed(2)} s, re-run ${(b.wallMs / 1000).toFixed(2)} s (changed ${a.recap?.changed} → ${b.recap?.changed})`);
-  }
-  return {
-    hosts: current.hosts.length,
-    ansible: 'pending: no Ansible twin of site.yml yet',
-    timings: { oberFirst: summarize(first), oberRerun: summarize(rerun) },
-    execs,
-    slowestRerunTasks: slowestTasks,
+  let lastTool = null;
+  let oberRerun = null;
+  const afterRuns = { ober: [], ansible: [] };
+  const converged = async () => {
+    if (lastTool) afterRuns[lastTool].push(await convergence(current, forks, log));
+    lastTool = null;
   };
+  const result = await abRounds({
+    name: 'site',
+    rounds,
+    log,
+    reset: async () => {
+      await converged();
+      // Ansible's ssh masters (ControlPersist) hold connections to the old lab's hosts: new runs must not reuse them.
+      rmSync(ansible.settings.control_path_dir, { recursive: true, force: true });
+      current = recreateLab(forks, log);
+    },
+    ober: async () => {
+      lastTool = 'ober';
+      oberRerun = await runOberPush(current.inventory, SITE_YML, { forks, countExecs: true });
+      return oberRerun;
+    },
+    ansible: async () => {
+      lastTool = 'ansible';
+      return runAnsible(ansible, SITE_TWIN_YML);
+    },
+  });
+  await converged();
+  return {
+    hosts: forks,
+    forks,
+    workload: 'playbooks/site.yml vs bench/workloads/ansible/site.yml (inputs rendered by bench/lib/site-twin.mjs)',
+    ansibleSettings: ansible.settings,
+    ...result,
+    afterRuns,
+    slowestRerunTasks: oberRerun ? slowest(oberRerun.stdout) : null,
+  };
+}
+
+/** How many (host, task) ober-push --check would still change, which tasks, and how many hosts the router routes the VIP to. */
+async function convergence(state, forks, log) {
+  const check = await runOberPush(state.inventory, SITE_YML, { forks, measureRss: false, extraArgs: ['--check'] });
+  const pendingTasks = new Set();
+  let pending = 0;
+  for (const line of check.stdout.split('\n')) {
+    if (!line.includes('"type":"task-end"')) continue;
+    const e = JSON.parse(line);
+    if (e.status !== 'changed' && e.status !== 'unknown') continue;
+    pending += 1;
+    pendingTasks.add(`${e.task}: ${e.changes.map((c) => c.summary).join('; ')}`);
+  }
+  let nextHops = 0;
+  // ExaBGP (re)started by the run's handlers needs a few seconds for its session and the first health check.
+  for (let waited = 0; waited <= 30_000; waited += 2_000) {
+    const r = spawnSync('bash', [`${REPO}test/lab/lab.sh`, 'routes', '--json'], { encoding: 'utf8', env: { ...process.env, ...LAB_ENV } });
+    nextHops = r.status === 0 ? JSON.parse(r.stdout).nextHops.length : 0;
+    if (nextHops === state.hosts.length) break;
+    await new Promise((res) => setTimeout(res, 2_000));
+  }
+  log(`site after the re-run: ober-push --check pending ${pending}${pending ? ` (${[...pendingTasks].slice(0, 3).join(' | ')})` : ''}, VIP next hops ${nextHops}/${state.hosts.length}`);
+  return { pending, pendingTasks: [...pendingTasks].slice(0, 10), vipNextHops: nextHops };
 }
 
 /** The re-run's tasks by median duration over hosts (JSON reporter events), slowest five. */
