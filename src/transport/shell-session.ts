@@ -4,7 +4,9 @@
 // Each command is written to the shell's stdin as
 //   (exec 2>&3 3>&- </dev/null; exec bash -c '<command>'); printf '%s %s\n' MARKER "$?"; printf '%s\n' MARKER >&3
 // so it runs in a process of its own, by the login shell as on a channel of its own (exit, cd, set -e and
-// variables do not outlive it), and sees EOF on stdin instead of reading the control stream. The shell's own
+// variables do not outlive it), and sees EOF on stdin instead of reading the control stream. A command with
+// (small) stdin reads it from a pipe fed by the shell's builtin printf, the bytes escaped in its format
+// (stdinPipe below): binary-safe, no tool needed on the host. The shell's own
 // stderr is /dev/null and fd 3 the channel's: its job messages ("Killed") stay out of the command's stderr.
 // MARKER is random per shell and never visible to commands. The exec ends once both marker lines are in:
 // stdout and stderr are exactly what the command wrote before them. An exit status above 128 is reported like
@@ -22,6 +24,20 @@ import { killRemote, openExecChannel, signalOfExitCode, withSignalLine, type Liv
  * their own) when PATH finds it by that name, else by $SHELL. __ober_sh is not exported: commands never see it.
  */
 const SETUP = 'exec 3>&2 2>/dev/null; __ober_sh=${SHELL:-/bin/sh}; [ "$(command -v "${__ober_sh##*/}")" -ef "$__ober_sh" ] && __ober_sh=${__ober_sh##*/}\n';
+
+/** Stdin up to this size goes through the shell (escaped, at most 4 bytes per byte); larger gets a channel. */
+export const SHELL_STDIN_MAX = 64 * 1024;
+
+/** `printf '<bytes>'`: every byte the format would read otherwise (%, \\, controls, non-ASCII) as \\ooo. */
+export function stdinPipe(data: string | Buffer): string {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let format = '';
+  for (const byte of bytes) {
+    const plain = (byte >= 0x20 && byte < 0x7f && byte !== 0x25 && byte !== 0x5c) || byte === 0x0a;
+    format += plain ? String.fromCharCode(byte) : `\\${byte.toString(8).padStart(3, '0')}`;
+  }
+  return `printf ${quote(format)}`;
+}
 
 /** After the shell exits mid-command, how long to wait for output still in flight before failing the exec. */
 const EXIT_GRACE_MS = 500;
@@ -105,12 +121,12 @@ export class ShellSession {
    * is killed as a command on its own channel would be: sshd is asked to SIGKILL the session's process group
    * (the shell and the command; OpenSSH refuses for root logins) and the channel is closed.
    */
-  run(command: string, timeoutMs?: number): Promise<ExecResult> {
+  run(command: string, timeoutMs?: number, stdin?: string | Buffer): Promise<ExecResult> {
     if (this.#state !== 'idle') {
       return Promise.reject(new ConnectError(this.#host, `${this.#host}: remote shell is ${this.#state === 'closed' ? 'closed' : 'busy'}`));
     }
     this.#state = 'busy';
-    const result = this.#frame(command);
+    const result = this.#frame(command, stdin);
     if (timeoutMs !== undefined) {
       this.#timeoutTimer = setTimeout(() => {
         const running = this.#running;
@@ -128,7 +144,7 @@ export class ShellSession {
     this.#destroy(new ConnectError(this.#host, `${this.#host}: remote shell closed`));
   }
 
-  #frame(command: string): Promise<ExecResult> {
+  #frame(command: string, stdin?: string | Buffer): Promise<ExecResult> {
     const stream = this.#stream;
     if (!stream) return Promise.reject(new Error('ShellSession has no channel'));
     return new Promise<ExecResult>((resolve, reject) => {
@@ -140,7 +156,8 @@ export class ShellSession {
       };
       const m = this.#marker;
       // A marker that cannot be written (e.g. the command left the pipe non-blocking) ends the shell: no hang.
-      stream.write(`(exec 2>&3 3>&- </dev/null; exec "$__ober_sh" -c ${quote(command)}); printf '%s %s\\n' ${m} "$?" || exit 1; printf '%s\\n' ${m} >&3 || exit 1\n`);
+      const run = stdin === undefined ? `exec "$__ober_sh" -c ${quote(command)}` : `${stdinPipe(stdin)} | "$__ober_sh" -c ${quote(command)}`;
+      stream.write(`(exec 2>&3 3>&- </dev/null; ${run}); printf '%s %s\\n' ${m} "$?" || exit 1; printf '%s\\n' ${m} >&3 || exit 1\n`);
     });
   }
 

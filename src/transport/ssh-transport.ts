@@ -1,7 +1,8 @@
 // One SSH connection per host, opened on the first exec and reused. Commands run through a small pool of
-// persistent remote shells (shell-session.ts), one command per shell at a time; execs with stdin get an exec
-// channel of their own (exec-channel.ts), as the shell's stdin is its control stream. Shells and those channels share one budget of
-// `maxChannels` channels (sshd's MaxSessions defaults to 10); execs wait in a queue for a shell or a channel.
+// persistent remote shells (shell-session.ts), one command per shell at a time, small stdin included; an exec
+// with stdin over SHELL_STDIN_MAX gets an exec channel of its own (exec-channel.ts). Shells and those channels
+// share one budget of `maxChannels` channels (sshd's MaxSessions defaults to 10); execs wait in a queue for a
+// shell or a channel.
 // A dropped connection fails the execs in flight or queued at that moment with ConnectError; a later exec
 // connects again (e.g. after a reboot).
 import { ConnectError } from '../core/errors.js';
@@ -11,7 +12,7 @@ import { resolveEndpoint, processEnvironment, type ConnectionSpec, type Endpoint
 import { runChannel, type Live } from './exec-channel.js';
 import { HandshakeGate } from './handshake-gate.js';
 import { KnownHostsWriter } from './known-hosts.js';
-import { ShellSession } from './shell-session.js';
+import { SHELL_STDIN_MAX, ShellSession } from './shell-session.js';
 import { describeEndpoint, openConnection, type WriterFor } from './ssh-connect.js';
 
 /** At most this many persistent shells per connection (fewer when maxChannels is lower). */
@@ -83,7 +84,7 @@ export class SshTransport implements Transport {
     const epoch = this.#epoch;
     return new Promise<ExecResult>((resolve, reject) => {
       this.#queue.push({
-        dedicated: options.stdin !== undefined,
+        dedicated: options.stdin !== undefined && Buffer.byteLength(options.stdin) > SHELL_STDIN_MAX,
         start: (lease) => this.#run(lease, epoch, command, options).then(resolve, reject),
         fail: reject,
       });
@@ -113,7 +114,7 @@ export class SshTransport implements Transport {
       if (epoch !== this.#epoch && this.#dropError) throw this.#dropError;
       if (!shell) return await runChannel(this.host, await this.#connection(), command, options);
       if (shell.fresh) await shell.open(await this.#connection());
-      return await shell.run(command, options.timeoutMs);
+      return await shell.run(command, options.timeoutMs, options.stdin);
     } finally {
       if (!shell) this.#channels--;
       else if (shell.reusable) this.#idle.push(shell);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectError } from '../../../src/core/errors.js';
+import { SHELL_STDIN_MAX } from '../../../src/transport/shell-session.js';
 import { ConnectionPool } from '../../../src/transport/pool.js';
 import { SshTransport } from '../../../src/transport/ssh-transport.js';
 import { isolatedSshEnvironment } from '../../support/ssh-env.js';
@@ -146,7 +147,8 @@ describe('routes, auth and drops', () => {
       // the channel limit; each prints before it blocks.
       const marker = join(doomed.dir, 'started');
       const command = `cat >/dev/null; echo x >> ${marker}; sleep 30`;
-      const pending = Array.from({ length: 12 }, (_, i) => victim.exec(command, i % 2 ? { stdin: 'x' } : {}).catch((e: unknown) => e));
+      const onChannel = { stdin: 'x'.repeat(SHELL_STDIN_MAX + 1) }; // past what a shell takes: a channel of its own
+      const pending = Array.from({ length: 12 }, (_, i) => victim.exec(command, i % 2 ? onChannel : {}).catch((e: unknown) => e));
       const healthyRun = healthy.exec('sleep 0.5; echo fine');
       await waitFor(() => execFileSync('sh', ['-c', `cat ${marker} 2>/dev/null | wc -l`], { encoding: 'utf8' }).trim() === '8');
       const killedAt = Date.now();

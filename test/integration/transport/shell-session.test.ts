@@ -3,9 +3,13 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectError, TaskError } from '../../../src/core/errors.js';
+import { SHELL_STDIN_MAX } from '../../../src/transport/shell-session.js';
 import { SshTransport } from '../../../src/transport/ssh-transport.js';
 import { isolatedSshEnvironment } from '../../support/ssh-env.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
+
+/** Stdin just past what the shell takes: the exec gets a channel of its own (the reference for parity). */
+const onChannel = (tail = ''): string => `${'x'.repeat(SHELL_STDIN_MAX + 1)}${tail}`;
 
 describe('SshTransport persistent shells', () => {
   let sshd: Sshd;
@@ -47,8 +51,10 @@ describe('SshTransport persistent shells', () => {
     expect(execFileSync('ps', ['-o', 'comm=', '-p', first], { encoding: 'utf8' }).trim()).toBe('sh');
     // Twelve execs, one session: sshd forked one shell, not one per command.
     expect(sessionsStarted() - before).toBe(1);
-    // An exec with stdin still gets a channel (and a login shell) of its own.
-    const viaChannel = (await t.exec('cat >/dev/null; echo $PPID', { stdin: 'x' })).stdout.trim();
+    // Small stdin goes through the shell too; stdin past SHELL_STDIN_MAX gets a channel (and a login shell) of its own.
+    expect((await t.exec('cat', { stdin: 'in' })).stdout).toBe('in');
+    expect(sessionsStarted() - before).toBe(1);
+    const viaChannel = (await t.exec('cat >/dev/null; echo $PPID', { stdin: onChannel() })).stdout.trim();
     expect(viaChannel).not.toBe(first);
     expect(sessionsStarted() - before).toBe(2);
   });
@@ -65,9 +71,11 @@ describe('SshTransport persistent shells', () => {
       'sh -c "kill -TERM \\$\\$"; echo "after $?"',
     ];
     for (const command of commands) {
-      const inShell = await t.exec(command);
-      const onChannel = await t.exec(command, { stdin: '' }); // stdin: a channel of its own, as before
-      expect(inShell).toEqual(onChannel);
+      // Each reads its stdin away first: the same command in a shell (EOF, or small stdin) and on a channel.
+      const reading = `cat >/dev/null; ${command}`;
+      const channel = await t.exec(reading, { stdin: onChannel() });
+      expect(await t.exec(reading)).toEqual(channel);
+      expect(await t.exec(reading, { stdin: 'small' })).toEqual(channel);
     }
     expect((await t.exec('echo $0')).stdout).toBe('bash\n');
     expect((await t.exec('nosuch-command')).stderr).toBe('bash: line 1: nosuch-command: command not found\n');
@@ -103,6 +111,19 @@ describe('SshTransport persistent shells', () => {
     expect(killed.code).toBe(137);
     expect(killed.stderr).toMatch(/^before\ncommand killed by signal SIGKILL/);
     expect((await t.exec('sh -c "kill -TERM \\$\\$"')).code).toBe(143);
+  });
+
+  it('passes small stdin through the shell byte for byte: controls, NUL, %, backslashes, non-ASCII, no added newline', async () => {
+    const t = transport();
+    const shell = await ppid(t);
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const text = "100% \\n \\101 'quoted' $HOME `x` ünïcødé\r\n\tend";
+    for (const input of [all, Buffer.from(text), Buffer.alloc(0), Buffer.alloc(SHELL_STDIN_MAX, 0x25)]) {
+      const r = await t.exec('od -An -v -tx1 | tr -d " \\n"', { stdin: input });
+      expect(r).toEqual({ code: 0, stdout: input.toString('hex'), stderr: '' });
+    }
+    expect((await t.exec('cat', { stdin: text })).stdout).toBe(text);
+    expect(await ppid(t)).toBe(shell);
   });
 
   it('gives a command EOF on stdin, and the shell keeps its control stream', async () => {
@@ -151,7 +172,7 @@ describe('SshTransport persistent shells', () => {
     // 12 plain execs and 8 with stdin, all at once: 4 shells and 2 channels run, the rest wait.
     const all = Promise.all([
       ...Array.from({ length: 12 }, (_, i) => t.exec(`sleep 1; echo ${i}`)),
-      ...Array.from({ length: 8 }, (_, i) => t.exec(`cat; sleep 1`, { stdin: `in${i}` })),
+      ...Array.from({ length: 8 }, (_, i) => t.exec(`tail -c 3; sleep 1`, { stdin: onChannel(`in${i}`) })),
     ]);
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, sessionsOpen())), 50);
@@ -195,10 +216,10 @@ describe('SshTransport persistent shells', () => {
     expect(await t.exec('echo next')).toEqual({ code: 0, stdout: 'next\n', stderr: '' });
   });
 
-  it('fails a command past timeoutMs with TaskError, promptly, in a shell or with stdin; later execs work', async () => {
+  it('fails a command past timeoutMs with TaskError, promptly, in a shell (with or without stdin) or on a channel; later execs work', async () => {
     const t = transport();
     const shell = await ppid(t);
-    for (const options of [{ timeoutMs: 300 }, { timeoutMs: 300, stdin: 'x' }]) {
+    for (const options of [{ timeoutMs: 300 }, { timeoutMs: 300, stdin: 'x' }, { timeoutMs: 300, stdin: onChannel() }]) {
       const started = Date.now();
       const err = await t.exec('cat >/dev/null; echo started >&2; exec sleep 5', options).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TaskError);
@@ -216,7 +237,7 @@ describe('SshTransport persistent shells', () => {
     const t = transport();
     expect((await t.exec('echo up')).stdout).toBe('up\n');
     const connections = children(sshd.pid);
-    const pending = [t.exec('sleep 3'), t.exec('sleep 3'), t.exec('cat; sleep 3', { stdin: 'x' })].map((p) => p.catch((e: unknown) => e));
+    const pending = [t.exec('sleep 3'), t.exec('sleep 3'), t.exec('cat >/dev/null; sleep 3', { stdin: onChannel() })].map((p) => p.catch((e: unknown) => e));
     await waitFor(() => connections.some((c) => children(c).length >= 3));
     const mine = connections.filter((c) => children(c).length >= 3);
     mine.forEach((c) => process.kill(c, 'SIGKILL'));
