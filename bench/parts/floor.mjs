@@ -18,7 +18,7 @@ export async function floor({ state, results, log, quick }) {
   log(`ssh fan-out (${state.hosts.length} hosts, ssh true): median ${fan.median} ms`);
   const inventory = writeOberInventory(state, 'floor', {});
   const rows = [];
-  for (const [workload, r] of Object.entries({ tasks20: results.tasks20, stack: results.stack })) {
+  for (const [workload, r] of Object.entries({ site: results.site, tasks20: results.tasks20, stack: results.stack })) {
     if (!r?.execs) continue;
     for (const phase of ['first', 'rerun']) {
       const roundTrips = r.execs[phase]?.maxPerHost;

@@ -1,10 +1,9 @@
-// Workload 1 (first run from bare hosts) and 2 (idempotent re-run): the Herr Ober node stack.
-// playbooks/site.yml is not in the repo yet, so the stand-in is workloads/stack-lite.yml (and its Ansible
-// twin). "Bare" = what the lab boots: no haproxy/exabgp/keepalived, no apt lists, none of the configs.
+// site.yml's earlier stand-in (run only when named: `npm run bench -- stack`): workloads/stack-lite.yml and its
+// Ansible twin, first run from bare hosts and idempotent re-run. The site part now runs the real playbook.
+// "Bare" = what the lab boots: no haproxy/exabgp/keepalived, no apt lists, none of the configs.
 // Reset purges the packages, their configs and the apt lists (faster than a lab down/up, same state).
-import { existsSync } from 'node:fs';
 import { writeAnsibleDir, writeOberInventory } from '../lib/inventories.mjs';
-import { REPO, WORKLOADS } from '../lib/paths.mjs';
+import { WORKLOADS } from '../lib/paths.mjs';
 import { runAnsible, runOberPush, sshFanOut } from '../lib/tools.mjs';
 import { abRounds } from './ab.mjs';
 
@@ -40,12 +39,10 @@ export async function stack({ state, rounds, log }) {
   await sshFanOut(state, RESET);
   const work = await sshFanOut(state, APT_WORK);
   log(`stack host work (apt-get update + install by ssh fan-out): ${(work.wallMs / 1000).toFixed(1)} s`);
-  const siteYml = existsSync(`${REPO}playbooks/site.yml`);
   return {
     hosts: state.hosts.length,
     forks,
-    workload: 'bench/workloads/stack-lite.yml (stand-in for playbooks/site.yml)',
-    siteYml: siteYml ? 'present, not benchmarked yet (no Ansible twin): pending' : 'absent from the repo: pending',
+    workload: 'bench/workloads/stack-lite.yml (site.yml\'s earlier stand-in)',
     ansibleSettings: ansible.settings,
     aptWorkFloorMs: Math.round(work.wallMs),
     ...result,
