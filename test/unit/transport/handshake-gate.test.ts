@@ -53,10 +53,10 @@ describe('HandshakeGate', () => {
   it('frees the slot of a failed handshake', async () => {
     const gate = new HandshakeGate(1, 1);
     const h = harness();
-    const first = gate.run('a:22', h.handshake('a:22'));
+    const first = gate.run('a:22', h.handshake('a:22')).catch((e: unknown) => e);
     const second = gate.run('a:22', h.handshake('a:22'));
     expect(await h.finishRunning(false)).toBe(1);
-    await expect(first).rejects.toThrow('refused by a:22');
+    expect(String(await first)).toContain('refused by a:22');
     expect(await h.finishRunning(true)).toBe(1);
     await expect(second).resolves.toBe('a:22');
   });
