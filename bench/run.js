@@ -69,7 +69,7 @@ async function main() {
         const measuredAt = new Date().toISOString();
         const loadBefore = load();
         // floor reads the round trips the A/B parts counted: this run's, else the previous results file's
-        const results = { ...previousParts(opts), ...result.parts };
+        const results = { ...previousParts(opts), ...result.parts, thisRun: Object.keys(result.parts) };
         // The site part recreates the lab: later parts read its current state.
         const part = await PARTS[name]({ state: needsLab ? labState() : null, rounds: roundsFor(name, opts), quick: opts.quick, log, results });
         result.parts[name] = { measuredAt, load: { before: loadBefore, after: load() }, ...part };

@@ -27,6 +27,7 @@ export async function floor({ state, results, log, quick }) {
       const tf = JSON.parse(mustSucceed(await runTimed(process.execPath, [`${BENCH}lib/transport-floor.mjs`, inventory, String(roundTrips)]), 'transport floor').stdout);
       const sshFloorMs = fan.median * roundTrips;
       rows.push({
+        ...(r.measuredAt && !results.thisRun?.includes(workload) ? { note: `(${workload} timed in an earlier run, ${r.measuredAt})` } : {}),
         workload,
         phase,
         roundTripsPerHost: roundTrips,
