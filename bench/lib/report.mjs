@@ -12,6 +12,11 @@ export function markdown(result) {
   const { machine, parts } = result;
   // A part kept from an earlier run's results (writeResults merges them) says when it was timed.
   const earlier = (p) => (p?.measuredAt && p.measuredAt < result.startedAt ? ` (timed in an earlier run, ${p.measuredAt.slice(0, 16)})` : '');
+  /** An A/B workload's two rows: first run (target ≥5×) and idempotent re-run (≥10×). */
+  const abRows = (p, first, rerun) => [
+    `| ${first}${earlier(p)} | ${p.hosts} | ${cell(p.timings.oberFirst)} | ${cell(p.timings.ansibleFirst)} | **${p.ratios.first}×** | ≥5× | ${verdict(p.ratios.first >= 5)} |`,
+    `| ${rerun}${earlier(p)} | ${p.hosts} | ${cell(p.timings.oberRerun)} | ${cell(p.timings.ansibleRerun)} | **${p.ratios.rerun}×** | ≥10× | ${verdict(p.ratios.rerun >= 10)} |`,
+  ];
   const out = [];
   out.push(`# ober-push benchmark (${result.mode}) — ${result.startedAt}`, '');
   out.push(
@@ -26,16 +31,8 @@ export function markdown(result) {
   if (ab.length) {
     out.push('## ober-push vs ansible-playbook, same lab hosts, alternating A/B (median ±half-range)', '');
     out.push('| workload | hosts | ober-push | ansible-playbook | Ansible ÷ ober-push | target | |', '|---|---|---|---|---|---|---|');
-    if (parts.stack) {
-      const p = parts.stack;
-      out.push(`| stack-lite first run from bare hosts (site.yml's earlier stand-in)${earlier(p)} | ${p.hosts} | ${cell(p.timings.oberFirst)} | ${cell(p.timings.ansibleFirst)} | **${p.ratios.first}×** | ≥5× | ${verdict(p.ratios.first >= 5)} |`);
-      out.push(`| stack-lite idempotent re-run${earlier(p)} | ${p.hosts} | ${cell(p.timings.oberRerun)} | ${cell(p.timings.ansibleRerun)} | **${p.ratios.rerun}×** | ≥10× | ${verdict(p.ratios.rerun >= 10)} |`);
-    }
-    if (parts.tasks20) {
-      const p = parts.tasks20;
-      out.push(`| 20 small tasks, first run${earlier(p)} | ${p.hosts} | ${cell(p.timings.oberFirst)} | ${cell(p.timings.ansibleFirst)} | **${p.ratios.first}×** | ≥5× | ${verdict(p.ratios.first >= 5)} |`);
-      out.push(`| 20 small tasks, idempotent re-run${earlier(p)} | ${p.hosts} | ${cell(p.timings.oberRerun)} | ${cell(p.timings.ansibleRerun)} | **${p.ratios.rerun}×** | ≥10× | ${verdict(p.ratios.rerun >= 10)} |`);
-    }
+    if (parts.stack) out.push(...abRows(parts.stack, "stack-lite first run from bare hosts (site.yml's earlier stand-in)", 'stack-lite idempotent re-run'));
+    if (parts.tasks20) out.push(...abRows(parts.tasks20, '20 small tasks, first run', '20 small tasks, idempotent re-run'));
     if (parts.stack?.aptWorkFloorMs) out.push('', `stack-lite first run: the hosts' own apt-get update + install, by a plain ssh fan-out, takes ${s(parts.stack.aptWorkFloorMs)} here (all 20 hosts share the machine's cores): no tool can go below it.`);
     const settings = ab[0].ansibleSettings;
     out.push('', `Ansible settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}; ANSIBLE_HOST_KEY_CHECKING=True. ` +
@@ -52,33 +49,24 @@ export function markdown(result) {
   }
   if (parts.site) {
     const p = parts.site;
-    if (p.pending) out.push('## playbooks/site.yml', '', `Pending: ${p.pending}.`, '');
-    else if (!p.ratios) {
-      // results from before the Ansible twin: ober-push only
-      out.push('## playbooks/site.yml (ober-push only)', '');
-      out.push(`${p.hosts} fresh lab hosts: first run ${cell(p.timings.oberFirst)}, idempotent re-run ${cell(p.timings.oberRerun)}; ` +
-        `round trips/host ${p.execs?.first?.maxPerHost} / ${p.execs?.rerun?.maxPerHost}.`, '');
-    } else {
-      out.push('## playbooks/site.yml: ober-push vs its Ansible twin, a fresh lab before each first run, alternating A/B (median ±half-range)', '');
-      out.push('| workload | hosts | ober-push | ansible-playbook | Ansible ÷ ober-push | target | |', '|---|---|---|---|---|---|---|');
-      out.push(`| site.yml first run from bare hosts${earlier(p)} | ${p.hosts} | ${cell(p.timings.oberFirst)} | ${cell(p.timings.ansibleFirst)} | **${p.ratios.first}×** | ≥5× | ${verdict(p.ratios.first >= 5)} |`);
-      out.push(`| site.yml idempotent re-run${earlier(p)} | ${p.hosts} | ${cell(p.timings.oberRerun)} | ${cell(p.timings.ansibleRerun)} | **${p.ratios.rerun}×** | ≥10× | ${verdict(p.ratios.rerun >= 10)} |`);
-      if (p.aptWorkFloorMs) {
-        const above = (t) => t.median - p.aptWorkFloorMs;
-        out.push('', `First run: the hosts' own apt work (update + install of site.yml's packages, distro units masked), by a plain ssh fan-out on a fresh lab, ` +
-          `takes ${s(p.aptWorkFloorMs)} here (20 hosts' dpkg on the machine's 2 cores): no tool goes below it. Above it, ober-push spends ${s(above(p.timings.oberFirst))} ` +
-          `and Ansible ${s(above(p.timings.ansibleFirst))}: **${ratio(above(p.timings.ansibleFirst), above(p.timings.oberFirst))}×**.`);
-      }
-      const changed = (c) => (c ? `changed ${c.first?.changed} → ${c.rerun?.changed}, failed ${(c.first?.failed ?? 0) + (c.rerun?.failed ?? 0)}` : '–');
-      const after = (runs) => (runs?.length ? runs.map((r) => `${r.pending} pending, VIP via ${r.vipNextHops}/${p.hosts}`).join('; ') : '–');
-      out.push('', `Twin: \`workloads/ansible/site.yml\`, task for task, with the template outputs rendered by ober-push's own code (\`lib/site-twin.mjs\`). ` +
-        `Summed over hosts (first round): ober-push ${changed(p.checks?.ober)}; Ansible ${changed(p.checks?.ansible)}. ` +
-        `After each re-run, \`ober-push deploy --check\` (host × task still to change) and the router's next hops for the VIP: ` +
-        `after ober-push ${after(p.afterRuns?.ober)}; after Ansible ${after(p.afterRuns?.ansible)}. ` +
-        `ober-push round trips/host ${p.execs?.first?.maxPerHost} / ${p.execs?.rerun?.maxPerHost}.`);
-      if (!ab.length) out.push('', `Ansible settings: ${Object.entries(p.ansibleSettings).map(([k, v]) => `${k}=${v}`).join(', ')}; ANSIBLE_HOST_KEY_CHECKING=True.`);
-      out.push('');
+    out.push('## playbooks/site.yml: ober-push vs its Ansible twin, a fresh lab before each first run, alternating A/B (median ±half-range)', '');
+    out.push('| workload | hosts | ober-push | ansible-playbook | Ansible ÷ ober-push | target | |', '|---|---|---|---|---|---|---|');
+    out.push(...abRows(p, 'site.yml first run from bare hosts', 'site.yml idempotent re-run'));
+    if (p.aptWorkFloorMs) {
+      const above = (t) => t.median - p.aptWorkFloorMs;
+      out.push('', `First run: the hosts' own apt work (update + install of site.yml's packages, distro units masked), by a plain ssh fan-out on a fresh lab, ` +
+        `takes ${s(p.aptWorkFloorMs)} here (20 hosts' dpkg on the machine's 2 cores): no tool goes below it. Above it, ober-push spends ${s(above(p.timings.oberFirst))} ` +
+        `and Ansible ${s(above(p.timings.ansibleFirst))}: **${ratio(above(p.timings.ansibleFirst), above(p.timings.oberFirst))}×**.`);
     }
+    const changed = (c) => (c ? `changed ${c.first?.changed} → ${c.rerun?.changed}, failed ${(c.first?.failed ?? 0) + (c.rerun?.failed ?? 0)}` : '–');
+    const after = (runs) => (runs?.length ? runs.map((r) => `${r.pending} pending, VIP via ${r.vipNextHops}/${p.hosts}`).join('; ') : '–');
+    out.push('', `Twin: \`workloads/ansible/site.yml\`, task for task, with the template outputs rendered by ober-push's own code (\`lib/site-twin.mjs\`). ` +
+      `Summed over hosts (first round): ober-push ${changed(p.checks?.ober)}; Ansible ${changed(p.checks?.ansible)}. ` +
+      `After each re-run, \`ober-push deploy --check\` (host × task still to change) and the router's next hops for the VIP: ` +
+      `after ober-push ${after(p.afterRuns?.ober)}; after Ansible ${after(p.afterRuns?.ansible)}. ` +
+      `ober-push round trips/host ${p.execs?.first?.maxPerHost} / ${p.execs?.rerun?.maxPerHost}.`);
+    if (!ab.length) out.push('', `Ansible settings: ${Object.entries(p.ansibleSettings).map(([k, v]) => `${k}=${v}`).join(', ')}; ANSIBLE_HOST_KEY_CHECKING=True.`);
+    out.push('');
     if (p.slowestRerunTasks) out.push(`Slowest ober-push re-run tasks (median over hosts): ${p.slowestRerunTasks.map((t) => `${t.task} ${s(t.medianMs)}`).join('; ')}.`, '');
   }
   if (parts.scale) {

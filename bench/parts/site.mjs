@@ -5,7 +5,7 @@
 // After each tool's re-run, before the next reset: `ober-push deploy --check` on the same hosts (what it would
 // still change: the twin must leave none) and the VIP's next hops at the lab router (every node announcing).
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { LAB_ENV, recreateLab } from '../lib/bench-lab.mjs';
 import { writeAnsibleDir } from '../lib/inventories.mjs';
 import { REPO } from '../lib/paths.mjs';
@@ -18,7 +18,6 @@ const PACKAGES = ['haproxy', 'exabgp', 'nftables', 'curl', 'ethtool'];
 const APT_WORK = `systemctl mask haproxy exabgp keepalived >/dev/null 2>&1; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${PACKAGES.join(' ')} >/dev/null`;
 
 export async function site({ state, rounds, log }) {
-  if (!existsSync(SITE_YML)) return { pending: 'playbooks/site.yml is not in the repo yet' };
   const forks = state.hosts.length;
   // The lab's inventory, ssh_config and known_hosts keep their paths across a recreate: written once.
   const ansible = writeAnsibleDir(state, 'site', {});
