@@ -12,6 +12,7 @@ packages=(
   nftables                        # nft -c for the relay table
   iproute2 curl netcat-openbsd wrk dash
   vagrant                         # vagrant validate
+  ansible-core                    # ansible-vault, to cross-check the vault format
 )
 
 missing=()

@@ -145,7 +145,8 @@ export function planFile(cur: RemoteFile, want: WantFile): Change[] {
   if (cur.type === 'directory' || cur.type === 'other') {
     throw new TaskError(`${want.path} exists and is a ${cur.type === 'directory' ? 'directory' : 'special file'}, not a regular file`);
   }
-  const sensitive = want.sensitive === true || isSecretMode(want.mode);
+  // The current mode counts too: a task that does not restate 0600 must not reveal an owner-only file.
+  const sensitive = want.sensitive === true || isSecretMode(want.mode) || (cur.type === 'file' && isSecretMode(cur.mode));
   const wantSha = sha256(want.content);
   if (cur.type === 'file' && cur.sha256 === wantSha) {
     const { ops, words } = metadataOps(want.path, cur, want);
