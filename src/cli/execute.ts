@@ -6,14 +6,22 @@ import type { Inventory } from '../inventory/types.js';
 import { builtinModules } from '../modules/registry.js';
 import type { Playbook } from '../playbook/types.js';
 import { renderValue } from '../render/template.js';
+import { SecretSet } from '../secrets/secret-set.js';
 import { exitCodeFor } from './exit-codes.js';
 import type { RunCliOptions } from './options.js';
 import { makeReporter, makeVmResolver } from './setup.js';
 
-export async function executeRun(inventory: Inventory, playbook: Playbook, options: RunOptions, opts: RunCliOptions, notice?: string): Promise<number> {
+export async function executeRun(
+  inventory: Inventory,
+  playbook: Playbook,
+  options: RunOptions,
+  opts: RunCliOptions,
+  notice?: string,
+  secrets: SecretSet = SecretSet.empty,
+): Promise<number> {
   // Loaded only now, once the input is valid: bad input never pays for ssh2 or the Proxmox client.
   const [{ createConnector }, { isPveConflict }] = await Promise.all([import('./connect.js'), import('../proxmox/errors.js')]);
-  const reporter = makeReporter(opts);
+  const reporter = makeReporter(opts, secrets);
   const emit = reporter.onEvent.bind(reporter);
   const connector = createConnector(inventory, { acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), sshConfig: opts.sshConfig });
   const vms = await makeVmResolver(inventory, emit);

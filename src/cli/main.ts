@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import { describeError } from './format-error.js';
 import { addRunOptions } from './options.js';
+import { ErrorWithSecrets } from '../secrets/error-with-secrets.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('ober-push')
@@ -74,6 +75,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--host <name>', 'one host')
     .option('-l, --limit <pattern>', 'only hosts matching the pattern')
     .option('--json', 'JSON output')
+    .option('--vault-password-file <file>', 'password for ansible-vault encrypted values')
+    .option('--ask-vault-pass', 'prompt for the vault password (needs a terminal)')
     .action(async (opts) => setCode(await (await import('./commands/inventory.js')).inventoryCommand(opts)));
 
   program
@@ -102,8 +105,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
     }
-    const { lines, code: errorCode } = describeError(error, argv.includes('--debug'));
-    process.stderr.write(`${lines.join('\n')}\n`);
+    // An error raised once the run's secrets were known carries them: its printed text is redacted by value.
+    const scoped = error instanceof ErrorWithSecrets ? error : null;
+    const { lines, code: errorCode } = describeError(scoped ? scoped.error : error, argv.includes('--debug'));
+    process.stderr.write(`${lines.map((l) => (scoped ? scoped.secrets.redact(l) : l)).join('\n')}\n`);
     return errorCode;
   }
   return code;

@@ -20,6 +20,8 @@ export interface RunCliOptions {
   verbose?: boolean;
   debug?: boolean;
   breakLock?: boolean;
+  vaultPasswordFile?: string;
+  askVaultPass?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -42,5 +44,7 @@ export function addRunOptions(command: Command): Command {
     .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
     .option('--ssh-config <file>', 'ssh_config file (default ~/.ssh/config)')
     .option('-v, --verbose', 'also print ok and skipped tasks (plain reporter)')
-    .option('--debug', 'stack traces on errors');
+    .option('--debug', 'stack traces on errors')
+    .option('--vault-password-file <file>', 'password for ansible-vault encrypted values and vars files')
+    .option('--ask-vault-pass', 'prompt for the vault password (needs a terminal)');
 }

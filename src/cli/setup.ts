@@ -6,8 +6,10 @@ import type { EmitEvent } from '../engine/events.js';
 import { createJsonReporter } from '../report/json.js';
 import { createListrReporter } from '../report/listr.js';
 import { createPlainReporter } from '../report/plain.js';
+import { redactingReporter } from '../report/redacting.js';
 import type { Reporter } from '../report/types.js';
 import type { Inventory } from '../inventory/types.js';
+import { SecretSet } from '../secrets/secret-set.js';
 
 /** The directory ober-push is installed in (holds playbooks/ and templates/). */
 export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,7 +22,12 @@ export function colorEnabled(stream: NodeJS.WriteStream): boolean {
   return Boolean(stream.isTTY) && !process.env['NO_COLOR'];
 }
 
-export function makeReporter(options: { reporter?: string; json?: boolean; diff?: boolean; verbose?: boolean }): Reporter {
+/** The run's reporter; every event it renders is redacted with `secrets` first. */
+export function makeReporter(options: { reporter?: string; json?: boolean; diff?: boolean; verbose?: boolean }, secrets: SecretSet = SecretSet.empty): Reporter {
+  return redactingReporter(makeRawReporter(options), secrets);
+}
+
+function makeRawReporter(options: { reporter?: string; json?: boolean; diff?: boolean; verbose?: boolean }): Reporter {
   const kind = options.json ? 'json' : (options.reporter ?? (process.stdout.isTTY && !process.env['CI'] ? 'tty' : 'plain'));
   const common = { color: colorEnabled(process.stdout), diff: Boolean(options.diff), verbose: Boolean(options.verbose) };
   if (kind === 'json') return createJsonReporter(process.stdout);

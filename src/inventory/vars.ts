@@ -1,13 +1,15 @@
 // Variables: merging layers, where each value was set, extra vars from the command line, and
 // validating a host's final variables with the file:line of the layer that set each value.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue, type SourceLocation } from '../core/errors.js';
 import { displayPath } from '../config/display-path.js';
 import { formatKeyPath, joinKeyPath, type PathSegment } from '../config/key-path.js';
 import { parseYamlSource, sourceLocator, type YamlSource } from '../config/yaml-source.js';
 import { isPlainObject, validate } from '../config/zod-issues.js';
+import type { SecretResolver } from '../secrets/references.js';
+import { isVaultText } from '../secrets/vault.js';
 import type { Host, Inventory } from './types.js';
 
 /**
@@ -104,14 +106,14 @@ export function validateHostVars(inventory: Inventory, hostName: string, schema:
 }
 
 /** The variables set on the host itself (recovered from varLocations, since Host.vars is merged). */
-function hostOwnVars(inventory: Inventory, host: Host): Record<string, unknown> {
+export function hostOwnVars(inventory: Inventory, host: Host): Record<string, unknown> {
   const own: Record<string, unknown> = {};
   for (const key of Object.keys(host.vars)) if (inventory.varLocations.has(`host:${host.name}/${key}`)) own[key] = host.vars[key];
   return own;
 }
 
 /** The location of the longest recorded prefix of `path` in a scope. */
-function lookupLocation(locations: ReadonlyMap<string, SourceLocation>, scope: string, path: readonly PathSegment[]): SourceLocation | null {
+export function lookupLocation(locations: ReadonlyMap<string, SourceLocation>, scope: string, path: readonly PathSegment[]): SourceLocation | null {
   for (let n = path.length; n > 0; n--) {
     const found = locations.get(`${scope}/${formatKeyPath(path.slice(0, n))}`);
     if (found) return found;
@@ -122,19 +124,20 @@ function lookupLocation(locations: ReadonlyMap<string, SourceLocation>, scope: s
 /**
  * Parses `-e` arguments, later ones winning: `key=value` (the value is a string; one pair per
  * argument, so values may hold spaces and "="), `@file.yml` (a YAML mapping, relative to `cwd`),
- * or an inline JSON object `{"key": 1}`.
+ * or an inline JSON object `{"key": 1}`. With a `resolver`, references (`{ env: }`, `{ file: }`, vault
+ * strings) are resolved, and a vars file may be vault-encrypted as a whole (all its strings are secret).
  */
-export function parseExtraVars(args: readonly string[], cwd: string): Record<string, unknown> {
+export function parseExtraVars(args: readonly string[], cwd: string, resolver?: SecretResolver): Record<string, unknown> {
   const issues: ConfigIssue[] = [];
   const layers: Record<string, unknown>[] = [];
   for (const arg of args) {
     if (arg.startsWith('@')) {
-      const vars = loadVarsFile(resolve(cwd, arg.slice(1)), issues);
+      const vars = loadVarsFile(resolve(cwd, arg.slice(1)), issues, resolver);
       if (vars) layers.push(vars);
     } else if (arg.trimStart().startsWith('{')) {
       try {
         const parsed: unknown = JSON.parse(arg);
-        if (isPlainObject(parsed)) layers.push(parsed);
+        if (isPlainObject(parsed)) layers.push(resolver ? resolver.resolveVars(parsed, { name: '-e', baseDir: cwd, locate: () => null }) : parsed);
         else issues.push({ location: null, path: '', message: `-e '${arg}': expected a JSON object` });
       } catch (error) {
         issues.push({ location: null, path: '', message: `-e '${arg}': invalid JSON: ${error instanceof Error ? error.message : String(error)}` });
@@ -149,7 +152,7 @@ export function parseExtraVars(args: readonly string[], cwd: string): Record<str
   return mergeVars(...layers);
 }
 
-function loadVarsFile(path: string, issues: ConfigIssue[]): Record<string, unknown> | null {
+function loadVarsFile(path: string, issues: ConfigIssue[], resolver: SecretResolver | undefined): Record<string, unknown> | null {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -157,6 +160,20 @@ function loadVarsFile(path: string, issues: ConfigIssue[]): Record<string, unkno
     const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
     issues.push({ location: null, path: '', message: `-e @${displayPath(path)}: cannot read the file: ${reason}` });
     return null;
+  }
+  const encrypted = isVaultText(text);
+  if (encrypted) {
+    if (!resolver) {
+      issues.push({ location: null, path: '', message: `-e @${displayPath(path)}: the file is vault-encrypted` });
+      return null;
+    }
+    try {
+      text = resolver.decryptFile(text, { file: displayPath(path), line: 1, column: 1 }, `-e @${displayPath(path)}`);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      issues.push(...error.issues);
+      return null;
+    }
   }
   const source = parseYamlSource(text, displayPath(path));
   if (source.issues.length > 0) {
@@ -168,5 +185,21 @@ function loadVarsFile(path: string, issues: ConfigIssue[]): Record<string, unkno
     issues.push({ location: sourceLocator(source).value([]), path: '', message: 'expected a mapping of variables' });
     return null;
   }
-  return source.data;
+  if (!resolver) return source.data;
+  if (encrypted) resolver.add(stringLeaves(source.data));
+  const locator = sourceLocator(source);
+  try {
+    return resolver.resolveVars(source.data, { name: `-e @${displayPath(path)}`, baseDir: dirname(path), locate: (p) => locator.value([...p]) });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues.push(...error.issues);
+    return null;
+  }
+}
+
+/** Every string in a vars tree (a vault-encrypted vars file is secret as a whole). */
+function stringLeaves(value: unknown, depth = 0): string[] {
+  if (typeof value === 'string') return [value];
+  if (depth >= 32 || value === null || typeof value !== 'object') return [];
+  return Object.values(value).flatMap((v) => stringLeaves(v, depth + 1));
 }

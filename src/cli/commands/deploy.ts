@@ -7,14 +7,18 @@ import { loadInventory } from '../../inventory/load.js';
 import { parseExtraVars } from '../../inventory/vars.js';
 import { builtinModules } from '../../modules/registry.js';
 import { loadPlaybook } from '../../playbook/load.js';
+import { withSecrets } from '../../secrets/error-with-secrets.js';
+import { addProxmoxSecrets, createSecretResolver } from '../../secrets/load.js';
+import { resolveInventorySecrets, resolvePlaybookSecrets } from '../../secrets/resolve-run.js';
 import { executeRun } from '../execute.js';
 import type { RunCliOptions } from '../options.js';
 import { defaultPlaybook } from '../setup.js';
 
 export async function deploy(playbookArg: string | undefined, opts: RunCliOptions, fallback = 'site.yml'): Promise<number> {
   const forks = parseForks(opts.forks);
-  const inventory = await loadInventory(opts.inventory);
-  const playbook = await loadPlaybook(resolve(playbookArg ?? defaultPlaybook(fallback)), builtinModules);
+  const resolver = await createSecretResolver(opts);
+  const inventory = resolveInventorySecrets(await loadInventory(opts.inventory), resolver);
+  const playbook = resolvePlaybookSecrets(await loadPlaybook(resolve(playbookArg ?? defaultPlaybook(fallback)), builtinModules), resolver);
   const options: RunOptions = {
     check: Boolean(opts.check),
     diff: Boolean(opts.diff),
@@ -22,14 +26,18 @@ export async function deploy(playbookArg: string | undefined, opts: RunCliOption
     forks,
     tags: splitList(opts.tags),
     skipTags: splitList(opts.skipTags),
-    extraVars: parseExtraVars(opts.extraVars, process.cwd()),
+    extraVars: parseExtraVars(opts.extraVars, process.cwd(), resolver),
     ...(opts.limit ? { limit: opts.limit } : {}),
     ...(opts.startAtTask ? { startAtTask: opts.startAtTask } : {}),
     ...(opts.breakLock ? { breakLock: true } : {}),
     rolling: { inventory: opts.inventory },
   };
-  planPlays(inventory, playbook, options); // every selection and stack-variable error surfaces here, before any connection
-  return executeRun(inventory, playbook, options, opts);
+  await addProxmoxSecrets(inventory, resolver);
+  const secrets = resolver.secrets();
+  return withSecrets(secrets, async () => {
+    planPlays(inventory, playbook, options); // every selection and stack-variable error surfaces here, before any connection
+    return executeRun(inventory, playbook, options, opts, undefined, secrets);
+  });
 }
 
 export function parseForks(value: string): number {

@@ -3,6 +3,10 @@ import { UsageError } from '../../core/errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/select.js';
 import type { Host, Inventory } from '../../inventory/types.js';
+import { withSecrets } from '../../secrets/error-with-secrets.js';
+import { addProxmoxSecrets, createSecretResolver } from '../../secrets/load.js';
+import { resolveInventorySecrets } from '../../secrets/resolve-run.js';
+import type { SecretSet } from '../../secrets/secret-set.js';
 import { ExitCode } from '../exit-codes.js';
 
 interface InventoryOptions {
@@ -12,12 +16,20 @@ interface InventoryOptions {
   host?: string;
   limit?: string;
   json?: boolean;
+  vaultPasswordFile?: string;
+  askVaultPass?: boolean;
 }
 
-const SECRET_KEY = /password|passphrase|secret|token|private_key/i;
-
 export async function inventoryCommand(opts: InventoryOptions): Promise<number> {
-  const inventory = await loadInventory(opts.inventory);
+  // References are resolved (so a wrong vault password or a missing variable shows here too), then printed redacted.
+  const resolver = await createSecretResolver(opts);
+  const inventory = resolveInventorySecrets(await loadInventory(opts.inventory), resolver);
+  await addProxmoxSecrets(inventory, resolver);
+  const secrets = resolver.secrets();
+  return withSecrets(secrets, () => printInventory(inventory, opts, secrets));
+}
+
+async function printInventory(inventory: Inventory, opts: InventoryOptions, secrets: SecretSet): Promise<number> {
   if (opts.graph) {
     process.stdout.write(opts.json ? `${JSON.stringify(groupTree(inventory), null, 2)}\n` : `${graphLines(inventory).join('\n')}\n`);
     return ExitCode.ok;
@@ -28,10 +40,11 @@ export async function inventoryCommand(opts: InventoryOptions): Promise<number> 
     names = [opts.host];
   }
   const hosts = names.map((n) => inventory.hosts.get(n)).filter((h): h is Host => !!h).map(hostView);
-  if (opts.json) process.stdout.write(`${JSON.stringify(opts.host ? hosts[0] : { hosts, proxmox: proxmoxView(inventory) }, null, 2)}\n`);
+  const view = secrets.redactDeep(opts.host ? hosts[0] : { hosts, proxmox: proxmoxView(inventory) });
+  if (opts.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
   else {
     const { stringify } = await import('yaml');
-    process.stdout.write(stringify(opts.host ? hosts[0] : { hosts, proxmox: proxmoxView(inventory) }));
+    process.stdout.write(stringify(view));
   }
   return ExitCode.ok;
 }
@@ -45,7 +58,7 @@ function hostView(host: Host): Record<string, unknown> {
     ...(host.identityFile ? { identity_file: host.identityFile } : {}),
     ...(host.vm ? { vm: host.vm } : {}),
     groups: host.groups,
-    vars: redact(host.vars),
+    vars: host.vars, // redacted by value with the run's secrets
   };
 }
 
@@ -56,14 +69,6 @@ function proxmoxView(inventory: Inventory): Record<string, unknown> {
     out[name] = { url: p.url, token_id: p.tokenId, token_secret: `[redacted: from ${source}]`, tls: p.fingerprint ? 'fingerprint' : p.caFile ? 'ca_file' : p.insecure ? 'INSECURE' : 'system' };
   }
   return out;
-}
-
-/** Values under secret-looking keys are replaced, at any depth. */
-function redact(value: unknown, key = ''): unknown {
-  if (key && SECRET_KEY.test(key) && value !== null && typeof value !== 'object') return '[redacted]';
-  if (Array.isArray(value)) return value.map((v) => redact(v));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k)]));
-  return value;
 }
 
 interface GroupNode {

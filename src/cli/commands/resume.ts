@@ -12,6 +12,9 @@ import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/select.js';
 import { builtinModules } from '../../modules/registry.js';
 import { loadPlaybook } from '../../playbook/load.js';
+import { withSecrets } from '../../secrets/error-with-secrets.js';
+import { addProxmoxSecrets, createSecretResolver } from '../../secrets/load.js';
+import { resolveInventorySecrets, resolvePlaybookSecrets } from '../../secrets/resolve-run.js';
 import { createConnector } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { executeRun } from '../execute.js';
@@ -26,8 +29,11 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
     process.stdout.write(`run ${journal.runId} finished: nothing to resume\n`);
     return ExitCode.ok;
   }
-  const inventory = await loadInventory(opts.inventory);
-  const playbook = await loadPlaybook(journal.playbook, builtinModules);
+  const resolver = await createSecretResolver(opts);
+  const inventory = resolveInventorySecrets(await loadInventory(opts.inventory), resolver);
+  const playbook = resolvePlaybookSecrets(await loadPlaybook(journal.playbook, builtinModules), resolver);
+  await addProxmoxSecrets(inventory, resolver);
+  const secrets = resolver.secrets();
   const options: RunOptions = {
     check: Boolean(opts.check),
     diff: Boolean(opts.diff),
@@ -40,16 +46,20 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
     ...(opts.breakLock ? { breakLock: true } : {}),
     rolling: { resume: journal, inventory: opts.inventory },
   };
-  planPlays(inventory, playbook, options);
   const notice = `resuming run ${journal.runId} (${journal.playbook}, started ${journal.startedAt} by ${journal.user}@${journal.workstation})`;
-  return executeRun(inventory, playbook, options, { ...opts, detailedExitcode: false }, notice);
+  return withSecrets(secrets, async () => {
+    planPlays(inventory, playbook, options);
+    return executeRun(inventory, playbook, options, { ...opts, detailedExitcode: false }, notice, secrets);
+  });
 }
 
 export async function restoreCommand(opts: RunCliOptions): Promise<number> {
   if (!opts.limit) throw new UsageError('restore needs --limit NODE (the withdrawn node(s) to put back into service)');
-  const inventory = await loadInventory(opts.inventory);
+  const resolver = await createSecretResolver(opts);
+  const inventory = resolveInventorySecrets(await loadInventory(opts.inventory), resolver);
+  await addProxmoxSecrets(inventory, resolver);
   const selected = selectHosts(inventory, opts.limit);
-  const reporter = makeReporter(opts);
+  const reporter = makeReporter(opts, resolver.secrets());
   const emit = reporter.onEvent.bind(reporter);
   const connector = createConnector(inventory, { acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), sshConfig: opts.sshConfig });
   const vms = await makeVmResolver(inventory, emit);
