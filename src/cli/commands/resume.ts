@@ -1,14 +1,18 @@
 // `ober-push resume`: continue the last rolling run recorded in ./.ober-push/journal from each node's phase.
 // `ober-push restore --limit NODE`: health-gate and re-announce withdrawn nodes, then release the roll's locks.
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { HostSession } from '../../engine/host-session.js';
 import { planPlays, type RunOptions } from '../../engine/run-playbook.js';
-import { readLatestJournal } from '../../engine/rolling/journal.js';
+import { ExtraVarsMismatch, RunStillRunning } from '../../engine/rolling/errors.js';
+import { compareExtraVars, readLatestJournal } from '../../engine/rolling/journal.js';
+import { pidAlive } from '../../engine/rolling/lock.js';
 import { restoreNodes } from '../../engine/rolling/restore.js';
 import { targetFromVars } from '../../engine/rolling/target.js';
 import { magicVars } from '../../engine/vars.js';
 import { loadInventory } from '../../inventory/load.js';
+import { parseExtraVars } from '../../inventory/vars.js';
 import { selectHosts } from '../../inventory/select.js';
 import { builtinModules } from '../../modules/registry.js';
 import { loadPlaybook } from '../../playbook/load.js';
@@ -29,7 +33,16 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
     process.stdout.write(`run ${journal.runId} finished: nothing to resume\n`);
     return ExitCode.ok;
   }
+  // The run it continues must be gone: resuming a live roll runs two at once. (A live lock on a node, from the
+  // run's process on another workstation or a copy of this journal, is refused by the roll's preflight.)
+  if (journal.workstation === hostname() && journal.pid !== process.pid && pidAlive(journal.pid)) {
+    throw new RunStillRunning({ runId: journal.runId, pid: journal.pid, workstation: journal.workstation, startedAt: journal.startedAt });
+  }
   const resolver = await createSecretResolver(opts);
+  // The journal keeps the names of the run's -e variables, never their values: the operator gives them again.
+  const extraVars = parseExtraVars(opts.extraVars, process.cwd(), resolver);
+  const vars = compareExtraVars(journal, extraVars);
+  if (vars.missing.length > 0 || vars.unexpected.length > 0) throw new ExtraVarsMismatch({ runId: journal.runId, ...vars, expected: journal.options.extraVarNames });
   const inventory = resolveInventorySecrets(await loadInventory(opts.inventory), resolver);
   const playbook = resolvePlaybookSecrets(await loadPlaybook(journal.playbook, builtinModules), resolver);
   await addProxmoxSecrets(inventory, resolver);
@@ -41,7 +54,7 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
     forks: parseForks(opts.forks),
     tags: journal.options.tags,
     skipTags: journal.options.skipTags,
-    extraVars: journal.options.extraVars,
+    extraVars,
     ...(journal.options.limit ? { limit: journal.options.limit } : {}),
     ...(opts.breakLock ? { breakLock: true } : {}),
     rolling: { resume: journal, inventory: opts.inventory },

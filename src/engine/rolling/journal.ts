@@ -1,7 +1,7 @@
 // The local journal of a roll: `.ober-push/journal/<run-id>.json` (one per run) and `latest` (the last run's id),
 // under the directory ober-push runs in. Each node's phase is written after every step, so an interrupted roll
 // can be resumed from where each node stood.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RollingPhase } from '../events.js';
 import { isPhase } from './phase.js';
@@ -11,6 +11,13 @@ export interface JournalNode {
   at: string;
   /** Set when a step failed on this node: which and why. */
   error?: { step: string; message: string };
+}
+
+export interface JournalOptions {
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  extraVarNames: string[];
 }
 
 export interface Journal {
@@ -23,8 +30,11 @@ export interface Journal {
   pid: number;
   startedAt: string;
   status: 'running' | 'done' | 'failed' | 'interrupted';
-  /** The run's selection and variables, replayed by resume. */
-  options: { limit?: string; tags: string[]; skipTags: string[]; extraVars: Record<string, unknown> };
+  /**
+   * The run's selection, replayed by resume, and the NAMES of its -e variables (never their values: secrets come
+   * in by -e too). Resume asks the operator for the same -e again and refuses while a name is missing.
+   */
+  options: JournalOptions;
   batches: string[][];
   nodes: Record<string, JournalNode>;
 }
@@ -37,16 +47,25 @@ export function journalPath(baseDir: string, runId: string): string {
   return join(journalDir(baseDir), `${runId}.json`);
 }
 
-/** Write atomically (temp + rename) and point `latest` at it. */
+/**
+ * Write atomically (temp + rename) and point `latest` at it. The directory is 0700 and every file 0600 (whatever
+ * the umask, and also when they were created looser by an earlier version): the journal names hosts and options.
+ */
 export async function writeJournal(baseDir: string, journal: Journal): Promise<string> {
   const dir = journalDir(baseDir);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
   const file = journalPath(baseDir, journal.runId);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(journal, null, 2)}\n`);
+  await writePrivate(`${file}.tmp`, `${JSON.stringify(journal, null, 2)}\n`);
   await rename(`${file}.tmp`, file);
-  await writeFile(join(dir, 'latest.tmp'), `${journal.runId}\n`);
+  await writePrivate(join(dir, 'latest.tmp'), `${journal.runId}\n`);
   await rename(join(dir, 'latest.tmp'), join(dir, 'latest'));
   return file;
+}
+
+async function writePrivate(file: string, text: string): Promise<void> {
+  await writeFile(file, text, { mode: 0o600 });
+  await chmod(file, 0o600); // `mode` applies only when the file is created; a leftover temp file keeps its own
 }
 
 export async function readJournal(baseDir: string, runId: string): Promise<Journal | null> {
@@ -75,7 +94,26 @@ export function parseJournal(text: string): Journal {
   for (const [host, node] of Object.entries(v.nodes)) {
     if (!isPhase(node.phase)) throw new Error(`journal ${v.runId}: node ${host} has an unknown phase "${String(node.phase)}"`);
   }
-  return v;
+  return { ...v, options: parseOptions(v.options) };
+}
+
+/** Journals written before names-only kept `extraVars` (values): keep their names, drop the values. */
+function parseOptions(raw: unknown): JournalOptions {
+  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : []);
+  const legacy = o['extraVars'];
+  const names = Array.isArray(o['extraVarNames']) ? strings(o['extraVarNames']) : typeof legacy === 'object' && legacy !== null ? Object.keys(legacy) : [];
+  return { ...(typeof o['limit'] === 'string' ? { limit: o['limit'] } : {}), tags: strings(o['tags']), skipTags: strings(o['skipTags']), extraVarNames: [...names].sort() };
+}
+
+/**
+ * Resume needs the -e variables of the run it continues: the journal holds their names only. Returns the names
+ * the operator did not give again (empty: all there) and the ones the original run did not have.
+ */
+export function compareExtraVars(journal: Journal, given: Record<string, unknown>): { missing: string[]; unexpected: string[] } {
+  const want = new Set(journal.options.extraVarNames);
+  const have = Object.keys(given);
+  return { missing: [...want].filter((n) => !Object.hasOwn(given, n)).sort(), unexpected: have.filter((n) => !want.has(n)).sort() };
 }
 
 /** Record a node's new phase (pure: returns the updated journal). */

@@ -6,7 +6,7 @@ import type { PlayContext } from '../run-playbook.js';
 import { checkCapacity } from './capacity.js';
 import { drain } from './drain.js';
 import { healthGate } from './health-gate.js';
-import { lockContent, type Me } from './lock.js';
+import { holderKey, lockContent, type Me } from './lock.js';
 import type { NodeOps, StepOutcome } from './node-ops.js';
 import { mustExec, StepFailed } from './node-ops.js';
 import { acquireScript, releaseScript, rollFiles } from './remote-files.js';
@@ -26,8 +26,8 @@ export interface NodeRunnerDeps {
   fleet: NodeOps[];
   spec: RollingSpec;
   me: Me;
-  /** The run id whose node lock this run may replace (its own; or the one --break-lock takes over). */
-  takeover: string;
+  /** The exact node lock text this run may replace (its earlier process's, or the one --break-lock takes over). */
+  takeover: string | null;
   nextHops: NextHopReader;
   timeouts: { healthMs: number; verifyMs: number; reconnectMs: number };
 }
@@ -105,7 +105,7 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
         return d.spec.settleMs > 0 ? { status: 'ok', detail: `${d.spec.settleMs} ms` } : { status: 'skipped' };
       }
       case 'unlock':
-        await mustExec(d.ops, 'unlock', 'releasing the node lock', releaseScript(files.lock, d.me.runId));
+        await mustExec(d.ops, 'unlock', 'releasing the node lock', releaseScript(files.lock, holderKey(d.me)));
         return { status: 'ok' };
     }
   };

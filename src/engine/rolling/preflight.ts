@@ -26,11 +26,16 @@ export interface PreflightInput {
   inventory: string;
 }
 
+export interface LockTakeover {
+  fleet: string | null;
+  node: string | null;
+}
+
 export interface PreflightPlan {
   /** Per node: the phase the roll starts it from. */
   start: Map<string, RollingPhase>;
-  /** Per node: the run id whose locks this run may replace (its own, or one --break-lock takes over). */
-  takeover: Map<string, string>;
+  /** Per node: the exact lock texts this run may replace (its earlier process's on resume, or what --break-lock takes over); null: only a free lock. */
+  takeover: Map<string, LockTakeover>;
   warnings: string[];
   problems: Array<{ host: string; message: string }>;
 }
@@ -42,17 +47,22 @@ export function preflight(input: PreflightInput): PreflightPlan {
   for (const n of input.nodes) {
     const remote = parseRemotePhase(n.phaseRaw);
     const local = resume?.nodes[n.host]?.phase ?? 'pending';
-    plan.takeover.set(n.host, me.runId);
+    const takeover: LockTakeover = { fleet: null, node: null };
+    plan.takeover.set(n.host, takeover);
     let start: RollingPhase = resume ? local : 'pending';
     // The earlier of the two records: the node's own may lag (the connection died) or lead (we died before the journal).
     if (resume && remote?.runId === resume.runId && phaseIndex(remote.phase) < phaseIndex(local)) start = remote.phase;
 
-    for (const [what, raw] of [['fleet lock', n.fleetLockRaw], ['node lock', n.lockRaw]] as const) {
+    for (const [what, key, raw] of [['fleet lock', 'fleet', n.fleetLockRaw], ['node lock', 'node', n.lockRaw]] as const) {
       const v = classifyLock(raw, me, now, input.pidAlive);
-      if (v.kind === 'free' || v.kind === 'ours') continue;
+      if (v.kind === 'free') continue;
+      if (v.kind === 'ours' || v.kind === 'resumable') {
+        takeover[key] = raw.trim();
+        continue;
+      }
       if (input.breakLock) {
         plan.warnings.push(`${n.host}: breaking the ${what} of ${v.text}`);
-        if (v.lock) plan.takeover.set(n.host, v.lock.runId);
+        takeover[key] = raw.trim();
         continue;
       }
       const hint = v.kind === 'stale' ? 'it looks stale: --break-lock takes it over' : 'another roll is running: wait for it, or --break-lock if it is dead';

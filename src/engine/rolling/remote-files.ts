@@ -20,23 +20,45 @@ export function rollFiles(paths: StackPaths): RollFiles {
 }
 
 /**
- * Create `file` with `content` unless it exists (noclobber: atomic); replace it only when it names run `takeover`
- * (our own run when resuming, or the run whose lock --break-lock takes over). Prints "acquired", or "held" + the file.
+ * Every change of a roll lock on a node runs under flock(2) on the lock's directory: the read, the compare and the
+ * write are one atomic step against every other ober-push on any workstation. flock rather than a mkdir mutex
+ * because the kernel drops it when the holding shell dies (a cut connection), so no stale mutex can be left.
+ * (flock(1) is in util-linux, on every Debian node; the stray-packet relay relies on it too.)
  */
-export function acquireScript(file: string, content: string, takeover: string | null): string {
+function underMutex(file: string, body: string[]): string {
   return [
-    sh`f=${file}; new=${content}; mkdir -p "$(dirname "$f")"`.text,
-    'if (set -C; printf "%s\\n" "$new" > "$f") 2>/dev/null; then echo acquired; exit 0; fi',
+    sh`f=${file}; d=$(dirname "$f"); mkdir -p "$d" || exit 3`.text,
+    'exec 9<"$d" && flock -w 10 9 || { echo "could not lock $d within 10 s" >&2; exit 3; }',
     'cur=$(cat "$f" 2>/dev/null)',
-    takeover === null
-      ? 'echo held; printf "%s\\n" "$cur"'
-      : sh`case "$cur" in *${`"runId":"${takeover}"`}*) printf "%s\\n" "$new" > "$f.tmp" && mv -f "$f.tmp" "$f" && echo acquired ;; *) echo held; printf "%s\\n" "$cur" ;; esac`.text,
+    ...body,
   ].join('\n');
 }
 
-/** Remove `file` only when it belongs to run `runId` (never someone else's lock). */
-export function releaseScript(file: string, runId: string): string {
-  return sh`f=${file}; if grep -qF ${`"runId":"${runId}"`} "$f" 2>/dev/null; then rm -f "$f"; fi; exit 0`.text;
+/**
+ * Compare and swap: write `content` when the lock is free (absent or empty) or holds exactly `expected` (the text
+ * this run read before: its own earlier process's lock on resume, or the one --break-lock takes over).
+ * Prints "acquired", or "held" and the current content.
+ */
+export function acquireScript(file: string, content: string, expected: string | null): string {
+  const matches = expected === null ? '[ -z "$cur" ]' : sh`{ [ -z "$cur" ] || [ "$cur" = ${expected} ]; }`.text;
+  return underMutex(file, [
+    sh`if ${raw(matches)}; then printf '%s\\n' ${content} > "$f.tmp" && mv -f "$f.tmp" "$f" && echo acquired; exit; fi`.text,
+    'echo held; printf "%s\\n" "$cur"',
+  ]);
+}
+
+/**
+ * Undo an acquire: when the lock still holds exactly `ours`, put back `previous` (the lock it replaced) or, when
+ * it was free, remove it. A roll that could not take every lock leaves each node as it found it.
+ */
+export function giveBackScript(file: string, ours: string, previous: string | null): string {
+  const back = previous === null ? 'rm -f "$f"' : sh`printf '%s\n' ${previous} > "$f.tmp" && mv -f "$f.tmp" "$f"`.text;
+  return underMutex(file, [sh`if [ "$cur" = ${ours} ]; then ${raw(back)} && echo 'given back'; fi; exit 0`.text]);
+}
+
+/** Remove `file` only when its content contains `key` (holderKey: our own lock; runKey: a dead run's). */
+export function releaseScript(file: string, key: string): string {
+  return underMutex(file, [sh`case "$cur" in *${key}*) rm -f "$f" ;; esac; exit 0`.text]);
 }
 
 export function writePhaseScript(file: string, content: string): string {

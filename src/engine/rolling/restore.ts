@@ -8,6 +8,7 @@ import { parseRemotePhase, readJournal, withPhase, writeJournal } from './journa
 import { sessionOps, StepFailed, type NodeOps } from './node-ops.js';
 import type { NodeProbe } from './node-probe.js';
 import { DEFAULTS, type RollingRunOptions } from './options.js';
+import { runKey } from './lock.js';
 import { isUnfinished } from './phase.js';
 import { clearRelay } from './relay.js';
 import { releaseScript, rollFiles, writePhaseScript } from './remote-files.js';
@@ -80,7 +81,7 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
       return ph?.runId === runId && isUnfinished(ph.phase);
     });
     if (open) continue;
-    await Promise.all([...ops.values()].map((o) => o.exec(releaseScript(rollFiles(o.target.paths).fleetLock, runId), 10_000).catch(() => undefined)));
+    await Promise.all([...ops.values()].map((o) => o.exec(releaseScript(rollFiles(o.target.paths).fleetLock, runKey(runId)), 10_000).catch(() => undefined)));
     if (ro.journalBaseDir !== undefined) {
       const j = await readJournal(ro.journalBaseDir, runId);
       if (j) await writeJournal(ro.journalBaseDir, { ...j, status: 'done' });

@@ -11,14 +11,15 @@ import type { PlayContext } from '../run-playbook.js';
 import { toBatches } from '../run-playbook.js';
 import { hostContext } from '../vars.js';
 import { withError, withPhase, writeJournal, type Journal } from './journal.js';
-import { pidAlive, type Me } from './lock.js';
+import { holderKey, pidAlive, type Me } from './lock.js';
 import { clearRelay } from './relay.js';
 import { makeNodeRunner } from './node-runner.js';
 import { sessionOps, StepFailed, type NodeOps } from './node-ops.js';
 import { DEFAULTS } from './options.js';
 import { isUnfinished, stepsFrom } from './phase.js';
 import { preflight } from './preflight.js';
-import { acquireScript, releaseScript, rollFiles, writePhaseScript } from './remote-files.js';
+import { releaseScript, rollFiles, writePhaseScript } from './remote-files.js';
+import { takeRollLocks } from './take-locks.js';
 import { lockContent } from './lock.js';
 import { readNextHops } from './router.js';
 import { runNodeSteps } from './run-node.js';
@@ -83,10 +84,11 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
     return;
   }
 
-  // The journal and the fleet lock.
+  // The journal and the roll locks.
   let journal: Journal = resume ?? {
     runId: me.runId, playbook: play.location.file, play: play.name, user: me.user, workstation: me.workstation, pid: me.pid, startedAt: new Date().toISOString(), status: 'running',
-    options: { ...(ctx.options.limit ? { limit: ctx.options.limit } : {}), tags: ctx.options.tags, skipTags: ctx.options.skipTags, extraVars: ctx.options.extraVars },
+    // -e by name only: values (secrets among them) never land on disk; resume asks for the same -e again.
+    options: { ...(ctx.options.limit ? { limit: ctx.options.limit } : {}), tags: ctx.options.tags, skipTags: ctx.options.skipTags, extraVarNames: Object.keys(ctx.options.extraVars).sort() },
     batches, nodes: {},
   };
   for (const h of hosts) journal = withPhase(journal, h, plan.start.get(h) ?? 'pending', new Date());
@@ -99,19 +101,15 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
     writes = writes.then(() => writeJournal(baseDir, snapshot));
     return writes;
   };
-  const fleetContent = lockContent(me, new Date());
-  const fleet = await Promise.all(hosts.map(async (h) => {
-    const o = ops.get(h) as NodeOps;
-    const r = await o.exec(acquireScript(rollFiles(o.target.paths).fleetLock, fleetContent, plan.takeover.get(h) ?? me.runId), 15_000).catch((e: unknown) => e);
-    if (r instanceof Error || (r as { stdout: string }).stdout.startsWith('acquired') === false) {
-      fail(h, 'lock', r instanceof Error ? r : new Error(`fleet lock taken meanwhile: ${(r as { stdout: string }).stdout.split('\n').slice(1).join(' ')}`));
-      return false;
-    }
-    return true;
-  }));
-
+  const locks = await takeRollLocks({
+    hosts, ops, takeover: plan.takeover, content: lockContent(me, new Date()),
+    // A node resumed (or adopted) past its lock step keeps the old process's node lock: swapped to ours, atomically.
+    pastLockStep: (h) => !stepsFrom(plan.start.get(h) ?? 'pending', true).includes('lock'),
+  });
+  for (const f of locks.failures) fail(f.host, 'lock', f.error);
+  if (locks.givenBack > 0) emit({ type: 'warning', message: `not every roll lock could be taken: gave back the ${locks.givenBack} taken` });
   const phases = new Map<string, RollingPhase>(hosts.map((h) => [h, plan.start.get(h) ?? 'pending']));
-  let stopped: string | undefined = fleet.every(Boolean) ? undefined : 'the fleet lock could not be taken on every node';
+  let stopped: string | undefined = locks.ok ? undefined : 'the fleet lock could not be taken on every node';
   const limit = pLimit(Math.max(1, ctx.options.forks));
   const fleetOps = hosts.map((h) => ops.get(h)).filter((o): o is NodeOps => o !== undefined);
   // A run killed while the relay was armed left it so: nothing is moving now, so no arm is valid.
@@ -126,7 +124,7 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
       const session = sessions.get(h) as HostSession;
       const o = ops.get(h) as NodeOps;
       const start = phases.get(h) ?? 'pending';
-      const run = makeNodeRunner({ ctx, session, ops: o, others, fleet: fleetOps, spec, me, takeover: plan.takeover.get(h) ?? me.runId, nextHops: ro.nextHops ?? readNextHops, timeouts: { healthMs: ro.healthTimeoutMs ?? healthTimeoutFromVars(play.vars) ?? DEFAULTS.healthTimeoutMs, verifyMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs, reconnectMs: ro.reconnectTimeoutMs ?? DEFAULTS.reconnectTimeoutMs } });
+      const run = makeNodeRunner({ ctx, session, ops: o, others, fleet: fleetOps, spec, me, takeover: plan.takeover.get(h)?.node ?? null, nextHops: ro.nextHops ?? readNextHops, timeouts: { healthMs: ro.healthTimeoutMs ?? healthTimeoutFromVars(play.vars) ?? DEFAULTS.healthTimeoutMs, verifyMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs, reconnectMs: ro.reconnectTimeoutMs ?? DEFAULTS.reconnectTimeoutMs } });
       const result = await runNodeSteps(stepsFrom(start, true), start, {
         run,
         emit: (e) => emit({ type: 'rolling-step', host: h, ...e }),
@@ -153,14 +151,14 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
   }
 
   // A step that failed or was interrupted between arm and disarm leaves no arm behind: nothing moves any more.
-  if (fleet.every(Boolean)) {
+  if (locks.ok) {
     const relay = await clearRelay(fleetOps);
     if (relay.unavailable.length > 0 && stopped) emit({ type: 'warning', message: `the stray-packet relay could not be cleared on ${relay.unavailable.join(', ')}` });
   }
   // Release the fleet lock only when no node is left mid-roll (otherwise it tells the next run to resume).
   const unfinished = hosts.filter((h) => isUnfinished(phases.get(h) ?? 'pending'));
-  if (unfinished.length === 0 && fleet.every(Boolean)) {
-    await Promise.all(hosts.map((h) => { const o = ops.get(h) as NodeOps; return o.exec(releaseScript(rollFiles(o.target.paths).fleetLock, me.runId), 10_000).catch(() => undefined); }));
+  if (unfinished.length === 0 && locks.ok) {
+    await Promise.all(hosts.map((h) => { const o = ops.get(h) as NodeOps; return o.exec(releaseScript(rollFiles(o.target.paths).fleetLock, holderKey(me)), 10_000).catch(() => undefined); }));
   }
   await save((j) => ({ ...j, status: stopped === 'interrupted' ? 'interrupted' : stopped ? 'failed' : unfinished.length ? 'failed' : 'done' }));
   await writes;

@@ -1,15 +1,15 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseJournal, readJournal, readLatestJournal, withError, withPhase, writeJournal, type Journal } from '../../../src/engine/rolling/journal.js';
+import { compareExtraVars, parseJournal, readJournal, readLatestJournal, withError, withPhase, writeJournal, type Journal } from '../../../src/engine/rolling/journal.js';
 import { lockContent, type Me } from '../../../src/engine/rolling/lock.js';
 import { preflight, type NodeRollState } from '../../../src/engine/rolling/preflight.js';
 
 const now = new Date('2025-01-01T12:00:00Z');
 const journal = (runId: string, nodes: Journal['nodes']): Journal => ({
   runId, playbook: '/p/rolling-restart.yml', play: 'roll', user: 'alice', workstation: 'ws1', pid: 100, startedAt: now.toISOString(), status: 'running',
-  options: { tags: [], skipTags: [], extraVars: {} }, batches: [['lb01'], ['lb02'], ['lb03']], nodes,
+  options: { tags: [], skipTags: [], extraVarNames: [] }, batches: [['lb01'], ['lb02'], ['lb03']], nodes,
 });
 
 describe('journal files', () => {
@@ -28,6 +28,36 @@ describe('journal files', () => {
     const back = await readJournal(dir, 'r1');
     expect(back?.nodes).toEqual({ lb01: { phase: 'announced', at: now.toISOString() }, lb02: { phase: 'drained', at: now.toISOString(), error: { step: 'health', message: 'health gate failed' } } });
     expect(() => parseJournal(JSON.stringify({ ...journal('r3', {}), nodes: { lb01: { phase: 'flying', at: '' } } }))).toThrow(/unknown phase "flying"/);
+  });
+  it('is private: directory 0700, journal and latest 0600, also under a loose umask and over a loose leftover', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roll-journal-'));
+    const jdir = join(dir, '.ober-push', 'journal');
+    mkdirSync(jdir, { recursive: true, mode: 0o777 });
+    writeFileSync(join(jdir, 'r1.json.tmp'), 'leftover', { mode: 0o666 });
+    const umask = process.umask(0);
+    try {
+      await writeJournal(dir, journal('r1', {}));
+    } finally {
+      process.umask(umask);
+    }
+    const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+    expect([mode(jdir), mode(join(jdir, 'r1.json')), mode(join(jdir, 'latest'))]).toEqual(['700', '600', '600']);
+  });
+  it('holds -e names, never values; a journal of an older version keeps the names and loses the values', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roll-journal-'));
+    await writeJournal(dir, { ...journal('r1', {}), options: { tags: [], skipTags: [], extraVarNames: ['api_token', 'release'] } });
+    const text = readFileSync(join(dir, '.ober-push', 'journal', 'r1.json'), 'utf8');
+    expect(JSON.parse(text).options).toEqual({ tags: [], skipTags: [], extraVarNames: ['api_token', 'release'] });
+    const legacy = parseJournal(JSON.stringify({ ...journal('r0', {}), options: { tags: ['x'], skipTags: [], extraVars: { release: '1.2', api_token: 's3cr3t' } } }));
+    expect(legacy.options).toEqual({ tags: ['x'], skipTags: [], extraVarNames: ['api_token', 'release'] });
+    expect(JSON.stringify(legacy)).not.toContain('s3cr3t');
+  });
+  it('compareExtraVars names what resume was not given again, and what the run did not have', () => {
+    const j = { ...journal('r1', {}), options: { tags: [], skipTags: [], extraVarNames: ['api_token', 'release'] } };
+    expect(compareExtraVars(j, { release: '1', api_token: 'x' })).toEqual({ missing: [], unexpected: [] });
+    expect(compareExtraVars(j, { release: '1' })).toEqual({ missing: ['api_token'], unexpected: [] });
+    expect(compareExtraVars(j, { release: '1', api_token: 'x', debug: true })).toEqual({ missing: [], unexpected: ['debug'] });
+    expect(compareExtraVars(j, {})).toEqual({ missing: ['api_token', 'release'], unexpected: [] });
   });
 });
 
@@ -58,15 +88,17 @@ describe('preflight', () => {
   it('--break-lock takes the locks over and adopts the node at its phase', () => {
     const plan = preflight({ ...base, breakLock: true, nodes: [{ ...clean('lb02'), phaseRaw: phaseOf('old', 'withdrawn'), lockRaw: theirs, fleetLockRaw: theirs, withdrawnFile: true }] });
     expect(plan.problems).toEqual([]);
-    expect(plan.takeover.get('lb02')).toBe('old');
+    expect(plan.takeover.get('lb02')).toEqual({ fleet: theirs, node: theirs });
     expect(plan.start.get('lb02')).toBe('withdrawn');
     expect(plan.warnings.join('\n')).toMatch(/breaking the fleet lock of alice@ws1/);
   });
   it('resume: each node from the earlier of the journal and the node record; own locks are fine', () => {
     const j = journal('old', { lb01: { phase: 'announced', at: '' }, lb02: { phase: 'worked', at: '' }, lb03: { phase: 'pending', at: '' } });
+    // The resuming process: the journal's workstation, a new pid; the run's earlier process (pid 100) is gone.
     const plan = preflight({
       ...base,
-      me: { ...me, runId: 'old' },
+      me: { ...me, runId: 'old', workstation: 'ws1' },
+      pidAlive: (pid) => pid !== 100,
       resume: j,
       nodes: [
         { ...clean('lb01'), phaseRaw: phaseOf('old', 'announced') },
@@ -77,5 +109,16 @@ describe('preflight', () => {
     });
     expect(plan.problems).toEqual([]);
     expect(Object.fromEntries(plan.start)).toEqual({ lb01: 'announced', lb02: 'withdrawn', lb03: 'pending' });
+    // It may replace exactly the texts it saw, nothing else.
+    expect(plan.takeover.get('lb02')).toEqual({ fleet: theirs, node: theirs });
+    expect(plan.takeover.get('lb01')).toEqual({ fleet: null, node: null });
+  });
+  it('resume refuses while the process of the run it resumes still holds a lock', () => {
+    const j = journal('old', { lb02: { phase: 'withdrawn', at: '' } });
+    const plan = preflight({ ...base, me: { ...me, runId: 'old', workstation: 'ws1' }, pidAlive: (pid) => pid === 100, resume: j, nodes: [{ ...clean('lb02'), phaseRaw: phaseOf('old', 'withdrawn'), lockRaw: theirs, fleetLockRaw: theirs, withdrawnFile: true }] });
+    expect(plan.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^fleet lock held by alice@ws1 \(pid 100, .*\); that process is still running \(another roll is running/),
+      expect.stringMatching(/^node lock held by alice@ws1 \(pid 100, .*that process is still running/),
+    ]);
   });
 });
