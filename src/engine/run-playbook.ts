@@ -12,6 +12,7 @@ import type { Play, Playbook, Task } from '../playbook/types.js';
 import type { EmitEvent, HostRecap, TaskReport } from './events.js';
 import { Expressions } from './expressions.js';
 import { HostSession } from './host-session.js';
+import { guardRollLock } from './roll-guard.js';
 import { runTask, type TaskEnv, type TaskRunOptions } from './run-task.js';
 import type { RollingRunOptions } from './rolling/options.js';
 import { runRollingPlay } from './rolling/run-rolling-play.js';
@@ -154,6 +155,7 @@ async function runPlay(
     await Promise.all(
       live.map((s) =>
         limit(async () => {
+          if (!(await guardRollLock(env, play, s, hostContext(s, play, options.extraVars, magic)))) return;
           await runHostTasks(env, play, item.tasks, s, options, magic);
           await runHandlers(env, play, s, options, magic);
           if (isLastPlayOf(s.name)) await s.close();
