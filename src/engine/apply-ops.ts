@@ -2,6 +2,7 @@
 import { CommandError, TaskError } from '../core/errors.js';
 import type { ExecOptions, ExecResult, Op, VmApi } from '../core/module.js';
 import { quote } from '../core/shell.js';
+import { BYTES_MISMATCH, expectedBytes, type ExpectedBytes, stagedStdinCommand, verifyBytesLines } from './verified-bytes.js';
 
 /** Runs a command on the host with the task's `become` already applied. */
 export type RunCommand = (command: string, options?: ExecOptions) => Promise<ExecResult>;
@@ -29,9 +30,16 @@ export async function applyOps(target: ApplyTarget, ops: readonly Op[]): Promise
 
 async function applyExec(target: ApplyTarget, op: Extract<Op, { kind: 'exec' }>): Promise<ExecResult> {
   const options: ExecOptions = {};
-  if (op.stdin !== undefined) options.stdin = op.stdin;
   if (op.timeoutMs !== undefined) options.timeoutMs = op.timeoutMs;
-  const result = await target.run(op.command, options);
+  let command = op.command;
+  if (op.stdin !== undefined) {
+    options.stdin = op.stdin;
+    command = stagedStdinCommand(op.command, expectedBytes(op.stdin));
+  }
+  const result = await target.run(command, options);
+  if (op.stdin !== undefined && result.code === BYTES_MISMATCH && result.stderr.includes('ober-push: the standard input arrived')) {
+    throw new TaskError('the standard input did not arrive whole; the command was not run', result.stderr.trim());
+  }
   const okCodes = op.okCodes ?? [0];
   if (!okCodes.includes(result.code)) {
     throw new CommandError({ host: target.host, command: op.command, exitCode: result.code, stdout: result.stdout, stderr: result.stderr });
@@ -42,6 +50,9 @@ async function applyExec(target: ApplyTarget, op: Extract<Op, { kind: 'exec' }>)
 async function applyPut(target: ApplyTarget, op: Extract<Op, { kind: 'put' }>): Promise<void> {
   const command = putScript(op);
   const result = await target.run(command, { stdin: op.content });
+  if (result.code === BYTES_MISMATCH) {
+    throw new TaskError(`upload of ${op.path} did not arrive whole; the live file was not replaced`, result.stderr.trim());
+  }
   if (result.code === VALIDATE_FAILED) {
     throw new TaskError(`validation of ${op.path} failed; the live file was not replaced`, (result.stdout + result.stderr).trim());
   }
@@ -59,9 +70,15 @@ async function applyPut(target: ApplyTarget, op: Extract<Op, { kind: 'put' }>): 
 /**
  * Atomic write: temp file in the target's directory (same filesystem, so rename is atomic),
  * mode/owner set on the temp file, validated, optionally the old file backed up, then renamed.
- * Mode and owner of an existing file are kept unless the op sets them. The temp file never outlives the script.
+ * Mode and owner of an existing file are kept unless the op sets them. The temp file never outlives the script,
+ * and is renamed only once its size and SHA-256 are the content's (a cut link gives cat a short file and EOF).
  */
 export function putScript(op: Extract<Op, { kind: 'put' }>): string {
+  return putScriptExpecting(op, expectedBytes(op.content));
+}
+
+/** putScript, told what must arrive (a test gives a wrong expectation to prove the refusal). */
+export function putScriptExpecting(op: Extract<Op, { kind: 'put' }>, expected: ExpectedBytes): string {
   const dest = quote(op.path);
   const lines = [
     'set -e',
@@ -70,6 +87,7 @@ export function putScript(op: Extract<Op, { kind: 'put' }>): string {
     `trap 'rm -f "$tmp"' EXIT`,
     `trap 'rm -f "$tmp"; exit 129' HUP INT TERM`,
     'cat > "$tmp"',
+    ...verifyBytesLines('tmp', expected, `the upload of ${op.path}`),
     op.mode ? `chmod ${quote(op.mode)} "$tmp"` : 'if [ -e "$dest" ]; then chmod --reference="$dest" "$tmp"; else chmod 0644 "$tmp"; fi',
   ];
   if (op.owner || op.group) {

@@ -28,12 +28,15 @@ const SETUP = 'exec 3>&2 2>/dev/null; __ober_sh=${SHELL:-/bin/sh}; [ "$(command 
 /** Stdin up to this size goes through the shell (escaped, at most 4 bytes per byte); larger gets a channel. */
 export const SHELL_STDIN_MAX = 64 * 1024;
 
-/** `printf '<bytes>'`: every byte the format would read otherwise (%, \\, controls, non-ASCII) as \\ooo. */
+/**
+ * `printf '<bytes>'`: every byte the format would read otherwise (%, \\, controls, non-ASCII) as \\ooo, and a
+ * leading `-` too: printf would take the format for an option (every PEM starts with one).
+ */
 export function stdinPipe(data: string | Buffer): string {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let format = '';
-  for (const byte of bytes) {
-    const plain = (byte >= 0x20 && byte < 0x7f && byte !== 0x25 && byte !== 0x5c) || byte === 0x0a;
+  for (const [i, byte] of bytes.entries()) {
+    const plain = (byte >= 0x20 && byte < 0x7f && byte !== 0x25 && byte !== 0x5c && !(i === 0 && byte === 0x2d)) || byte === 0x0a;
     format += plain ? String.fromCharCode(byte) : `\\${byte.toString(8).padStart(3, '0')}`;
   }
   return `printf ${quote(format)}`;

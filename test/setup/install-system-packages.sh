@@ -11,6 +11,7 @@ packages=(
   dpkg-dev zstd                   # the lab's apt repository and base tarball
   nftables                        # nft -c for the relay table
   iproute2 curl netcat-openbsd wrk dash
+  openssl                         # a real PEM certificate for the upload tests
   vagrant                         # vagrant validate
   ansible-core                    # ansible-vault, to cross-check the vault format
 )
