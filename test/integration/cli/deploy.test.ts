@@ -1,5 +1,6 @@
 // End to end: the built CLI against a real OpenSSH server on loopback.
-import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -99,6 +100,38 @@ describe('deploy against a real sshd', () => {
     expect(check.stdout).toContain('-hello from lb01 (debian)');
     expect(check.stdout).toContain('+goodbye from lb01 (debian)');
     expect(snapshot(target)).toEqual(before);
+  });
+
+  it('copies a real PEM and a 300 KiB binary file byte-exact, then converges', async () => {
+    const files = join(work, 'files');
+    execFileSync('mkdir', ['-p', files]);
+    const args = ['-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30', '-subj', '/CN=s3.example.test'];
+    execFileSync('openssl', ['req', ...args, '-keyout', join(files, 'k.pem'), '-out', join(files, 'c.pem')], { stdio: 'ignore' });
+    writeFileSync(join(files, 'cert.pem'), readFileSync(join(files, 'c.pem'), 'utf8') + readFileSync(join(files, 'k.pem'), 'utf8'));
+    // Leading '-', NUL and invalid UTF-8 past the 64 KiB switch.
+    writeFileSync(join(files, 'blob.bin'), Buffer.concat([Buffer.from('--%s\\\0\xff'), randomBytes(300 * 1024)]));
+    const book = join(work, 'certs.yml');
+    writeFileSync(
+      book,
+      `- name: certs
+  hosts: lb01
+  tasks:
+    - name: directory
+      command: { cmd: "mkdir -p {{ target_dir }}/certs", creates: "{{ target_dir }}/certs" }
+    - name: certificate
+      copy: { src: files/cert.pem, dest: "{{ target_dir }}/certs/x.pem", mode: "0600" }
+    - name: binary
+      copy: { src: files/blob.bin, dest: "{{ target_dir }}/certs/blob.bin" }
+`,
+    );
+    const inv = inventory();
+    const first = await runCli(['deploy', '-i', inv, book, '--reporter', 'plain']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    for (const [src, dest] of [['cert.pem', 'x.pem'], ['blob.bin', 'blob.bin']] as const) {
+      expect(readFileSync(join(target, 'certs', dest)).equals(readFileSync(join(files, src))), dest).toBe(true);
+    }
+    const again = await runCli(['deploy', '-i', inv, book, '--check', '--detailed-exitcode', '--reporter', 'plain']);
+    expect(again.code, again.stdout).toBe(0);
   });
 
   it('emits one JSON event per line with --json', async () => {
