@@ -82,7 +82,7 @@ export async function restoreCommand(opts: RunCliOptions): Promise<number> {
     return { session: new HostSession({ host, connect: connector.connect, vms, emit }), target: targetFromVars(host.name, host.address, vars, 'bgp') };
   });
   try {
-    const ok = await restoreNodes({ nodes, selected, emit, options: { inventory: opts.inventory, journalBaseDir: process.cwd() } });
+    const ok = await restoreNodes({ nodes, selected, emit, options: { inventory: opts.inventory, journalBaseDir: process.cwd(), check: Boolean(opts.check) } });
     return ok ? ExitCode.ok : ExitCode.taskFailed;
   } finally {
     await connector.closeAll();

@@ -8,6 +8,7 @@ import { parseRemotePhase, readJournal, withPhase, writeJournal } from './journa
 import { sessionOps, StepFailed, type NodeOps } from './node-ops.js';
 import type { NodeProbe } from './node-probe.js';
 import { DEFAULTS, type RollingRunOptions } from './options.js';
+import { checkRestore } from './restore-check.js';
 import { runKey } from './lock.js';
 import { isUnfinished } from './phase.js';
 import { clearRelay } from './relay.js';
@@ -22,7 +23,8 @@ export interface RestoreInput {
   /** The nodes to restore. */
   selected: string[];
   emit: EmitEvent;
-  options: RollingRunOptions & { signal?: AbortSignal };
+  /** check: report what restore would do, change nothing (restore-check.ts). */
+  options: RollingRunOptions & { signal?: AbortSignal; check?: boolean };
 }
 
 /** Returns true when every selected node serves again. */
@@ -30,6 +32,7 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
   const { emit } = input;
   const ro = input.options;
   const ops = new Map<string, NodeOps>(input.nodes.map((n) => [n.target.name, sessionOps(n.session, n.target, true)]));
+  if (ro.check) return checkRestore(ops, input.selected, emit, ro.journalBaseDir ?? '-');
   const probes = new Map<string, NodeProbe>();
   await Promise.all([...ops].map(async ([h, o]) => probes.set(h, await o.probe(true))));
   const recaps: RollingNodeRecap[] = [];
