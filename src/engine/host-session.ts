@@ -25,6 +25,8 @@ export class HostSession {
   stopped: 'failed' | 'unreachable' | null = null;
   /** Facts once gathered (templates and conditions see them as `facts`). */
   knownFacts: HostFacts | null = null;
+  /** Set once this run has read the host's roll lock (see roll-guard.ts). */
+  rollLockChecked = false;
   #deps: HostSessionDeps;
   #transport: Transport | null = null;
   #renew = false;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Transport } from '../../../src/core/transport.js';
 import type { RunEvent } from '../../../src/engine/events.js';
+import { playUsesSsh } from '../../../src/engine/roll-guard.js';
 import { lockContent } from '../../../src/engine/rolling/lock.js';
 import { runPlaybook, type RunOptions } from '../../../src/engine/run-playbook.js';
 import { loadInventory } from '../../../src/inventory/load.js';
@@ -74,5 +75,27 @@ describe('plain deploy and roll locks', () => {
     const { summary, events } = await deploy({ lb02: alice }, true);
     expect(summary.hosts.every((h) => h.failed === 0)).toBe(true);
     expect(events.some((e) => e.type === 'warning' && e.host === 'lb02' && /a roll holds this node .*check mode: planned anyway/.test(e.message))).toBe(true);
+  });
+});
+
+describe('playUsesSsh', () => {
+  const at = { file: 'site.yml', line: 1, column: 1 };
+  const task = (module: string) => ({ name: module, module, args: {}, notify: [], tags: [], ignoreErrors: false, location: at });
+  const play = (modules: string[], gatherFacts = false, handlers: string[] = []) => ({
+    name: 'p',
+    hosts: 'all',
+    vars: {},
+    gatherFacts,
+    tasks: modules.map(task),
+    handlers: handlers.map(task),
+    location: at,
+  });
+  const env = { modules: builtinModules };
+
+  it('is false only when every task and handler is API-only and facts are not gathered', () => {
+    expect(playUsesSsh(env, play(['proxmox_vm', 'assert']))).toBe(false);
+    expect(playUsesSsh(env, play(['proxmox_vm'], true))).toBe(true);
+    expect(playUsesSsh(env, play(['proxmox_vm', 'command']))).toBe(true);
+    expect(playUsesSsh(env, play(['proxmox_vm'], false, ['command']))).toBe(true);
   });
 });
