@@ -121,7 +121,12 @@ export class PveClient {
       }
       if (res.status === 200) return this.#envelope<T>(res, base);
       const error = this.#httpError(res, base);
-      // 595/596: pveproxy could not reach the target node, so the request never ran there.
+      // 596: the proxied hop failed after pveproxy handed the request on; a write may have run. Never resent.
+      if (res.status === 596 && isWrite) {
+        const message = `${error.reason} (the write may or may not have happened)`;
+        throw new PveApiError({ ...base, kind: 'unknown-outcome', status: 596, message });
+      }
+      // 595 (and 596 on a read): pveproxy could not reach the target node; a read is safe to repeat.
       if (error.kind === 'unreachable' && attempt < this.#retry.attempts) {
         await this.#backoff(method, path, attempt, `${res.status} ${error.reason}`);
         continue;

@@ -124,7 +124,7 @@ export class PveSim implements SimState {
   }
 
   // ---- faults ----
-  /** The next `count` requests (matching `match`, if given) fail with `status` (500, 595, 596...). */
+  /** The next `count` requests (matching `match`, if given) fail with `status` (500, 595, 596: after it ran). */
   failNext(count: number, status: number, opts: { message?: string; match?: (r: { method: string; path: string }) => boolean } = {}): void {
     const message = opts.message ?? (status === 595 ? 'No route to host' : status === 596 ? 'Broken pipe' : 'internal error');
     this.#fail.push({ remaining: count, status, message, match: opts.match });
@@ -186,12 +186,17 @@ export class PveSim implements SimState {
       }
       entry.identity = auth.identity.id;
       const rule = this.#fail.find((f) => f.remaining > 0 && (f.match === undefined || f.match(entry)));
-      if (rule) {
+      // 595: pveproxy never reached the node. 596: the hop failed after the request was handed on, so it ran.
+      if (rule && rule.status !== 596) {
         rule.remaining -= 1;
         throw new SimHttpError(rule.status, rule.message, { body: rule.status >= 595 ? 'empty' : 'json' });
       }
       const apiReq: ApiRequest = { method, path: segments.join('/'), segments, params, identity: auth.identity satisfies Identity };
       const data = handle(this, apiReq);
+      if (rule) {
+        rule.remaining -= 1;
+        throw new SimHttpError(rule.status, rule.message, { body: 'empty' });
+      }
       const drop = this.#drop.find((d) => d.remaining > 0 && (d.match === undefined || d.match(entry)));
       if (drop) {
         drop.remaining -= 1;

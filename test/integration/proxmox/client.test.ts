@@ -157,6 +157,28 @@ describe('errors', () => {
     expect(sim.requests).toHaveLength(3);
   });
 
+  test('595 on a write: never sent, so retried, and it lands once', async () => {
+    sim.failNext(1, 595, { match: (r) => r.method === 'POST' });
+    await client().post('/nodes/pve1/qemu/100/config', { description: 'after 595' });
+    await until(() => sim.vm(100).conf.get('description') === 'after 595');
+    expect(sim.writes().map((w) => w.status)).toEqual([595, 200]);
+  });
+
+  test('596 on a write: it may have run, so it is not resent and says the outcome is unknown', async () => {
+    sim.failNext(1, 596, { match: (r) => r.method === 'POST' });
+    const err = await client().post('/nodes/pve1/qemu/100/config', { description: 'after 596' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'unknown-outcome', status: 596, attempts: 1 });
+    expect((err as Error).message).toContain('596 Broken pipe (the write may or may not have happened)');
+    expect(sim.writes().map((w) => w.status)).toEqual([596]);
+    await until(() => sim.vm(100).conf.get('description') === 'after 596');
+  });
+
+  test('596 on a GET is retried like 595', async () => {
+    sim.failNext(1, 596);
+    await expect(client().get('/nodes/pve1/qemu/100/status/current')).resolves.toMatchObject({ status: 'running' });
+    expect(sim.requests).toHaveLength(2);
+  });
+
   test('a 500 is not retried', async () => {
     sim.failNext(1, 500, { message: 'something broke' });
     await expect(client().get('/version')).rejects.toMatchObject({ kind: 'server', reason: 'something broke', attempts: 1 });
