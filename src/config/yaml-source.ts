@@ -1,9 +1,10 @@
 // A parsed YAML file that remembers where every node came from, so issues can name file:line:column.
-import { readFile } from 'node:fs/promises';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { ConfigIssue, SourceLocation } from '../core/errors.js';
 import { displayPath } from './display-path.js';
 import type { PathSegment } from './key-path.js';
+import { InputFileError, readInputText } from './read-input.js';
+import { flowNestingOverflow, structureIssues } from './yaml-structure.js';
 
 export interface YamlSource {
   /** The file as printed in messages (relative to cwd). */
@@ -14,30 +15,49 @@ export interface YamlSource {
   data: unknown;
   /** YAML syntax errors, each at its position. */
   issues: ConfigIssue[];
+  /** Per mapping node, its pairs by key: built on first lookup, so locating every key of a big map stays linear. */
+  keyIndex: WeakMap<object, Map<string, Pair>>;
 }
 
 /** Parses YAML text; `file` is the path as it should appear in messages. */
 export function parseYamlSource(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
-  const source: YamlSource = { file, doc, lineCounter, data: undefined, issues: [] };
+  const overflow = flowNestingOverflow(text);
+  if (overflow >= 0) {
+    // Not parsed at all: the yaml library exhausts memory on such text. Lines are counted by hand.
+    const empty = parseYamlSource('', file);
+    const line = text.slice(0, overflow).split('\n').length;
+    const column = overflow - text.lastIndexOf('\n', overflow - 1);
+    empty.issues.push({ location: { file, line, column }, path: '', message: 'invalid YAML: "[" and "{" nested deeper than 1000 levels' });
+    return empty;
+  }
+  // Duplicate keys are found by structureIssues: the yaml library's own check is quadratic in a mapping's size.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false });
+  const source: YamlSource = { file, doc, lineCounter, data: undefined, issues: [], keyIndex: new WeakMap() };
   for (const error of doc.errors) {
     source.issues.push({ location: offsetLocation(source, error.pos[0]), path: '', message: `invalid YAML: ${yamlMessage(error.message, error.code)}` });
   }
-  if (source.issues.length === 0) source.data = doc.toJS({ maxAliasCount: 1000 });
+  if (source.issues.length > 0) return source;
+  for (const issue of structureIssues(doc, MAX_ALIAS_EXPANSIONS)) {
+    source.issues.push({ location: offsetLocation(source, issue.offset), path: '', message: `invalid YAML: ${issue.message}` });
+  }
+  if (source.issues.length === 0) source.data = doc.toJS({ maxAliasCount: -1 });
   return source;
 }
+
+/** Aliases may add this many nodes in all (structureIssues counts them, so the library's own count is off). */
+const MAX_ALIAS_EXPANSIONS = 100_000;
 
 /** Reads and parses a YAML file; a missing or unreadable file is an issue without a line. */
 export async function loadYamlSource(path: string): Promise<YamlSource> {
   const file = displayPath(path);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readInputText(path);
   } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    if (!(error instanceof InputFileError)) throw error;
     const source = parseYamlSource('', file);
-    source.issues.push({ location: null, path: '', message: `cannot read ${file}: ${reason}` });
+    source.issues.push({ location: null, path: '', message: `cannot read ${file}: ${error.reason}` });
     return source;
   }
   return parseYamlSource(text, file);
@@ -61,6 +81,17 @@ function nodeLocation(source: YamlSource, node: unknown): SourceLocation | null 
   return null;
 }
 
+function pairsByKey(source: YamlSource, map: YAMLMap): Map<string, Pair> {
+  let index = source.keyIndex.get(map);
+  if (!index) {
+    index = new Map();
+    // The first pair of a key wins, as the earlier linear search did (duplicates are an issue anyway).
+    for (const p of map.items) if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+    source.keyIndex.set(map, index);
+  }
+  return index;
+}
+
 /** The node at `path`, and the deepest node found on the way when the path does not exist. */
 function walk(source: YamlSource, path: readonly PathSegment[]): { node: unknown; keyNode: unknown; found: boolean; deepest: unknown } {
   let node: unknown = source.doc.contents;
@@ -70,7 +101,7 @@ function walk(source: YamlSource, path: readonly PathSegment[]): { node: unknown
     let next: unknown = undefined;
     let nextKey: unknown = null;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && (isScalar(p.key) ? String(p.key.value) : p.key) === String(seg));
+      const pair = pairsByKey(source, node).get(String(seg));
       if (pair) {
         next = pair.value ?? pair.key;
         nextKey = pair.key;

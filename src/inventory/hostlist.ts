@@ -8,6 +8,12 @@ export class HostRangeError extends Error {
   }
 }
 
+/** One pattern names at most this many hosts (the product of all its groups); a fleet is far smaller. */
+export const MAX_NAMES = 10_000;
+const MAX_DIGITS = 6;
+
+const tooMany = (pattern: string) => new HostRangeError(`invalid host range "${pattern}": more than ${MAX_NAMES} names`);
+
 export function hasRange(pattern: string): boolean {
   return pattern.includes('[') || pattern.includes(']');
 }
@@ -21,10 +27,13 @@ function expandBracket(body: string, pattern: string): string[] {
     if (!match) throw new HostRangeError(`invalid host range "${pattern}": "${part}" is not a number or a range like 01-03`);
     const startText = match[1] ?? '';
     const endText = match[2] ?? startText;
+    if (startText.length > MAX_DIGITS || endText.length > MAX_DIGITS) {
+      throw new HostRangeError(`invalid host range "${pattern}": numbers have at most ${MAX_DIGITS} digits`);
+    }
     const start = Number(startText);
     const end = Number(endText);
     if (end < start) throw new HostRangeError(`invalid host range "${pattern}": ${startText}-${endText} runs backwards`);
-    if (end - start > 10_000) throw new HostRangeError(`invalid host range "${pattern}": more than 10000 names`);
+    if (items.length + end - start >= MAX_NAMES) throw tooMany(pattern);
     const width = startText.startsWith('0') && startText.length > 1 ? startText.length : 0;
     for (let n = start; n <= end; n++) items.push(String(n).padStart(width, '0'));
   }
@@ -50,6 +59,7 @@ export function expandHostlist(pattern: string): string[] {
     const body = pattern.slice(open + 1, close);
     if (body.includes('[')) throw new HostRangeError(`invalid host range "${pattern}": nested "["`);
     const items = expandBracket(body, pattern);
+    if (results.length * items.length > MAX_NAMES) throw tooMany(pattern);
     results = results.flatMap((r) => items.map((item) => r + literal + item));
     i = close + 1;
   }

@@ -1,11 +1,11 @@
 // Variables: merging layers, where each value was set, extra vars from the command line, and
 // validating a host's final variables with the file:line of the layer that set each value.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue, type SourceLocation } from '../core/errors.js';
 import { displayPath } from '../config/display-path.js';
 import { formatKeyPath, joinKeyPath, type PathSegment } from '../config/key-path.js';
+import { InputFileError, readInputText } from '../config/read-input.js';
 import { parseYamlSource, sourceLocator, type YamlSource } from '../config/yaml-source.js';
 import { isPlainObject, validate } from '../config/zod-issues.js';
 import type { SecretResolver } from '../secrets/references.js';
@@ -155,9 +155,10 @@ export function parseExtraVars(args: readonly string[], cwd: string, resolver?: 
 function loadVarsFile(path: string, issues: ConfigIssue[], resolver: SecretResolver | undefined): Record<string, unknown> | null {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputText(path);
   } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    if (!(error instanceof InputFileError)) throw error;
+    const reason = error.reason;
     issues.push({ location: null, path: '', message: `-e @${displayPath(path)}: cannot read the file: ${reason}` });
     return null;
   }

@@ -30,12 +30,26 @@ type Token =
   | { type: 'punct'; value: string; at: number }
   | { type: 'end'; value: ''; at: number };
 
+/** Conditions are short: these bounds keep a hostile one from exhausting the stack or the CPU. */
+export const MAX_TOKENS = 1000;
+export const MAX_NESTING = 64;
+
+const NUMBER = /[0-9]+(\.[0-9]+)?/y;
+const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
+
+/** The match of a sticky regex at `at` (without copying the rest of the text). */
+function matchAt(re: RegExp, text: string, at: number): string | undefined {
+  re.lastIndex = at;
+  return re.exec(text)?.[0];
+}
+
 const PUNCTUATION = ['==', '!=', '<=', '>=', '<', '>', '(', ')', '[', ']', ',', '.', '-'];
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
+    if (tokens.length >= MAX_TOKENS) throw new ExprSyntaxError(`the condition is longer than ${MAX_TOKENS} tokens`, i);
     const ch = text[i] ?? '';
     if (/\s/.test(ch)) {
       i++;
@@ -52,12 +66,11 @@ function tokenize(text: string): Token[] {
       i++;
       tokens.push({ type: 'string', value, at: start });
     } else if (/[0-9]/.test(ch)) {
-      const match = /^[0-9]+(\.[0-9]+)?/.exec(text.slice(i));
-      const digits = match?.[0] ?? ch;
+      const digits = matchAt(NUMBER, text, i) ?? ch;
       tokens.push({ type: 'number', value: Number(digits), at: i });
       i += digits.length;
     } else if (/[A-Za-z_]/.test(ch)) {
-      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i))?.[0] ?? ch;
+      const name = matchAt(NAME, text, i) ?? ch;
       tokens.push({ type: 'name', value: name, at: i });
       i += name.length;
     } else {
@@ -83,6 +96,7 @@ class Parser {
   readonly #tokens: Token[];
   readonly #text: string;
   #pos = 0;
+  #depth = 0;
   constructor(text: string) {
     this.#text = text;
     this.#tokens = tokenize(text);
@@ -117,6 +131,16 @@ class Parser {
     if (t.type !== 'punct' || t.value !== p) throw new ExprSyntaxError(`expected "${p}", found ${show(t)}`, t.at);
   }
 
+  /** Runs `inner` one nesting level deeper: "(", "[" and "not" recurse, so their depth is bounded. */
+  #nested<T>(at: number, inner: () => T): T {
+    if (++this.#depth > MAX_NESTING) throw new ExprSyntaxError(`nested deeper than ${MAX_NESTING} levels`, at);
+    try {
+      return inner();
+    } finally {
+      this.#depth--;
+    }
+  }
+
   #or(): Expr {
     let left = this.#and();
     while (this.#isWord('or')) {
@@ -135,8 +159,8 @@ class Parser {
   }
   #not(): Expr {
     if (this.#isWord('not')) {
-      this.#next();
-      return { kind: 'not', operand: this.#not() };
+      const t = this.#next();
+      return { kind: 'not', operand: this.#nested(t.at, () => this.#not()) };
     }
     return this.#comparison();
   }
@@ -183,11 +207,11 @@ class Parser {
       return { kind: 'literal', value: -n.value };
     }
     if (t.type === 'punct' && t.value === '(') {
-      const inner = this.#or();
+      const inner = this.#nested(t.at, () => this.#or());
       this.#expectPunct(')');
       return inner;
     }
-    if (t.type === 'punct' && t.value === '[') return this.#list();
+    if (t.type === 'punct' && t.value === '[') return this.#nested(t.at, () => this.#list());
     if (t.type === 'name') {
       if (t.value === 'true' || t.value === 'True') return { kind: 'literal', value: true };
       if (t.value === 'false' || t.value === 'False') return { kind: 'literal', value: false };

@@ -1,7 +1,7 @@
 // Variables given by reference: `{ env: NAME }`, `{ file: PATH }` or an ansible-vault string. The resolver
 // replaces each by its clear value (templates and modules need it) and remembers every value it produced,
 // so the run's SecretSet can redact them wherever they would be printed.
-import { readFileSync } from 'node:fs';
+import { InputFileError, readInputText } from '../config/read-input.js';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, type SourceLocation } from '../core/errors.js';
@@ -97,10 +97,10 @@ export class SecretResolver {
     if (cached !== undefined) return cached;
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readInputText(file);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      throw ConfigError.single(where, keyPath, `cannot read secret file ${ref.file} (${code})`);
+      if (!(error instanceof InputFileError)) throw error;
+      throw ConfigError.single(where, keyPath, `cannot read secret file ${ref.file} (${error.reason})`);
     }
     // A vault-encrypted secret file is opened too; one trailing newline is not part of the value.
     const value = (isVaultText(text) ? this.#decrypt(text, where, keyPath) : text).replace(/\r?\n$/, '');

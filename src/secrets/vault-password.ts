@@ -1,5 +1,5 @@
 // The vault password of a run: from --vault-password-file, or typed at a prompt (--ask-vault-pass).
-import { readFileSync } from 'node:fs';
+import { InputFileError, readInputText } from '../config/read-input.js';
 import { UsageError } from '../core/errors.js';
 
 export interface VaultPasswordOptions {
@@ -20,9 +20,10 @@ export async function readVaultPassword(options: VaultPasswordOptions, input: No
 function passwordFromFile(file: string): string {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file);
   } catch (error) {
-    throw new UsageError(`--vault-password-file ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    if (!(error instanceof InputFileError)) throw error;
+    throw new UsageError(`--vault-password-file ${file}: cannot read it (${error.reason})`);
   }
   // As ansible-vault does: surrounding whitespace (the trailing newline) is not part of the password.
   const password = text.trim();

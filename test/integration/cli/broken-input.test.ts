@@ -1,6 +1,7 @@
 // Every broken inventory and playbook in the corpus: exit 2, the one-line file:line message, no stack trace,
 // no host contacted. Inventory cases run in an empty network namespace (a bug could not reach anything);
 // playbook cases run against an inventory whose every host is a loopback listener that counts connections.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,4 +89,42 @@ describe('bad command-line input', () => {
     expectCleanError(result);
     expect(connections).toBe(0);
   });
+});
+
+// Inputs too big or too odd to keep as fixtures, made here. Each must end in exit 2 with its location, within the
+// test's timeout and a 300 MB heap (a run that needed more would crash and fail the test).
+describe('hostile input, generated', () => {
+  const bounded = { isolateNetwork: true, env: { NODE_OPTIONS: '--max-old-space-size=300' } };
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ober-hostile-'));
+  });
+  const deployWith = (inventory: string) => runCli(['deploy', '-i', inventory, validPlaybook, '--reporter', 'plain'], bounded);
+
+  it('a FIFO as inventory is refused, not waited on', async () => {
+    const fifo = join(dir, 'fifo.yml');
+    execFileSync('mkfifo', [fifo]);
+    expect(expectCleanError(await deployWith(fifo))).toBe(`error: cannot read ${fifo}: it is a FIFO, not a regular file`);
+  });
+  it('a device as inventory is refused, not read forever', async () => {
+    expect(expectCleanError(await deployWith('/dev/zero'))).toBe('error: cannot read /dev/zero: it is a device, not a regular file');
+  });
+  it('an inventory over 16 MiB is refused before it is parsed', async () => {
+    const big = join(dir, 'big.yml');
+    writeFileSync(big, `hosts:\n  lb01: {}\n#${'x'.repeat(17 * 1024 * 1024)}\n`);
+    expect(expectCleanError(await deployWith(big))).toMatch(/^error: cannot read .*big\.yml: \d+ bytes, over the 16777216-byte limit$/);
+  });
+  it('a 100,000-key vars map is read in linear time, and the bad value after it is found', async () => {
+    const keys = Array.from({ length: 100_000 }, (_, i) => `      k${i}: ${i}\n`).join('');
+    const many = join(dir, 'many-keys.yml');
+    writeFileSync(many, `hosts:\n  lb01:\n    vars:\n${keys}    port: ssh\n`);
+    expect(expectCleanError(await deployWith(many))).toBe(`error: ${many}:100004:11 hosts.lb01.port: expected an integer 1-65535, got "ssh"`);
+  });
+  it('a when of 2,000 nested parentheses is a parse error, not a stack overflow', async () => {
+    const deep = join(dir, 'deep-when.yml');
+    writeFileSync(deep, `- hosts: ingress\n  tasks:\n    - name: x\n      when: "${'('.repeat(2000)}true${')'.repeat(2000)}"\n      command: { cmd: "true" }\n`);
+    const result = await runCli(['deploy', '-i', countingInventory, deep, '--reporter', 'plain'], bounded);
+    expect(expectCleanError(result)).toMatch(/^error: .*deep-when\.yml:4:\d+ \[0\]\.tasks\[0\]\.when: invalid condition: /);
+  });
+  it('contacted no host', () => expect(connections).toBe(0));
 });
