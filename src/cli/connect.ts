@@ -22,7 +22,7 @@ export function createConnector(inventory: Inventory, options: ConnectOptions): 
   const spec = (host: Host) => ({
     host: host.name,
     address: host.address,
-    port: host.port,
+    ...(host.port !== undefined ? { port: host.port } : {}),
     ...(host.user ? { user: host.user } : {}),
     ...(host.identityFile ? { identityFile: host.identityFile } : {}),
     ...(sshConfigFile ? { sshConfigFile } : {}),

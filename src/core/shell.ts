@@ -7,6 +7,11 @@ export function quote(word: string | number): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Quote a command's first word: NAME=value too, which the shell would take as an assignment, not a program. */
+export function quoteProgram(word: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*=/.test(word) ? `'${word.replace(/'/g, `'\\''`)}'` : quote(word);
+}
+
 /** A quoted list of words: arrays become space-separated quoted words. */
 function quoteValue(value: ShellValue): string {
   if (value instanceof RawShell) return value.text;

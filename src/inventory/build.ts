@@ -202,7 +202,8 @@ function addHosts(
       issues.push({ location, path, message: `host "${name}" is already defined at ${where(earlier.location)}` });
       continue;
     }
-    const host: Host = { name, address: addresses?.[i] ?? entry.address ?? name, port: entry.port ?? 22, vars: {}, groups: ['all'], location };
+    const host: Host = { name, address: addresses?.[i] ?? entry.address ?? name, vars: {}, groups: ['all'], location };
+    if (entry.port !== undefined) host.port = entry.port;
     if (entry.user !== undefined) host.user = entry.user;
     if (entry.identity_file !== undefined) host.identityFile = ctx.path(entry.identity_file);
     if (entry.vm) {

@@ -11,11 +11,20 @@ export const varsSchema = z.record(
   { error: 'expected a mapping of variables' },
 );
 
+// A login name reaches ssh_config's %r (ProxyCommand) too: no shell metacharacters, as OpenSSH itself requires.
+const user = z
+  .string({ error: 'expected a user name' })
+  .regex(/^(?!-)[A-Za-z0-9._@-]+$/, { error: 'expected a user name: letters, digits, ".", "_", "-" and "@", not starting with "-"' });
+
 const port = z.int({ error: 'expected an integer 1-65535' }).min(1).max(65535);
 
+// Host name or IP characters only (a range like 10.0.0.1[1-3] included): the address reaches ssh_config's %h and
+// ProxyCommand, where a shell would run anything else (OpenSSH refuses such names since CVE-2023-51385).
 const address = z
   .string({ error: 'expected a host name or an IP address' })
-  .regex(/^[^\s'"`;$\\]+$/, { error: 'expected a host name or an IP address' });
+  .regex(/^(?![-.])[A-Za-z0-9._:%[\],-]+$/, {
+    error: 'expected a host name or an IP address: letters, digits, ".", "-", "_", ":" and a [range], not starting with "-"',
+  });
 
 const vmBinding = z
   .strictObject({
@@ -33,7 +42,7 @@ const hostEntry = z
   .strictObject({
     address: address.optional(),
     port: port.optional(),
-    user: text.optional(),
+    user: user.optional(),
     identity_file: text.optional(),
     vm: vmBinding.optional(),
     vars: varsSchema.optional(),

@@ -25,7 +25,8 @@ export interface ProxmoxEndpoint {
 export interface Host {
   name: string;
   address: string;
-  port: number; // default 22
+  /** The inventory's port; unset: ssh_config's Port for the address, else 22. */
+  port?: number;
   user?: string;
   identityFile?: string;
   vm?: VmBinding;

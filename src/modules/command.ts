@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { TaskError } from '../core/errors.js';
 import { defineModule, type Change, type Op } from '../core/module.js';
-import { quote, sh } from '../core/shell.js';
+import { quote, quoteProgram, sh } from '../core/shell.js';
 import { absPath } from './common/args.js';
 import { requireOk } from './common/probe.js';
 
@@ -73,7 +73,7 @@ export function splitWords(text: string): string[] {
 export function commandLine(cmd: string | string[]): string {
   const argv = typeof cmd === 'string' ? splitWords(cmd) : cmd;
   if (argv.length === 0) throw new TaskError('empty command');
-  return argv.map((w) => quote(w)).join(' ');
+  return argv.map((w, i) => (i === 0 ? quoteProgram(w) : quote(w))).join(' ');
 }
 
 export function guardScript(a: { creates?: string | undefined; removes?: string | undefined }): string | null {

@@ -53,7 +53,7 @@ function hostView(host: Host): Record<string, unknown> {
   return {
     name: host.name,
     address: host.address,
-    port: host.port,
+    ...(host.port !== undefined ? { port: host.port } : {}),
     ...(host.user ? { user: host.user } : {}),
     ...(host.identityFile ? { identity_file: host.identityFile } : {}),
     ...(host.vm ? { vm: host.vm } : {}),

@@ -10,7 +10,8 @@ describe('loadInventory', () => {
     expect([...inv.hosts.keys()]).toEqual(['lb01', 'lb02', 'lb03', 'rgw1.internal', 'rgw2.internal', 'rgw5.internal', 'bastion']);
     expect(inv.hosts.get('lb02')?.address).toBe('10.0.0.12');
     expect(inv.hosts.get('rgw5.internal')).toMatchObject({ address: 'rgw5.internal', port: 2222 });
-    expect(inv.hosts.get('lb01')).toMatchObject({ port: 22, user: 'ober', vm: { proxmox: 'pve', node: 'pve1', name: 'herr-ober' } });
+    expect(inv.hosts.get('lb01')?.port).toBeUndefined(); // unset: ssh_config's Port, else 22
+    expect(inv.hosts.get('lb01')).toMatchObject({ user: 'ober', vm: { proxmox: 'pve', node: 'pve1', name: 'herr-ober' } });
   });
 
   it('computes transitive, sorted group membership including all', async () => {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { commandArgs, commandLine, commandModule, parseGuards, planRun, shellModule, shellArgs, splitWords } from '../../../src/modules/command.js';
 
@@ -13,6 +13,14 @@ describe('command word splitting', () => {
   it('no shell features survive: dash prints the words literally', () => {
     const line = commandLine('printf %s| $HOME;>x');
     expect(execFileSync('dash', ['-c', line]).toString()).toBe('$HOME;>x|');
+  });
+  it('a leading NAME=value is the program, not an assignment: dash looks for a program of that name', () => {
+    const line = commandLine('PATH=/nonexistent printf ok');
+    expect(line).toBe("'PATH=/nonexistent' printf ok");
+    const run = spawnSync('dash', ['-c', line]);
+    expect(run.stdout.toString()).toBe('');
+    expect(run.status).toBe(127);
+    expect(commandLine(['env', 'A=1', 'printf', 'ok'])).toBe('env A=1 printf ok');
   });
 });
 
