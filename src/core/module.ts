@@ -125,6 +125,11 @@ export interface ModuleDef<A = unknown, F = unknown> {
   gather(ctx: ReadContext, args: A): Promise<F>;
   /** Pure: facts + args -> changes. [] means already as wanted. */
   plan(facts: F, args: A): Change[];
+  /**
+   * Local files the task reads, from its raw args (null where a path is a template): checked before any
+   * connection (missing, not a regular file, a template that does not parse or names an unknown variable).
+   */
+  localFiles?(args: unknown, baseDir: string): LocalFile[];
   /** True when the module never touches the guest over SSH (the engine then does not connect for it). */
   apiOnly?: boolean;
   /**
@@ -133,6 +138,15 @@ export interface ModuleDef<A = unknown, F = unknown> {
    * expose what a wait measured (wait_for's elapsed_ms).
    */
   result?(facts: F, args: A, applied?: ExecResult | null): Record<string, unknown>;
+}
+
+/** A workstation file a task will read: the first existing candidate is used. */
+export interface LocalFile {
+  /** The argument that names it, e.g. "src". */
+  arg: string;
+  candidates: string[];
+  /** Rendered with Handlebars (its variables are checked too). */
+  template: boolean;
 }
 
 /** A module with its type parameters erased, as the registry holds it (methods are bivariant). */

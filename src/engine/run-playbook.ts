@@ -16,6 +16,7 @@ import { guardRollLock } from './roll-guard.js';
 import { runTask, type TaskEnv, type TaskRunOptions } from './run-task.js';
 import type { RollingRunOptions } from './rolling/options.js';
 import { runRollingPlay } from './rolling/run-rolling-play.js';
+import { checkPlayInputs, type InputCheckDeps } from './input-check.js';
 import { validateStackPlays } from './stack.js';
 import { hostContext, magicVars } from './vars.js';
 
@@ -55,8 +56,11 @@ export interface PlannedPlay {
   tasks: Task[];
 }
 
-/** Resolve every play's hosts and tasks up front: a pattern that matches nothing fails before any connection. */
-export function planPlays(inventory: Inventory, playbook: Playbook, options: RunOptions): PlannedPlay[] {
+/**
+ * Resolve every play's hosts and tasks up front: a pattern that matches nothing, a bad stack variable and (given
+ * `inputs`) an unknown variable or a missing template fail before any connection.
+ */
+export function planPlays(inventory: Inventory, playbook: Playbook, options: RunOptions, inputs?: InputCheckDeps): PlannedPlay[] {
   const limited = options.limit ? new Set(selectHosts(inventory, options.limit)) : null;
   const start = options.startAtTask ? findStartTask(playbook, options.startAtTask) : null;
   const planned = playbook.plays.map((play, playIndex) => {
@@ -69,12 +73,13 @@ export function planPlays(inventory: Inventory, playbook: Playbook, options: Run
     return { play, hosts, tasks };
   });
   validateStackPlays(inventory, planned, options.extraVars, magicVars(inventory));
+  if (inputs) checkPlayInputs(inventory, planned, options.extraVars, inputs);
   return planned;
 }
 
 export async function runPlaybook(deps: EngineDeps, playbook: Playbook, options: RunOptions, baseDir: string): Promise<RunSummary> {
   const started = Date.now();
-  const planned = planPlays(deps.inventory, playbook, options);
+  const planned = planPlays(deps.inventory, playbook, options, { modules: deps.modules, baseDir });
   const sessions = new Map<string, HostSession>();
   const reports = new Map<string, TaskReport[]>();
   const env: TaskEnv = {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { TaskError } from '../core/errors.js';
 import { defineModule } from '../core/module.js';
-import { absPath, localPath, modeArg, ownerArg } from './common/args.js';
+import { absPath, localPath, modeArg, ownerArg, rawSrc } from './common/args.js';
 import { requireOk } from './common/probe.js';
 import { parseRemoteFile, planFile, remoteFileScript, sha256, type RemoteFile } from './common/remote-file.js';
 
@@ -53,6 +53,10 @@ export const copyModule = defineModule<CopyArgs, CopyFacts>({
   name: 'copy',
   description: 'Write a file from inline content or a local file, atomically (temp file, validate, rename).',
   args: copyArgs,
+  localFiles(args, baseDir) {
+    const src = rawSrc(args);
+    return src === null ? [] : [{ arg: 'src', candidates: [resolve(baseDir, src)], template: false }];
+  },
   async gather(ctx, args) {
     const content = await localContent(ctx.baseDir, args);
     const res = requireOk(await ctx.exec(remoteFileScript(args.dest, sha256(content))), ctx.host, `probe ${args.dest}`);

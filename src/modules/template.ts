@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { TaskError } from '../core/errors.js';
 import { defineModule } from '../core/module.js';
 import { renderTemplate } from '../render/template.js';
-import { localPath } from './common/args.js';
+import { localPath, rawSrc } from './common/args.js';
 import { requireOk } from './common/probe.js';
 import { parseRemoteFile, planFile, remoteFileScript, sha256, type RemoteFile } from './common/remote-file.js';
 import { fileWriteOptions } from './copy.js';
@@ -50,6 +50,10 @@ export const templateModule = defineModule<TemplateArgs, TemplateFacts>({
   name: 'template',
   description: 'Render a Handlebars template with the host variables (and `facts`) and write it atomically like copy.',
   args: templateArgs,
+  localFiles(args, baseDir) {
+    const src = rawSrc(args);
+    return src === null ? [] : [{ arg: 'src', candidates: templateCandidates(baseDir, src), template: true }];
+  },
   async gather(ctx, args) {
     const file = await findTemplate(templateCandidates(ctx.baseDir, args.src));
     const source = await readFile(file, 'utf8');

@@ -7,6 +7,8 @@ export class TemplateError extends Error {
   readonly variable: string | null;
   /** 1-based line in the template, when Handlebars reports one. */
   readonly line: number | undefined;
+  /** What is wrong, without the template's name and line. */
+  readonly reason: string;
   constructor(args: { template: string; variable: string | null; line?: number; message?: string }) {
     const where = args.line !== undefined ? `${args.template}:${args.line}` : args.template;
     const what = args.message ?? `variable "${args.variable ?? '?'}" is not defined`;
@@ -15,5 +17,6 @@ export class TemplateError extends Error {
     this.template = args.template;
     this.variable = args.variable;
     this.line = args.line;
+    this.reason = what;
   }
 }

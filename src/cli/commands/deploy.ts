@@ -1,6 +1,6 @@
 // `ober-push deploy` (and rolling-restart / upgrade with their own default playbook): load and validate
 // everything, then run the playbook.
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { planPlays, type RunOptions } from '../../engine/run-playbook.js';
 import { loadInventory } from '../../inventory/load.js';
@@ -35,7 +35,7 @@ export async function deploy(playbookArg: string | undefined, opts: RunCliOption
   await addProxmoxSecrets(inventory, resolver);
   const secrets = resolver.secrets();
   return withSecrets(secrets, async () => {
-    planPlays(inventory, playbook, options); // every selection and stack-variable error surfaces here, before any connection
+    planPlays(inventory, playbook, options, { modules: builtinModules, baseDir: dirname(playbook.file) }); // every selection, stack-variable and input error surfaces here, before any connection
     return executeRun(inventory, playbook, options, opts, undefined, secrets);
   });
 }

@@ -1,7 +1,7 @@
 // `ober-push resume`: continue the last rolling run recorded in ./.ober-push/journal from each node's phase.
 // `ober-push restore --limit NODE`: health-gate and re-announce withdrawn nodes, then release the roll's locks.
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { HostSession } from '../../engine/host-session.js';
 import { planPlays, type RunOptions } from '../../engine/run-playbook.js';
@@ -61,7 +61,7 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
   };
   const notice = `resuming run ${journal.runId} (${journal.playbook}, started ${journal.startedAt} by ${journal.user}@${journal.workstation})`;
   return withSecrets(secrets, async () => {
-    planPlays(inventory, playbook, options);
+    planPlays(inventory, playbook, options, { modules: builtinModules, baseDir: dirname(playbook.file) });
     return executeRun(inventory, playbook, options, { ...opts, detailedExitcode: false }, notice, secrets);
   });
 }

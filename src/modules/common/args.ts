@@ -34,3 +34,9 @@ export function normalizeMode(mode: string): string {
 export function statMode(a: string): string {
   return a.length >= 4 ? a : a.padStart(4, '0');
 }
+
+/** The raw `src` argument when it is a plain path (not a template to be rendered per host). */
+export function rawSrc(args: unknown): string | null {
+  const src = args !== null && typeof args === 'object' ? (args as Record<string, unknown>)['src'] : undefined;
+  return typeof src === 'string' && src !== '' && !src.includes('{{') ? src : null;
+}

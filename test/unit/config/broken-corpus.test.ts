@@ -1,10 +1,12 @@
 // The broken-input corpus: each case's first line is "# expect: <the first issue, as printed>".
-// Inventory cases load alone; playbook cases load with the fake modules, and their plays' host
-// patterns are then selected against the valid inventory (as the engine does before connecting).
+// Inventory cases load alone; playbook cases load with the built-in modules (the fakes replacing some), and are
+// then planned against the valid inventory as the engine does before connecting (hosts, variables, local files).
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatIssue, UsageError } from '../../../src/core/errors.js';
 import { loadInventory } from '../../../src/inventory/load.js';
-import { selectHosts } from '../../../src/inventory/select.js';
+import { planPlays } from '../../../src/engine/run-playbook.js';
+import { builtinModules } from '../../../src/modules/registry.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import { fakeModules } from '../../fixtures/fake-modules.js';
 import { corpusCases } from '../../support/corpus.js';
@@ -27,12 +29,15 @@ describe('broken inventories', () => {
   });
 });
 
+const modules = new Map([...fakeModules, ...builtinModules]);
+const options = { check: true, diff: false, verify: false, forks: 1, tags: [], skipTags: [], extraVars: {} };
+
 describe('broken playbooks', () => {
   it.each(corpusCases('playbook'))('$name', async ({ path, expected }) => {
     const problem = await firstProblem(async () => {
       const inventory = await loadInventory('test/fixtures/valid/inventory.yml');
-      const playbook = await loadPlaybook(path, fakeModules);
-      playbook.plays.forEach((play, i) => selectHosts(inventory, play.hosts, { location: play.location, path: `[${i}].hosts` }));
+      const playbook = await loadPlaybook(path, modules);
+      planPlays(inventory, playbook, options, { modules, baseDir: dirname(playbook.file) });
     });
     expect(problem).toBe(expected);
   });

@@ -1,0 +1,73 @@
+// The variables a template must find, read from its syntax tree before anything runs: a bare `{{ name }}` fails
+// at render time when `name` is missing (strict mode); a helper's argument (`{{#if name}}`, `{{default name "x"}}`)
+// does not, so a name used that way anywhere in the template counts as guarded.
+import Handlebars from 'handlebars';
+import { helpers } from './helpers.js';
+import { TemplateError } from './template-error.js';
+
+export interface TemplateNames {
+  /** Head names of bare expressions, in order of first use, with the 1-based line of that use. */
+  required: Array<{ name: string; line: number }>;
+  /** Head names that appear as a helper's argument somewhere. */
+  guarded: Set<string>;
+}
+
+type AstNode = hbs.AST.Node;
+
+const BUILTIN_HELPERS = new Set(['if', 'unless', 'each', 'with', 'lookup', 'log', ...Object.keys(helpers)]);
+/** Blocks whose body runs with another context: names in it are not top-level variables. */
+const CONTEXT_BLOCKS = new Set(['each', 'with']);
+
+/** Parses `source` (throws TemplateError on a syntax error) and lists the names it reads. */
+export function templateNames(source: string, name: string): TemplateNames {
+  let program: hbs.AST.Program;
+  try {
+    program = Handlebars.parse(source);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const line = /Parse error on line (\d+)/.exec(message)?.[1] ?? /- (\d+):\d+$/.exec(message)?.[1];
+    throw new TemplateError({ template: name, variable: null, message: parseReason(message), ...(line ? { line: Number(line) } : {}) });
+  }
+  const required = new Map<string, number>();
+  const guarded = new Set<string>();
+  // An explicit stack, not recursion: a template's nesting is whatever its author wrote.
+  const stack: AstNode[] = [...program.body].reverse();
+  while (stack.length > 0) {
+    const node = stack.pop() as AstNode;
+    if (node.type === 'MustacheStatement' || node.type === 'SubExpression' || node.type === 'BlockStatement') {
+      const call = node as hbs.AST.MustacheStatement | hbs.AST.SubExpression | hbs.AST.BlockStatement;
+      const isCall = call.params.length > 0 || (call.hash?.pairs.length ?? 0) > 0 || node.type !== 'MustacheStatement';
+      const head = headName(call.path);
+      if (!isCall && head !== null && !BUILTIN_HELPERS.has(head) && !required.has(head)) required.set(head, call.loc.start.line);
+      const args = [...call.params, ...(call.hash?.pairs.map((p) => p.value) ?? [])];
+      for (const arg of args) {
+        const argHead = headName(arg);
+        if (argHead !== null) guarded.add(argHead);
+        if (arg.type === 'SubExpression') stack.push(arg);
+      }
+      if (node.type === 'BlockStatement') {
+        const block = node as hbs.AST.BlockStatement;
+        const changesContext = (head !== null && CONTEXT_BLOCKS.has(head)) || (block.program?.blockParams?.length ?? 0) > 0;
+        if (block.inverse) stack.push(...[...block.inverse.body].reverse());
+        if (block.program && !changesContext) stack.push(...[...block.program.body].reverse());
+      }
+    }
+  }
+  return { required: [...required].map(([n, line]) => ({ name: n, line })), guarded };
+}
+
+/** Handlebars' parse errors span lines (the text, a caret, "Expecting ..., got 'EOF'"): one phrase instead. */
+function parseReason(message: string): string {
+  const got = /got '([^']+)'\s*$/.exec(message)?.[1];
+  if (got === 'EOF') return 'unexpected end of the template (a block left open?)';
+  if (got !== undefined) return `unexpected ${got.toLowerCase().replace(/_/g, ' ')}`;
+  return (message.split('\n')[0] ?? message).replace(/ - \d+:\d+$/, '');
+}
+
+/** The first segment of a plain path (`a` of `a.b`), or null for `this`, `../x`, `@index`, literals. */
+function headName(node: hbs.AST.Expression | hbs.AST.PathExpression | hbs.AST.Literal): string | null {
+  if (node.type !== 'PathExpression') return null;
+  const path = node as hbs.AST.PathExpression;
+  if (path.data || path.depth > 0 || path.parts.length === 0 || /^(this|\.)/.test(path.original)) return null;
+  return path.parts[0] ?? null;
+}
