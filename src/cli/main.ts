@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import { describeError } from './format-error.js';
-import { addRunOptions } from './options.js';
+import { addRestoreOptions, addRunOptions } from './options.js';
 import { ErrorWithSecrets } from '../secrets/error-with-secrets.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -33,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   addRunOptions(program.command('resume').description('continue an interrupted rolling run from the phase its journal recorded'))
     .action(async (opts) => setCode(await (await import('./commands/resume.js')).resumeCommand(opts)));
 
-  addRunOptions(program.command('restore').description('re-announce withdrawn nodes that are healthy (use --limit)'))
+  addRestoreOptions(program.command('restore').description('re-announce withdrawn nodes that are healthy (use --limit)'))
     .action(async (opts) => setCode(await (await import('./commands/resume.js')).restoreCommand(opts)));
 
   program

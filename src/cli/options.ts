@@ -26,6 +26,24 @@ export interface RunCliOptions {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** `restore` runs no playbook: it takes only what it honours (no --diff, --verify, --tags, -e, --forks). */
+export type RestoreCliOptions = Pick<RunCliOptions, 'inventory' | 'limit' | 'check' | 'reporter' | 'json' | 'acceptNewHostKeys' | 'sshConfig' | 'verbose' | 'debug' | 'vaultPasswordFile' | 'askVaultPass'>;
+
+export function addRestoreOptions(command: Command): Command {
+  return command
+    .requiredOption('-i, --inventory <path>', 'inventory file or directory')
+    .option('-l, --limit <pattern>', 'the withdrawn node(s) to put back into service')
+    .option('-C, --check', 'report per node what restore would do (read-only probes), change nothing')
+    .addOption(new Option('--reporter <kind>', 'output: tty (listr2 tree), plain lines, json lines').choices(['tty', 'plain', 'json']))
+    .option('--json', 'same as --reporter json')
+    .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
+    .option('--ssh-config <file>', 'ssh_config file (default ~/.ssh/config)')
+    .option('-v, --verbose', 'also print ok and skipped steps (plain reporter)')
+    .option('--debug', 'stack traces on errors')
+    .option('--vault-password-file <file>', 'password for ansible-vault encrypted values and vars files')
+    .option('--ask-vault-pass', 'prompt for the vault password (needs a terminal)');
+}
+
 export function addRunOptions(command: Command): Command {
   return command
     .requiredOption('-i, --inventory <path>', 'inventory file or directory')

@@ -23,7 +23,7 @@ import { createConnector } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { executeRun } from '../execute.js';
 import { parseForks } from './deploy.js';
-import type { RunCliOptions } from '../options.js';
+import type { RestoreCliOptions, RunCliOptions } from '../options.js';
 import { makeReporter, makeVmResolver } from '../setup.js';
 
 export async function resumeCommand(opts: RunCliOptions): Promise<number> {
@@ -66,7 +66,7 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
   });
 }
 
-export async function restoreCommand(opts: RunCliOptions): Promise<number> {
+export async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
   if (!opts.limit) throw new UsageError('restore needs --limit NODE (the withdrawn node(s) to put back into service)');
   const resolver = await createSecretResolver(opts);
   const inventory = resolveInventorySecrets(await loadInventory(opts.inventory), resolver);

@@ -1,13 +1,15 @@
 // `ober-push restore --check`: what restore would do, read-only. One full probe per selected node; no undrain,
 // no announce, no lock or phase written, no relay cleared, no journal touched.
+import { hostname } from 'node:os';
 import type { EmitEvent, RollingNodeRecap } from '../events.js';
+import { nodeHold, pidAlive } from './lock.js';
 import { parseRemotePhase } from './journal.js';
 import { healthProblem } from './node-probe.js';
 import type { NodeOps } from './node-ops.js';
 import { rollFiles } from './remote-files.js';
 
 /** Returns true when every selected node would pass the health gate now. */
-export async function checkRestore(ops: ReadonlyMap<string, NodeOps>, selected: string[], emit: EmitEvent, journal: string): Promise<boolean> {
+export async function checkRestore(ops: ReadonlyMap<string, NodeOps>, selected: string[], emit: EmitEvent, journal: string, alive: (pid: number) => boolean = pidAlive): Promise<boolean> {
   const recaps: RollingNodeRecap[] = [];
   const runs = new Set<string>();
   let allOk = true;
@@ -29,6 +31,13 @@ export async function checkRestore(ops: ReadonlyMap<string, NodeOps>, selected: 
     }
     const phase = parseRemotePhase(p.phaseRaw);
     if (phase) runs.add(phase.runId);
+    const hold = nodeHold(p.lockRaw, { workstation: hostname(), pid: process.pid }, new Date(), alive);
+    if (hold.kind === 'held') {
+      allOk = false;
+      emit({ type: 'rolling-step', host, step: 'lock', status: 'failed', ms: 0, detail: `check mode: restore would refuse: a live roll holds ${host} (${hold.text})` });
+      recaps.push({ host, phase: phase?.phase ?? 'withdrawn', serving: false, note: 'check mode, nothing changed: a live roll holds the node; restore would refuse' });
+      continue;
+    }
     const problem = healthProblem(p, t.mode);
     const undrain = p.drained === true ? 'would turn the drain switch off, then ' : '';
     skip('health', problem === null ? `${undrain}would pass the health gate now` : `${undrain}would wait for the health gate; now: ${problem}`);

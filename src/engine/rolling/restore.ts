@@ -1,5 +1,6 @@
 // `ober-push restore`: put withdrawn nodes back into service, health gate first (never re-announce an unhealthy
 // node), then record them announced and release the roll's locks once no node of that roll is left mid-way.
+import { hostname } from 'node:os';
 import { sh } from '../../core/shell.js';
 import type { EmitEvent, RollingNodeRecap } from '../events.js';
 import type { HostSession } from '../host-session.js';
@@ -9,7 +10,7 @@ import { sessionOps, StepFailed, type NodeOps } from './node-ops.js';
 import type { NodeProbe } from './node-probe.js';
 import { DEFAULTS, type RollingRunOptions } from './options.js';
 import { checkRestore } from './restore-check.js';
-import { runKey } from './lock.js';
+import { nodeHold, pidAlive, runKey } from './lock.js';
 import { isUnfinished } from './phase.js';
 import { clearRelay } from './relay.js';
 import { releaseScript, rollFiles, writePhaseScript } from './remote-files.js';
@@ -24,7 +25,7 @@ export interface RestoreInput {
   selected: string[];
   emit: EmitEvent;
   /** check: report what restore would do, change nothing (restore-check.ts). */
-  options: RollingRunOptions & { signal?: AbortSignal; check?: boolean };
+  options: RollingRunOptions & { signal?: AbortSignal; check?: boolean; pidAlive?: (pid: number) => boolean };
 }
 
 /** Returns true when every selected node serves again. */
@@ -32,9 +33,13 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
   const { emit } = input;
   const ro = input.options;
   const ops = new Map<string, NodeOps>(input.nodes.map((n) => [n.target.name, sessionOps(n.session, n.target, true)]));
-  if (ro.check) return checkRestore(ops, input.selected, emit, ro.journalBaseDir ?? '-');
+  if (ro.check) return checkRestore(ops, input.selected, emit, ro.journalBaseDir ?? '-', ro.pidAlive);
   const probes = new Map<string, NodeProbe>();
   await Promise.all([...ops].map(async ([h, o]) => probes.set(h, await o.probe(true))));
+  // A live roll re-announces its nodes itself: restoring under it would give a node two owners.
+  const self = { workstation: hostname(), pid: process.pid };
+  const holds = new Map([...probes].map(([h, p]) => [h, nodeHold(p.lockRaw, self, new Date(), ro.pidAlive ?? pidAlive)]));
+  const liveRoll = [...holds.values()].some((h) => h.kind === 'held');
   const recaps: RollingNodeRecap[] = [];
   const runs = new Set<string>();
   let allOk = true;
@@ -43,7 +48,7 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
     const p = probes.get(host) as NodeProbe;
     const phase = parseRemotePhase(p.phaseRaw);
     if (phase) runs.add(phase.runId);
-    const step = async <T>(name: 'health' | 'announce' | 'unlock', f: () => Promise<T & { status: 'ok' | 'skipped'; detail?: string }>) => {
+    const step = async <T>(name: 'lock' | 'health' | 'announce' | 'unlock', f: () => Promise<T & { status: 'ok' | 'skipped'; detail?: string }>) => {
       const started = Date.now();
       emit({ type: 'rolling-step', host, step: name, status: 'start', ms: 0 });
       try {
@@ -55,6 +60,11 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
       }
     };
     try {
+      await step('lock', async () => {
+        const hold = holds.get(host) ?? { kind: 'free' };
+        if (hold.kind === 'held') throw new StepFailed('lock', host, `a live roll holds ${host} (${hold.text}): it re-announces the node itself; restore once that roll has ended`);
+        return { status: 'ok' as const, ...(hold.kind === 'stale' ? { detail: `stale lock (${hold.text})` } : {}) };
+      });
       await step('health', () => healthGate(o, ro.healthTimeoutMs ?? DEFAULTS.healthTimeoutMs, ro.signal));
       await step('announce', () => announce(o, { nextHops: ro.nextHops ?? readNextHops, vipsHeld: [], verifyTimeoutMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs, ...(ro.signal ? { signal: ro.signal } : {}) }));
       const files = rollFiles(o.target.paths);
@@ -75,21 +85,25 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
       recaps.push({ host, phase: phase?.phase ?? 'withdrawn', serving: false, note: `not restored: ${error instanceof Error ? error.message : String(error)}` });
     }
   }
-  // No node is moving while we restore: an arm left by an interrupted roll is stale.
-  await clearRelay([...ops.values()]);
-  // A roll with no node left mid-way holds nothing any more: release its fleet locks.
+  // With a live roll on the fleet, its relay arm and fleet locks are its own: leave them.
+  if (!liveRoll) await releaseFinishedRuns([...ops.values()], probes, runs, ro.journalBaseDir);
+  emit({ type: 'rolling-recap', runId: [...runs].join(',') || 'restore', journal: ro.journalBaseDir ?? '-', nodes: recaps });
+  return allOk;
+}
+
+/** No node is moving: clear a stale relay arm, and release the fleet locks of every run with no node left mid-way. */
+async function releaseFinishedRuns(ops: NodeOps[], probes: Map<string, NodeProbe>, runs: Set<string>, journalBaseDir: string | undefined): Promise<void> {
+  await clearRelay(ops);
   for (const runId of runs) {
     const open = [...probes.values()].some((p) => {
       const ph = parseRemotePhase(p.phaseRaw);
       return ph?.runId === runId && isUnfinished(ph.phase);
     });
     if (open) continue;
-    await Promise.all([...ops.values()].map((o) => o.exec(releaseScript(rollFiles(o.target.paths).fleetLock, runKey(runId)), 10_000).catch(() => undefined)));
-    if (ro.journalBaseDir !== undefined) {
-      const j = await readJournal(ro.journalBaseDir, runId);
-      if (j) await writeJournal(ro.journalBaseDir, { ...j, status: 'done' });
+    await Promise.all(ops.map((o) => o.exec(releaseScript(rollFiles(o.target.paths).fleetLock, runKey(runId)), 10_000).catch(() => undefined)));
+    if (journalBaseDir !== undefined) {
+      const j = await readJournal(journalBaseDir, runId);
+      if (j) await writeJournal(journalBaseDir, { ...j, status: 'done' });
     }
   }
-  emit({ type: 'rolling-recap', runId: [...runs].join(',') || 'restore', journal: ro.journalBaseDir ?? '-', nodes: recaps });
-  return allOk;
 }

@@ -84,6 +84,11 @@ describe('bad command-line input', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown option '--frobnicate'");
   });
+  it.each(['--diff', '--verify', '--tags=x', '-e', '--forks=2'])('restore does not take %s, which it would ignore (exit 2)', async (flag) => {
+    const result = await runCli(['restore', '-i', countingInventory, '--limit', 'lb01', flag, ...(flag === '-e' ? ['a=1'] : [])]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`unknown option '${flag}'`);
+  });
   it('--start-at-task naming no task is exit 2', async () => {
     const result = await runCli(['deploy', '-i', countingInventory, validPlaybook, '--start-at-task', 'no such task']);
     expectCleanError(result);

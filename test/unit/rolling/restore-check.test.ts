@@ -1,38 +1,16 @@
 // `restore --check` reports what restore would do and sends nothing but read-only probes: the real restoreNodes
 // over a fake transport that answers the probe and records every command.
 import { describe, expect, it } from 'vitest';
-import type { Transport } from '../../../src/core/transport.js';
 import type { RunEvent } from '../../../src/engine/events.js';
-import { HostSession } from '../../../src/engine/host-session.js';
 import { restoreNodes } from '../../../src/engine/rolling/restore.js';
-import { targetFromVars } from '../../../src/engine/rolling/target.js';
-import type { Host } from '../../../src/inventory/types.js';
-
-const MARK = '@@ober-section:'; // src/modules/common/probe.ts
-const probeOut = (health: number) =>
-  [
-    [`boot_id`, 'b1'], ['phase', JSON.stringify({ runId: 'run-x', phase: 'worked', at: '2025-01-01T00:00:00Z' })], ['lock', '{"runId":"run-x"}'], ['fleet_lock', '{"runId":"run-x"}'],
-    ['withdrawn', 'yes'], ['health', String(health)], ['units', 'ober-haproxy active\nober-exabgp active\nober-keepalived inactive'],
-    ['announcer', '{"state":"withdrawn","reason":"operator"}'], ['bgp', '1'], ['addresses', ''], ['drain', 'value=<1>'], ['sessions', '0'], ['servers', 'be 2 2'],
-  ].map(([k, v]) => `${MARK}${k}@@\n${v}`).join('\n');
+import { fakeNodes } from './fake-nodes.js';
 
 describe('restore --check', () => {
   it('says per node what it would do, sends only probes, changes nothing; false when a node would fail the gate', async () => {
     const sent: string[] = [];
     const events: RunEvent[] = [];
-    const health: Record<string, number> = { lb01: 200, lb02: 503 };
-    const nodes = ['lb01', 'lb02'].map((name) => {
-      const host = { name, address: `10.0.0.${name.at(-1)}`, port: 22, user: 'root', groups: [], vars: {} } as unknown as Host;
-      const connect = (): Transport => ({
-        host: name,
-        exec: async (command) => {
-          sent.push(command);
-          return { code: 0, stdout: `${probeOut(health[name] ?? 0)}\n`, stderr: '' };
-        },
-        close: async () => undefined,
-      });
-      return { session: new HostSession({ host, connect, vms: { forHost: async () => null }, emit: (e) => events.push(e) }), target: targetFromVars(name, host.address, {}, 'bgp') };
-    });
+    const stale = '{"runId":"run-x"}'; // unreadable (no since): stale, restore goes on
+    const nodes = fakeNodes({ lb01: { health: 200, lock: stale }, lb02: { health: 503, lock: stale } }, sent, events);
     const ok = await restoreNodes({ nodes, selected: ['lb01', 'lb02'], emit: (e) => events.push(e), options: { check: true } });
     expect(ok).toBe(false);
     // Every command sent was a probe (reads only): no undrain, no rm, no phase write, no relay clear.
@@ -55,5 +33,29 @@ describe('restore --check', () => {
       'check mode, nothing changed: would be restored',
       'check mode, nothing changed: would not pass the health gate now (/health answers 503)',
     ]);
+  });
+});
+
+describe('restore under a live roll', () => {
+  const live = JSON.stringify({ runId: 'run-live', user: 'alice', workstation: 'ws-other', pid: 4242, since: new Date().toISOString(), command: 'rolling-restart.yml' });
+  it('refuses the node a live roll holds: no undrain, no announce, no unlock, no relay or fleet lock touched', async () => {
+    const sent: string[] = [];
+    const events: RunEvent[] = [];
+    const nodes = fakeNodes({ lb01: { health: 200, lock: live }, lb02: { health: 200, lock: '' } }, sent, events);
+    const ok = await restoreNodes({ nodes, selected: ['lb01'], emit: (e) => events.push(e), options: { pidAlive: () => true } });
+    expect(ok).toBe(false);
+    for (const c of sent) expect(c).not.toMatch(/\brm -f|mv -f|ober_drain bool|nft /);
+    const steps = events.flatMap((e) => (e.type === 'rolling-step' && e.status !== 'start' ? [`${e.host} ${e.step} ${e.status}: ${e.detail ?? ''}`] : []));
+    expect(steps).toHaveLength(1);
+    expect(steps[0]).toMatch(/^lb01 lock failed: a live roll holds lb01 \(alice@ws-other /);
+    const failed = events.find((e) => e.type === 'rolling-recap');
+    expect(failed?.type === 'rolling-recap' && failed.nodes[0]?.note).toMatch(/^not restored: a live roll holds lb01 \(alice@ws-other \(pid 4242, rolling-restart\.yml, run run-live\) since .*\): it re-announces the node itself; restore once that roll has ended$/);
+  });
+  it('--check says restore would refuse', async () => {
+    const events: RunEvent[] = [];
+    const nodes = fakeNodes({ lb01: { health: 200, lock: live } }, [], events);
+    expect(await restoreNodes({ nodes, selected: ['lb01'], emit: (e) => events.push(e), options: { check: true, pidAlive: () => true } })).toBe(false);
+    const step = events.find((e) => e.type === 'rolling-step');
+    expect(step?.type === 'rolling-step' && step.detail).toMatch(/^check mode: restore would refuse: a live roll holds lb01 \(alice@ws-other/);
   });
 });
