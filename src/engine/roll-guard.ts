@@ -1,6 +1,8 @@
 // Plain plays never run on a node that a live roll holds: before a host's first plain play, one cheap read of its
-// node lock (the connection's first command). A lock of this very process (a rolling play earlier in the run) or
-// a stale one (its process gone, or older than STALE_AFTER_MS) does not stop it; a stale one is warned about.
+// node lock and fleet lock (the connection's first command; the fleet lock is on every node of a roll until it
+// ends, so a node the roll has not reached yet is held too). A lock of this very process (a rolling play earlier in
+// the run) or a stale one (its process gone, or older than STALE_AFTER_MS) does not stop it; a stale one is warned
+// about.
 // A play whose tasks and handlers are all API-only (proxmox_vm, assert) makes no SSH connection, so it reads no lock.
 import { hostname } from 'node:os';
 import { sh } from '../core/shell.js';
@@ -15,14 +17,24 @@ import type { TaskEnv } from './run-task.js';
 
 const TASK = 'roll lock';
 
-export function readLockScript(file: string): string {
-  return sh`f=${file}; if [ -e "$f" ]; then cat "$f" 2>/dev/null || echo '(unreadable)'; fi; exit 0`.text;
+const FLEET_MARK = '@@ober-fleet-lock@@';
+
+/** Prints the node lock, a marker line, then the fleet lock (each empty when absent). */
+export function readLocksScript(nodeLock: string, fleetLock: string): string {
+  const read = (file: string) => sh`if [ -e ${file} ]; then cat ${file} 2>/dev/null || echo '(unreadable)'; fi`.text;
+  return `${read(nodeLock)}; echo; echo ${FLEET_MARK}; ${read(fleetLock)}; exit 0`;
+}
+
+/** The two lock texts of readLocksScript's output (output without the marker is the node lock alone). */
+export function parseLocks(stdout: string): { node: string; fleet: string } {
+  const at = stdout.indexOf(FLEET_MARK);
+  return at === -1 ? { node: stdout.trim(), fleet: '' } : { node: stdout.slice(0, at).trim(), fleet: stdout.slice(at + FLEET_MARK.length).trim() };
 }
 
 /** False when the host must not run the play (held by a live roll, or the read failed); the failure is reported. */
 export async function guardRollLock(env: TaskEnv, play: Play, session: HostSession, vars: Record<string, unknown>): Promise<boolean> {
   if (session.rollLockChecked || !playUsesSsh(env, play)) return true;
-  const file = rollFiles(targetFromVars(session.name, session.host.address, vars, 'none').paths).lock;
+  const files = rollFiles(targetFromVars(session.name, session.host.address, vars, 'none').paths);
   const started = Date.now();
   const base = { host: session.name, play: play.name, task: TASK, handler: false, changes: [] };
   const stop = (status: 'failed' | 'unreachable', message: string) => {
@@ -31,19 +43,26 @@ export async function guardRollLock(env: TaskEnv, play: Play, session: HostSessi
     env.emit({ type: 'task-end', ...base, status, message, durationMs: Date.now() - started });
     return false;
   };
-  let text: string;
+  let texts: { node: string; fleet: string };
   try {
-    const r = await session.exec(readLockScript(file), { timeoutMs: 15_000 }, play.become ?? false);
-    text = r.stdout.trim();
+    const r = await session.exec(readLocksScript(files.lock, files.fleetLock), { timeoutMs: 15_000 }, play.become ?? false);
+    texts = parseLocks(r.stdout);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return stop(error instanceof ConnectError ? 'unreachable' : 'failed', error instanceof ConnectError ? message : `reading the roll lock ${file} failed: ${message}`);
+    return stop(error instanceof ConnectError ? 'unreachable' : 'failed', error instanceof ConnectError ? message : `reading the roll locks ${files.lock} failed: ${message}`);
   }
   session.rollLockChecked = true;
-  const hold = nodeHold(text, { workstation: hostname(), pid: process.pid }, new Date(), pidAlive);
-  if (hold.kind === 'stale') env.emit({ type: 'warning', host: session.name, message: `${file}: a stale roll lock (${hold.text}); deploying anyway` });
-  if (hold.kind !== 'held') return true;
-  const refused = new RollHoldsNode({ host: session.name, holder: hold.text, runId: hold.lock.runId });
+  const self = { workstation: hostname(), pid: process.pid };
+  const holds = [
+    { lock: 'node' as const, file: files.lock, hold: nodeHold(texts.node, self, new Date(), pidAlive) },
+    { lock: 'fleet' as const, file: files.fleetLock, hold: nodeHold(texts.fleet, self, new Date(), pidAlive) },
+  ];
+  for (const { file, hold } of holds) {
+    if (hold.kind === 'stale') env.emit({ type: 'warning', host: session.name, message: `${file}: a stale roll lock (${hold.text}); deploying anyway` });
+  }
+  const held = holds.find((h) => h.hold.kind === 'held');
+  if (!held || held.hold.kind !== 'held') return true;
+  const refused = new RollHoldsNode({ host: session.name, holder: held.hold.text, runId: held.hold.lock.runId, lock: held.lock });
   if (env.options.check) {
     env.emit({ type: 'warning', host: session.name, message: `${refused.message} (check mode: planned anyway; a real run stops here)` });
     return true;

@@ -41,9 +41,12 @@ export class RollHoldsNode extends Error {
   /** Who holds it (describeLock: user@workstation, pid, command, run, since). */
   readonly holder: string;
   readonly runId: string;
-  constructor(args: { host: string; holder: string; runId: string }) {
-    super(`a roll holds this node (node lock of ${args.holder}): deploy does not run on a node mid-roll; wait for run ${args.runId} to finish`);
+  /** node: the roll is at this node; fleet: the roll is on its way through the fleet. */
+  readonly lock: 'node' | 'fleet';
+  constructor(args: { host: string; holder: string; runId: string; lock: 'node' | 'fleet' }) {
+    super(`a roll holds this node (${args.lock} lock of ${args.holder}): deploy does not run on a node mid-roll; wait for run ${args.runId} to finish`);
     this.name = 'RollHoldsNode';
+    this.lock = args.lock;
     this.host = args.host;
     this.holder = args.holder;
     this.runId = args.runId;

@@ -1,5 +1,6 @@
 // Plain deploy never runs on a node a live roll holds: the real engine over a fake transport that serves the node
 // lock file and records every command it is sent.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +16,9 @@ import { loadPlaybook } from '../../../src/playbook/load.js';
 import { renderValue } from '../../../src/render/template.js';
 
 const LOCK = '/var/lib/ober-push/roll.lock';
+const FLEET_LOCK = '/var/lib/ober-push/roll-fleet.lock';
 
-async function deploy(locks: Record<string, string>, check = false) {
+async function deploy(locks: Record<string, string>, check = false, fleetLocks: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'roll-guard-'));
   writeFileSync(join(dir, 'inv.yml'), 'hosts:\n  lb01: { address: 10.0.0.1 }\n  lb02: { address: 10.0.0.2 }\n');
   writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  gather_facts: false\n  tasks:\n    - name: say hi\n      command: { cmd: echo hi }\n');
@@ -28,7 +30,8 @@ async function deploy(locks: Record<string, string>, check = false) {
     host: host.name,
     exec: async (command) => {
       sent.set(host.name, [...(sent.get(host.name) ?? []), command]);
-      if (command.includes(LOCK)) return { code: 0, stdout: locks[host.name] ? `${locks[host.name]}\n` : '', stderr: '' };
+      // The guard's one read, run by a real sh: the lock files' contents stand in for the node's files.
+      if (command.includes(LOCK)) return { code: 0, stdout: execFileSync('sh', ['-c', withLockFiles(command, locks[host.name], fleetLocks[host.name])]).toString(), stderr: '' };
       return { code: 0, stdout: 'hi\n', stderr: '' };
     },
     close: async () => undefined,
@@ -44,6 +47,18 @@ async function deploy(locks: Record<string, string>, check = false) {
   return { summary, events, ran };
 }
 
+/** The guard's command with the node's two lock paths pointed at temp files holding `node` and `fleet`. */
+function withLockFiles(command: string, node: string | undefined, fleet: string | undefined): string {
+  const dir = mkdtempSync(join(tmpdir(), 'roll-guard-node-'));
+  let out = command;
+  for (const [path, text] of [[FLEET_LOCK, fleet], [LOCK, node]] as const) {
+    const local = join(dir, path.split('/').pop() ?? 'lock');
+    if (text !== undefined) writeFileSync(local, `${text}\n`);
+    out = out.split(path).join(local);
+  }
+  return out;
+}
+
 const old = new Date(Date.now() - 60_000);
 const alice = lockContent({ runId: '20250101T000000Z-abcd', user: 'alice', workstation: 'ws-elsewhere', pid: 4242, command: 'upgrade.yml' }, old);
 
@@ -57,6 +72,13 @@ describe('plain deploy and roll locks', () => {
     expect(ran('lb02')).toBe(0); // nothing but the lock read reached it
     expect(summary.hosts.find((h) => h.host === 'lb01')).toMatchObject({ failed: 0, changed: 1 });
     expect(ran('lb01')).toBeGreaterThan(0);
+  });
+  it('refuses a node whose fleet lock a live roll holds (the roll has not reached it yet)', async () => {
+    const { summary, ran } = await deploy({}, false, { lb01: alice });
+    const lb01 = summary.hosts.find((h) => h.host === 'lb01');
+    expect(lb01?.failure?.message).toMatch(/^a roll holds this node \(fleet lock of alice@ws-elsewhere \(pid 4242, upgrade\.yml, run 20250101T000000Z-abcd\) since .*\): deploy does not run on a node mid-roll/);
+    expect(ran('lb01')).toBe(0);
+    expect(summary.hosts.find((h) => h.host === 'lb02')).toMatchObject({ failed: 0, changed: 1 });
   });
   it('runs over a stale lock (its process on this workstation is gone), with a warning', async () => {
     const stale = lockContent({ runId: 'r-dead', user: 'bob', workstation: hostname(), pid: 2 ** 22 + 17, command: 'upgrade.yml' }, old);
