@@ -31,6 +31,14 @@ export type LockVerdict =
   | { kind: 'foreign'; lock: LockInfo; text: string }
   | { kind: 'stale'; lock: LockInfo | null; text: string };
 
+/**
+ * A lock's text as the lock scripts compare it: whitespace runs collapsed to one space, none at the ends (the
+ * scripts read the file the same way), so a lock with stray spaces or blank lines can still be taken over.
+ */
+export function normalizeLockText(text: string): string {
+  return text.replace(/[ \t\r\n]+/g, ' ').replace(/^ /, '').replace(/ $/, '');
+}
+
 export function lockContent(me: Me, now: Date): string {
   const info: LockInfo = { runId: me.runId, user: me.user, workstation: me.workstation, pid: me.pid, since: now.toISOString(), command: me.command };
   return JSON.stringify(info);

@@ -3,7 +3,7 @@
 import type { RollingPhase } from '../events.js';
 import type { Journal } from './journal.js';
 import { parseRemotePhase } from './journal.js';
-import { classifyLock, type Me } from './lock.js';
+import { classifyLock, normalizeLockText, type Me } from './lock.js';
 import { isUnfinished, phaseIndex } from './phase.js';
 
 export interface NodeRollState {
@@ -57,12 +57,12 @@ export function preflight(input: PreflightInput): PreflightPlan {
       const v = classifyLock(raw, me, now, input.pidAlive);
       if (v.kind === 'free') continue;
       if (v.kind === 'ours' || v.kind === 'resumable') {
-        takeover[key] = raw.trim();
+        takeover[key] = normalizeLockText(raw);
         continue;
       }
       if (input.breakLock) {
         plan.warnings.push(`${n.host}: breaking the ${what} of ${v.text}`);
-        takeover[key] = raw.trim();
+        takeover[key] = normalizeLockText(raw);
         continue;
       }
       const hint = v.kind === 'stale' ? 'it looks stale: --break-lock takes it over' : 'another roll is running: wait for it, or --break-lock if it is dead';

@@ -2,6 +2,7 @@
 // Every command is built with `sh` (quoted); each is idempotent, so a resumed roll can repeat any of them.
 import { dirname } from 'node:path';
 import { raw, sh } from '../../core/shell.js';
+import { normalizeLockText } from './lock.js';
 import { setScript } from '../../modules/haproxy/scripts.js';
 import type { StackPaths } from '../../stack/paths.js';
 
@@ -29,7 +30,8 @@ function underMutex(file: string, body: string[]): string {
   return [
     sh`f=${file}; d=$(dirname "$f"); mkdir -p "$d" || exit 3`.text,
     'exec 9<"$d" && flock -w 10 9 || { echo "could not lock $d within 10 s" >&2; exit 3; }',
-    'cur=$(cat "$f" 2>/dev/null)',
+    // Read as normalizeLockText does (lock.ts): whitespace runs become one space, none at the ends.
+    `cur=$(cat "$f" 2>/dev/null | tr -s ' \\t\\r\\n' '    ' | sed 's/^ //; s/ $//')`,
     ...body,
   ].join('\n');
 }
@@ -40,7 +42,7 @@ function underMutex(file: string, body: string[]): string {
  * Prints "acquired", or "held" and the current content.
  */
 export function acquireScript(file: string, content: string, expected: string | null): string {
-  const matches = expected === null ? '[ -z "$cur" ]' : sh`{ [ -z "$cur" ] || [ "$cur" = ${expected} ]; }`.text;
+  const matches = expected === null ? '[ -z "$cur" ]' : sh`{ [ -z "$cur" ] || [ "$cur" = ${normalizeLockText(expected)} ]; }`.text;
   return underMutex(file, [
     sh`if ${raw(matches)}; then printf '%s\\n' ${content} > "$f.tmp" && mv -f "$f.tmp" "$f" && echo acquired; exit; fi`.text,
     'echo held; printf "%s\\n" "$cur"',
@@ -53,7 +55,7 @@ export function acquireScript(file: string, content: string, expected: string | 
  */
 export function giveBackScript(file: string, ours: string, previous: string | null): string {
   const back = previous === null ? 'rm -f "$f"' : sh`printf '%s\n' ${previous} > "$f.tmp" && mv -f "$f.tmp" "$f"`.text;
-  return underMutex(file, [sh`if [ "$cur" = ${ours} ]; then ${raw(back)} && echo 'given back'; fi; exit 0`.text]);
+  return underMutex(file, [sh`if [ "$cur" = ${normalizeLockText(ours)} ]; then ${raw(back)} && echo 'given back'; fi; exit 0`.text]);
 }
 
 /** Remove `file` only when its content contains `key` (holderKey: our own lock; runKey: a dead run's). */

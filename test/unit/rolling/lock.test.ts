@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyLock, holderKey, lockContent, nodeHold, runKey, STALE_AFTER_MS, type Me } from '../../../src/engine/rolling/lock.js';
+import { classifyLock, holderKey, lockContent, nodeHold, normalizeLockText, runKey, STALE_AFTER_MS, type Me } from '../../../src/engine/rolling/lock.js';
 import { acquireScript, giveBackScript, releaseScript } from '../../../src/engine/rolling/remote-files.js';
 
 const me: Me = { runId: 'run-b', user: 'bob', workstation: 'ws2', pid: 200, command: 'rolling-restart.yml' };
@@ -66,6 +66,18 @@ describe('lock scripts (run by sh here)', () => {
     expect(readFileSync(file, 'utf8')).toContain('"runId":"run-b"');
     run(releaseScript(file, holderKey(me)));
     expect(existsSync(file)).toBe(false);
+  });
+  it('--break-lock takes over an unreadable lock with stray whitespace (as preflight normalises what it read)', () => {
+    const f = join(dir, 'messy.lock');
+    const messy = '  garbage\tfrom  an editor  \n\n';
+    writeFileSync(f, messy);
+    expect(classifyLock(messy, me, now, () => false).kind).toBe('stale');
+    expect(normalizeLockText(messy)).toBe('garbage from an editor');
+    expect(run(acquireScript(f, lock({}), normalizeLockText(messy)))).toBe('acquired\n');
+    // Whitespace only is free, in the scripts as in classifyLock.
+    writeFileSync(f, ' \n\t\n');
+    expect(classifyLock(' \n\t\n', me, now, () => false).kind).toBe('free');
+    expect(run(acquireScript(f, lock({}), null))).toBe('acquired\n');
   });
   it('give back: puts the replaced lock back only while the lock is still ours', () => {
     const f = join(dir, 'give-back.lock');
