@@ -56,7 +56,8 @@ export class PveVmApi implements VmApi {
 
   /**
    * Shut the VM down through the API (ACPI, then a hard stop after the timeout) and start it
-   * again, waiting until status/current says running. Unlike a reboot this applies pending changes.
+   * again, waiting until status/current says running. Both apply pending changes, as an API `status/reboot`
+   * does too (its task ends when the guest is down, before it runs again); a reboot from inside the guest does not.
    */
   coldRestart(): Promise<void> {
     return this.#scoped(async () => {

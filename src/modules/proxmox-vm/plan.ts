@@ -34,7 +34,11 @@ export function desiredValues(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Desir
   if (args.cpu !== undefined) out.push({ key: 'cpu', body: args.cpu });
   if (args.cores !== undefined) out.push({ key: 'cores', body: args.cores });
   if (args.sockets !== undefined) out.push({ key: 'sockets', body: args.sockets });
-  if (args.balloon !== undefined) out.push({ key: 'balloon', body: args.balloon });
+  if (args.balloon !== undefined) {
+    const memory = memoryMiB(facts.config);
+    if (args.balloon > memory) throw new TaskError(`proxmox_vm: balloon ${args.balloon} MiB is more than VM ${facts.vmid}'s memory (${memory} MiB)`);
+    out.push({ key: 'balloon', body: args.balloon });
+  }
   if (args.onboot !== undefined) out.push({ key: 'onboot', body: args.onboot ? 1 : 0 });
   if (args.watchdog !== undefined) {
     const action = args.watchdog.action ? `,action=${args.watchdog.action}` : '';
@@ -45,11 +49,27 @@ export function desiredValues(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Desir
   return out;
 }
 
-/** vCPUs the VM will have after a cold restart (desired values win over the merged config). */
+/**
+ * vCPUs the VM will have after a cold restart: an explicit `vcpus` (hot-plugged vCPUs), else sockets × cores
+ * (desired values win over the merged config). A `vcpus` above sockets × cores is refused: the VM would not start.
+ */
 export function plannedVcpus(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): number {
-  const sockets = args.sockets ?? Number(canonicalValue('sockets', facts.config['sockets']));
-  const cores = args.cores ?? Number(canonicalValue('cores', facts.config['cores']));
-  return sockets * cores;
+  const sockets = args.sockets ?? Number(canonicalValue('sockets', facts.config['sockets']) ?? 1);
+  const cores = args.cores ?? Number(canonicalValue('cores', facts.config['cores']) ?? 1);
+  const explicit = canonicalValue('vcpus', facts.config['vcpus']);
+  if (explicit === undefined || explicit === '0') return sockets * cores;
+  const vcpus = Number(explicit);
+  if (vcpus > sockets * cores) {
+    throw new TaskError(`proxmox_vm: VM ${facts.vmid} has vcpus=${vcpus}, more than sockets × cores = ${sockets * cores} after this plan; Proxmox would refuse to start it`);
+  }
+  return vcpus;
+}
+
+/** The VM's memory in MiB (`memory: 4096` or `memory: current=4096`; Proxmox's default is 512). */
+function memoryMiB(config: Record<string, unknown>): number {
+  const raw = config['memory'];
+  if (raw === undefined || raw === null || raw === '') return 512;
+  return Number(/^(?:current=)?(\d+)/.exec(String(raw))?.[1] ?? Number.NaN);
 }
 
 function desiredNet(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Desired | null {
@@ -66,6 +86,8 @@ function desiredNet(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Desired | null 
     dev.model = args.net.model;
   }
   if (args.net.queues !== undefined) {
+    // Multiqueue is a virtio-net feature; Proxmox keeps `queues` on other models, where it does nothing.
+    if (dev.model !== 'virtio') throw new TaskError(`proxmox_vm: queues apply to virtio NICs only, and ${key} of VM ${facts.vmid} is ${dev.model}`);
     const vcpus = plannedVcpus(facts, args);
     const queues = args.net.queues === 'auto' ? Math.min(64, vcpus) : args.net.queues;
     const now = dev.options['queues'];
@@ -81,7 +103,8 @@ function desiredNet(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Desired | null 
 
 export function planItems(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): PlanItem[] {
   const running = facts.status.status !== 'stopped';
-  const hotplug = parseHotplug(facts.config['hotplug']);
+  // What the running VM can hot-plug is its current setting; a pending `hotplug` change applies only at start.
+  const hotplug = parseHotplug((running ? facts.current : facts.config)['hotplug']);
   const items: PlanItem[] = [];
   for (const d of desiredValues(facts, args)) {
     const want = canonicalValue(d.key, d.body) ?? '';
@@ -133,6 +156,8 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
   const items = planItems(facts, args);
   const vmPath = `/nodes/${encodeURIComponent(facts.node)}/qemu/${facts.vmid}`;
   const writes = items.filter((i) => i.kind === 'write');
+  // Proxmox skips the concurrent-change check when the digest is empty: never write without one.
+  if (writes.length > 0 && facts.digest === '') throw new TaskError(`proxmox_vm: VM ${facts.vmid}'s config came without a digest; refusing an unguarded write`);
   const restartNow = args.cold_restart === 'now' && items.some((i) => i.kind !== 'refused' && i.needs.includes(COLD_RESTART_NEED));
   const changes: Change[] = [];
   let opPlaced = false;

@@ -69,12 +69,42 @@ describe('planItems', () => {
     expect(item?.after).toBe('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,mtu=9000,queues=8,rate=12.5,tag=42,trunks=10;20');
   });
 
+  test('an explicit vcpus sets queues auto, and a vcpus above sockets × cores is refused', () => {
+    const q = (config: Record<string, unknown>, a: Record<string, unknown> = {}) =>
+      planItems(facts({ status: 'stopped', config }), args({ net: { queues: 'auto' }, ...a })).find((i) => i.key === 'net0')?.after.match(/queues=(\d+)/)?.[1];
+    expect(q({ cores: 8, sockets: 1, vcpus: 3 })).toBe('3');
+    expect(q({ cores: 8, sockets: 1, vcpus: 0 })).toBe('8'); // 0: all of them
+    expect(() => q({ cores: 8, sockets: 1, vcpus: 6 }, { cores: 4 })).toThrow('has vcpus=6, more than sockets × cores = 4 after this plan');
+  });
+
+  test('queues on a non-virtio NIC are refused, unless the same plan makes it virtio', () => {
+    const e1000 = 'e1000=BC:24:11:2A:3B:4C,bridge=vmbr0';
+    expect(() => planItems(facts({ status: 'stopped', config: { net0: e1000 } }), args({ net: { queues: 4 } }))).toThrow('queues apply to virtio NICs only, and net0 of VM 100 is e1000');
+    const [item] = planItems(facts({ status: 'stopped', config: { net0: e1000 } }), args({ net: { model: 'virtio', queues: 4 } }));
+    expect(item?.after).toBe('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,queues=4');
+  });
+
+  test('a running VM hot-plugs by its current hotplug setting, not a pending one', () => {
+    const pendingHotplug = { config: { hotplug: 'disk,usb' }, pending: [{ key: 'hotplug', value: 'disk,usb', pending: 'network,disk,usb' }] };
+    expect(planItems(facts(pendingHotplug), args({ net: { queues: 4 }, nic_replug: 'allow' })).map((i) => i.impact)).toEqual(['pending']);
+  });
+
+  test('a balloon above the memory is refused before anything is written', () => {
+    expect(() => planItems(facts({ config: { memory: '4096' } }), args({ balloon: 8192 }))).toThrow("balloon 8192 MiB is more than VM 100's memory (4096 MiB)");
+    expect(planItems(facts({ config: { memory: 'current=8192' } }), args({ balloon: 8192 })).map((i) => i.key)).toEqual(['balloon']);
+  });
+
   test('a missing NIC is an error, not a new NIC', () => {
     expect(() => planItems(facts({ config: { net0: undefined } }), args({ net: { index: 1, queues: 2 } }))).toThrow(/has no net1/);
   });
 });
 
 describe('planChanges', () => {
+  test('never writes without a digest (Proxmox would skip its concurrent-change check)', () => {
+    expect(() => planChanges({ ...facts(), digest: '' }, args({ cpu: 'host' }))).toThrow("config came without a digest; refusing an unguarded write");
+    expect(planChanges({ ...facts({ config: { cpu: 'host' } }), digest: '' }, args({ cpu: 'host' }))).toEqual([]);
+  });
+
   test('one config write with every key and the digest, on the first change', () => {
     const changes = planChanges(facts(), args({ ...ALL, nic_replug: 'allow' }));
     const ops = changes.flatMap((c) => c.ops);
