@@ -46,8 +46,8 @@ export interface VmApi extends VmHandle {
   write(method: 'POST' | 'PUT', path: string, body: Record<string, string | number>): Promise<unknown>;
   /** Wait until a task has stopped; throws unless it ended OK or with warnings. */
   waitTask(upid: string): Promise<void>;
-  /** Stop and start the VM through the API (applies pending changes), waiting until it runs again. */
-  coldRestart(): Promise<void>;
+  /** Apply pending hardware through the API (stop and start, or an API reboot), waiting until it runs again; says how. */
+  coldRestart(): Promise<string>;
 }
 
 /** Resolves a host's `vm:` binding to its API handle (null for hosts without one). Built by src/proxmox. */

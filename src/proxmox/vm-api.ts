@@ -1,7 +1,8 @@
 // A host's VM through the API: the VmApi the engine and modules use (src/core/module.ts).
 import type { Op, VmApi } from '../core/module.js';
 import type { PveClient } from './client.js';
-import { PveApiError, attributeToHost, isPveConflict } from './errors.js';
+import { ColdRestartError, maxVcpus, pendingKeys, revertBody, type PendingEntry } from './cold-restart.js';
+import { PveApiError, PveTaskError, attributeToHost, isPveConflict } from './errors.js';
 import { DEFAULT_WAIT, vmPath, waitForVmStatus, waitTask, type VmStatusCurrent, type WaitOptions } from './tasks.js';
 import { isUpid } from './upid.js';
 
@@ -55,21 +56,74 @@ export class PveVmApi implements VmApi {
   }
 
   /**
-   * Shut the VM down through the API (ACPI, then a hard stop after the timeout) and start it
-   * again, waiting until status/current says running. Both apply pending changes, as an API `status/reboot`
-   * does too (its task ends when the guest is down, before it runs again); a reboot from inside the guest does not.
+   * Apply the VM's pending hardware: shut it down through the API (ACPI, then a hard stop after the timeout) and
+   * start it again, waiting until status/current says running. Both apply pending changes, as an API
+   * `status/reboot` does too; a reboot from inside the guest does not. An HA-managed VM is rebooted through the API
+   * instead: a reboot is not an HA request, so HA's state stays `started` and the VM stays on its node (an HA start
+   * may place it on another). Refused before anything stops when sockets × cores exceeds the node's CPUs; when the
+   * start fails anyway, the pending keys are put back and the VM started on its old hardware (ColdRestartError
+   * says which). Returns what was done, for the step line.
    */
-  coldRestart(): Promise<void> {
+  coldRestart(): Promise<string> {
     return this.#scoped(async () => {
-      const st = await this.#client.get<VmStatusCurrent>(this.path('status/current'));
-      if (st.status !== 'stopped') {
-        await this.#power('status/shutdown', { timeout: this.#shutdownTimeoutS, forceStop: 1 }, 'stopped');
+      const [st, config, current, pending, cpus] = await Promise.all([
+        this.#client.get<VmStatusCurrent>(this.path('status/current')),
+        this.#client.get<Record<string, unknown>>(this.path('config')),
+        this.#client.get<Record<string, unknown>>(this.path('config?current=1')),
+        this.#client.get<PendingEntry[]>(this.path('pending')),
+        this.#nodeCpus(),
+      ]);
+      const vcpus = maxVcpus(config);
+      if (cpus !== null && vcpus > cpus) {
+        const message = `VM ${this.vmid} would have ${vcpus} vCPUs (sockets × cores) and node ${this.node} has ${cpus} CPUs: Proxmox would refuse to start it; nothing was stopped`;
+        throw new ColdRestartError({ vmid: this.vmid, node: this.node, vmState: 'untouched', message });
       }
-      await this.#power('status/start', {}, 'running');
+      if (st.ha?.managed === 1 && st.status === 'running') {
+        // A resend after an unknown outcome could reboot twice: the state wait tells whether it ran.
+        await this.#power('status/reboot', { timeout: this.#shutdownTimeoutS }, 'running', false);
+        return `VM ${this.vmid} on ${this.node} rebooted through the API (HA-managed: its HA state stays started)`;
+      }
+      if (st.status !== 'stopped') await this.#power('status/shutdown', { timeout: this.#shutdownTimeoutS, forceStop: 1 }, 'stopped');
+      try {
+        await this.#power('status/start', {}, 'running');
+      } catch (error) {
+        return this.#revertAndStart(pendingKeys(pending).sort(), current, error);
+      }
+      return `VM ${this.vmid} on ${this.node} ${st.status === 'stopped' ? 'started (it was stopped)' : 'stopped and started'}`;
     });
   }
 
-  async #power(leaf: string, body: Record<string, string | number>, target: 'running' | 'stopped'): Promise<void> {
+  /** The PVE node's CPU count; null when the token may not read it (Sys.Audit): the start then decides. */
+  async #nodeCpus(): Promise<number | null> {
+    try {
+      const status = await this.#client.get<{ cpuinfo?: { cpus?: number } }>(`/nodes/${encodeURIComponent(this.node)}/status`);
+      return typeof status.cpuinfo?.cpus === 'number' ? status.cpuinfo.cpus : null;
+    } catch (err) {
+      if (err instanceof PveApiError && err.kind === 'permission') return null;
+      throw err;
+    }
+  }
+
+  /** The start after a stop failed: put the pending keys back to what the VM ran with and start it on that. */
+  async #revertAndStart(keys: string[], current: Record<string, unknown>, startError: unknown): Promise<never> {
+    const why = reasonOf(startError);
+    const at = { vmid: this.vmid, node: this.node };
+    if (keys.length === 0) throw new ColdRestartError({ ...at, vmState: 'stopped', message: `VM ${this.vmid} did not start again (${why}): it is stopped`, cause: startError });
+    try {
+      const { digest } = await this.#client.get<{ digest?: string }>(this.path('config'));
+      if (!digest) throw new Error('the config came without a digest');
+      const upid = await this.#send('POST', this.path('config'), { ...revertBody(keys, current), digest });
+      if (isUpid(upid)) await waitTask(this.#client, upid, this.#wait);
+      await this.#power('status/start', {}, 'running');
+    } catch (again) {
+      const message = `VM ${this.vmid} did not start with its new hardware (${why}), nor after ${keys.join(', ')} were put back (${reasonOf(again)}): it is stopped`;
+      throw new ColdRestartError({ ...at, vmState: 'stopped', message, cause: again });
+    }
+    const message = `VM ${this.vmid} did not start with its new hardware (${why}); ${keys.join(', ')} put back to what it ran with and started again: it runs the old hardware`;
+    throw new ColdRestartError({ ...at, vmState: 'running', message, cause: startError });
+  }
+
+  async #power(leaf: string, body: Record<string, string | number>, target: 'running' | 'stopped', resend = true): Promise<void> {
     const wait = { ...this.#wait, timeoutMs: this.#wait.timeoutMs + this.#shutdownTimeoutS * 1000 };
     let upid: unknown;
     try {
@@ -78,7 +132,7 @@ export class PveVmApi implements VmApi {
       if (!(err instanceof PveApiError) || err.kind !== 'unknown-outcome') throw err;
       // Re-read instead of resending blindly; the state wait below tells the truth either way.
       const st = await this.#client.get<VmStatusCurrent>(this.path('status/current'));
-      if (st.status !== target) upid = await this.#send('POST', this.path(leaf), body);
+      if (st.status !== target && resend) upid = await this.#send('POST', this.path(leaf), body);
     }
     if (isUpid(upid)) await waitTask(this.#client, upid, wait);
     await waitForVmStatus(this.#client, this.node, this.vmid, target, wait);
@@ -116,6 +170,12 @@ export class PveVmApi implements VmApi {
       throw attributeToHost(err, this.host);
     }
   }
+}
+
+/** One line on why a step failed: a task's exit status, else the first line of the message. */
+function reasonOf(error: unknown): string {
+  if (error instanceof PveTaskError) return error.exitStatus;
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }
 
 /** Run one `pve` op the way the engine does: write, then wait for the task it returns when asked to. */

@@ -22,6 +22,7 @@ export function handle(state: SimState, req: ApiRequest): unknown {
   if (s[0] !== 'nodes' || s[1] === undefined) throw notImplemented(req);
   const node = s[1];
   const known = [
+    'GET nodes/{node}/status',
     'GET nodes/{node}/qemu',
     'GET nodes/{node}/qemu/{vmid}/config',
     'POST nodes/{node}/qemu/{vmid}/config',
@@ -43,6 +44,10 @@ export function handle(state: SimState, req: ApiRequest): unknown {
   if (!n) throw die(`hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`);
   if (!n.online) throw new SimHttpError(595, 'No route to host', { body: 'empty' });
   if (s[2] === 'tasks') return taskEndpoint(state, node, s[3] ?? '', s[4] ?? '', req);
+  if (s[2] === 'status') {
+    if (!hasPrivilege(req.identity?.privileges ?? 'all', 'Sys.Audit')) throw new SimHttpError(403, `Permission check failed (/nodes/${node}, Sys.Audit)`);
+    return { cpuinfo: { cpus: n.cpus, sockets: 1, cores: n.cpus, model: 'Simulated CPU' }, uptime: 86_400 };
+  }
   if (vmid === undefined) return [...state.vms.values()].filter((v) => v.node === node).map((v) => vmSummary(v));
   if (!/^\d+$/.test(vmid)) throw paramError({ vmid: `type check ('integer') failed - got '${vmid}'` });
   const vm = state.vms.get(Number(vmid));

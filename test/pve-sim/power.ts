@@ -42,6 +42,10 @@ function doStart(state: SimState, vm: SimVm): string[] {
   if (vm.lock) throw new Error(`VM is locked (${vm.lock})`);
   if (vm.status === 'running') throw new Error(`VM ${vm.vmid} already running`);
   const applied = vm.applyPending();
+  // qemu-server's config_to_command: pending is already applied (and stays), then the vCPU count is checked.
+  const maxcpus = Number(vm.conf.get('sockets') ?? 1) * Number(vm.conf.get('cores') ?? 1);
+  const cpus = state.nodes.get(vm.node)?.cpus ?? Number.POSITIVE_INFINITY;
+  if (maxcpus > cpus) throw new Error(`MAX ${cpus} vcpus allowed per VM on this node`);
   vm.status = 'running';
   state.events.push({ type: 'power', vmid: vm.vmid, action: 'start', appliedPending: applied });
   state.onPower?.(vm.vmid, 'start');

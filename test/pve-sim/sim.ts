@@ -28,6 +28,8 @@ export interface SimVmSpec {
 
 export interface PveSimOptions {
   nodes?: string[]; // default pve1, pve2; the first one serves the API
+  /** CPUs of every node (default 16). */
+  nodeCpus?: number;
   /** The delay before every 401 (real PVE: 3 s). */
   authFailDelayMs?: number;
   delays?: Partial<SimDelays>;
@@ -49,7 +51,7 @@ const DEFAULT_DELAYS: SimDelays = { config: 20, start: 30, stop: 20, shutdown: 3
 
 export class PveSim implements SimState {
   readonly entryNode: string;
-  readonly nodes = new Map<string, { online: boolean }>();
+  readonly nodes = new Map<string, { online: boolean; cpus: number }>();
   readonly vms = new Map<number, SimVm>();
   readonly tasks = new SimTasks();
   readonly auth: SimAuth;
@@ -70,7 +72,7 @@ export class PveSim implements SimState {
   constructor(opts: PveSimOptions = {}) {
     const nodes = opts.nodes ?? ['pve1', 'pve2'];
     this.entryNode = nodes[0] ?? 'pve1';
-    for (const n of nodes) this.nodes.set(n, { online: true });
+    for (const n of nodes) this.nodes.set(n, { online: true, cpus: opts.nodeCpus ?? 16 });
     this.auth = new SimAuth(opts.now ?? Date.now, opts.ticketLifetimeMs ?? 2 * 3600 * 1000);
     this.delays = { ...DEFAULT_DELAYS, ...opts.delays };
     this.taskVisibleAfterMs = opts.taskVisibleAfterMs ?? 0;

@@ -21,7 +21,8 @@ export interface SimDelays {
 
 export interface SimState {
   readonly entryNode: string;
-  readonly nodes: Map<string, { online: boolean }>;
+  /** Each PVE node: reachable or not, and its CPU count (a VM with more vCPUs does not start there). */
+  readonly nodes: Map<string, { online: boolean; cpus: number }>;
   readonly vms: Map<number, SimVm>;
   readonly tasks: SimTasks;
   readonly auth: SimAuth;

@@ -84,11 +84,11 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
         if (!needsColdRestart(d.session.needs)) return { status: 'skipped', detail: 'no pending hardware changes' };
         const vm = await d.session.vm();
         if (!vm) throw new StepFailed('vm-cold-restart', t.name, `needs ${[...d.session.needs].join(', ')} but has no Proxmox vm binding`);
-        await vm.coldRestart();
+        const how = await vm.coldRestart();
         d.session.needs.delete('vm-cold-restart');
         d.session.needs.delete('vm-nic-replug');
         const ms = await waitForNode('vm-cold-restart', false);
-        return { status: 'ok', detail: `VM ${vm.vmid} on ${vm.node} stopped and started; SSH back after ${ms} ms` };
+        return { status: 'ok', detail: `${how}; SSH back after ${ms} ms` };
       }
       case 'health':
         return healthGate(d.ops, d.timeouts.healthMs, signal);
