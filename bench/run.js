@@ -29,10 +29,14 @@ function parseArgs(argv) {
     else if (a === '--keep-lab') opts.keepLab = true;
     else if (a === '--rounds') opts.rounds = Number(argv[++i]);
     else if (a in PARTS) opts.parts.push(a);
-    else throw new Error(`unknown argument ${a}; parts: ${Object.keys(PARTS).join(', ')}; options: --quick --rounds N --keep-lab`);
+    else
+      throw new Error(
+        `unknown argument ${a}; parts: ${Object.keys(PARTS).join(', ')}; options: --quick --rounds N --keep-lab`,
+      );
   }
   // site.yml needs a fresh lab per first run (~100 s + a full deploy): in the full run, not in --quick unless named.
-  if (opts.parts.length === 0) opts.parts = Object.keys(PARTS).filter((p) => !ONLY_WHEN_NAMED.has(p) && !(opts.quick && p === 'site'));
+  if (opts.parts.length === 0)
+    opts.parts = Object.keys(PARTS).filter((p) => !ONLY_WHEN_NAMED.has(p) && !(opts.quick && p === 'site'));
   return opts;
 }
 
@@ -47,7 +51,7 @@ function roundsFor(name, opts) {
 
 function previousParts(opts) {
   const file = `${BENCH}results/${opts.quick ? 'quick' : 'latest'}.json`;
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')).parts ?? {} : {};
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).parts ?? {}) : {};
 }
 
 const log = (msg) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -55,11 +59,20 @@ const log = (msg) => process.stderr.write(`[bench ${new Date().toISOString().sli
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) throw new Error('the benchmark needs root (lab namespaces, sshd, apt)');
-  if (spawnSync('bash', [`${BENCH}setup.sh`], { stdio: 'inherit' }).status !== 0) throw new Error('bench/setup.sh failed');
+  if (spawnSync('bash', [`${BENCH}setup.sh`], { stdio: 'inherit' }).status !== 0)
+    throw new Error('bench/setup.sh failed');
   if (!existsSync(`${REPO}dist/cli/main.js`)) throw new Error('dist/ is missing: run `npm run build` first');
   delete process.env.SSH_AUTH_SOCK; // only the lab's keys: no agent
 
-  const result = { mode: opts.quick ? 'quick' : 'full', rounds: Object.fromEntries(['site', 'stack', 'tasks20'].map((p) => [p, roundsFor(p, opts)])), startedAt: new Date().toISOString(), loadAtStart: load(), machine: machineFacts(), parts: {}, errors: [] };
+  const result = {
+    mode: opts.quick ? 'quick' : 'full',
+    rounds: Object.fromEntries(['site', 'stack', 'tasks20'].map((p) => [p, roundsFor(p, opts)])),
+    startedAt: new Date().toISOString(),
+    loadAtStart: load(),
+    machine: machineFacts(),
+    parts: {},
+    errors: [],
+  };
   const needsLab = opts.parts.some((p) => LAB_PARTS.has(p));
   if (needsLab) ensureLab(LAB_HOSTS, log);
   try {
@@ -71,7 +84,13 @@ async function main() {
         // floor reads the round trips the A/B parts counted: this run's, else the previous results file's
         const results = { ...previousParts(opts), ...result.parts, thisRun: Object.keys(result.parts) };
         // The site part recreates the lab: later parts read its current state.
-        const part = await PARTS[name]({ state: needsLab ? labState() : null, rounds: roundsFor(name, opts), quick: opts.quick, log, results });
+        const part = await PARTS[name]({
+          state: needsLab ? labState() : null,
+          rounds: roundsFor(name, opts),
+          quick: opts.quick,
+          log,
+          results,
+        });
         result.parts[name] = { measuredAt, load: { before: loadBefore, after: load() }, ...part };
       } catch (error) {
         log(`${name} failed: ${error.message}`);
@@ -79,7 +98,12 @@ async function main() {
       }
     }
   } finally {
-    if (needsLab && !opts.keepLab) log(labDown() ? 'bench lab down' : 'bench lab down reported leftovers (see `npm run lab -- status` with LAB_PREFIX=oberbench-)');
+    if (needsLab && !opts.keepLab)
+      log(
+        labDown()
+          ? 'bench lab down'
+          : 'bench lab down reported leftovers (see `npm run lab -- status` with LAB_PREFIX=oberbench-)',
+      );
   }
   result.loadAtEnd = load();
   result.finishedAt = new Date().toISOString();

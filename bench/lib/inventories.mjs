@@ -43,7 +43,12 @@ export function writeOberInventory(state, name, extraVars) {
 export function writeAnsibleDir(state, name, extraVars, { strategy = 'free' } = {}) {
   const dir = `${WORK}ansible-${name}/`;
   mkdirSync(dir, { recursive: true });
-  const vars = { ansible_user: 'root', ansible_python_interpreter: '/usr/bin/python3', ...commonVars(state), ...extraVars };
+  const vars = {
+    ansible_user: 'root',
+    ansible_python_interpreter: '/usr/bin/python3',
+    ...commonVars(state),
+    ...extraVars,
+  };
   const ini = [
     '[all]',
     ...state.hosts.map((h) => `${h.name} ansible_host=${h.address} bench_addr=${h.address}`),

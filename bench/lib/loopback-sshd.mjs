@@ -61,7 +61,9 @@ async function startOne(dir, hostKey, index) {
         '',
       ].join('\n'),
     );
-    const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', '/usr/sbin/sshd', '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', '/usr/sbin/sshd', '-D', '-e', '-f', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let log = '';
     child.stderr.setEncoding('utf8').on('data', (d) => (log += d));
     const exited = new Promise((resolve) => child.on('exit', resolve));

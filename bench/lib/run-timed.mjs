@@ -15,7 +15,11 @@ export async function runTimed(file, args, opts = {}) {
   const timeFile = join(dir, 'time');
   const [cmd, argv] = opts.measureRss ? ['/usr/bin/time', ['-f', '%M', '-o', timeFile, file, ...args]] : [file, args];
   const started = process.hrtime.bigint();
-  const child = spawn(cmd, argv, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -36,6 +40,11 @@ export async function runTimed(file, args, opts = {}) {
 /** Throws with the tail of the output when the command failed. */
 export function mustSucceed(result, what) {
   if (result.code === 0) return result;
-  const tail = (result.stdout + result.stderr).trim().split('\n').slice(-12).map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l)).join('\n');
+  const tail = (result.stdout + result.stderr)
+    .trim()
+    .split('\n')
+    .slice(-12)
+    .map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l))
+    .join('\n');
   throw new Error(`${what} failed (exit ${result.code}):\n${tail}`);
 }

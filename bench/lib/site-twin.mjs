@@ -9,8 +9,25 @@ import { basename, dirname, resolve } from 'node:path';
 import { REPO, WORKLOADS } from './paths.mjs';
 
 const dist = (path) => import(`${REPO}dist/${path}`);
-const [{ loadInventory }, { loadPlaybook }, { builtinModules }, { hostContext, magicVars }, { renderTemplate, renderValue }, { parseExpr, evalExpr, truthy }, { templateCandidates }] =
-  await Promise.all(['inventory/load.js', 'playbook/load.js', 'modules/registry.js', 'engine/vars.js', 'render/template.js', 'playbook/expr.js', 'modules/template.js'].map(dist));
+const [
+  { loadInventory },
+  { loadPlaybook },
+  { builtinModules },
+  { hostContext, magicVars },
+  { renderTemplate, renderValue },
+  { parseExpr, evalExpr, truthy },
+  { templateCandidates },
+] = await Promise.all(
+  [
+    'inventory/load.js',
+    'playbook/load.js',
+    'modules/registry.js',
+    'engine/vars.js',
+    'render/template.js',
+    'playbook/expr.js',
+    'modules/template.js',
+  ].map(dist),
+);
 
 export const SITE_YML = `${REPO}playbooks/site.yml`;
 export const SITE_TWIN_YML = `${WORKLOADS}ansible/site.yml`;
@@ -44,7 +61,8 @@ export async function writeSiteTwin(inventoryPath, ansibleDir, { playbook = SITE
     mkdirSync(dir, { recursive: true });
     rendered[host.name] = [];
     for (const task of play.tasks.filter((t) => t.module === 'template')) {
-      if (task.loop !== undefined) throw new Error(`site.yml task "${task.name}": template with a loop is not handled here`);
+      if (task.loop !== undefined)
+        throw new Error(`site.yml task "${task.name}": template with a loop is not handled here`);
       if (task.when !== undefined && !truthy(evalExpr(parseExpr(task.when), vars))) continue;
       const args = renderValue(task.args, vars);
       const [file] = templateCandidates(baseDir, args.src).filter((f) => existsSync(f));
@@ -54,8 +72,10 @@ export async function writeSiteTwin(inventoryPath, ansibleDir, { playbook = SITE
       if (/\bfacts\b/.test(source)) throw new Error(`${args.src} uses facts: the twin cannot pre-render it`);
       const content = renderTemplate(source, vars, { name: args.src });
       const name = outputName(args.src);
-      if (JINJA_MARKERS.test(content)) throw new Error(`${host.name}: rendered ${name} contains a Jinja marker: use copy, not template, in the twin`);
-      if (!twinText.includes(`/${name}"`)) throw new Error(`${twin} has no task for site.yml's "${task.name}" (${name})`);
+      if (JINJA_MARKERS.test(content))
+        throw new Error(`${host.name}: rendered ${name} contains a Jinja marker: use copy, not template, in the twin`);
+      if (!twinText.includes(`/${name}"`))
+        throw new Error(`${twin} has no task for site.yml's "${task.name}" (${name})`);
       writeFileSync(`${dir}${name}`, content);
       rendered[host.name].push(name);
     }
@@ -63,9 +83,9 @@ export async function writeSiteTwin(inventoryPath, ansibleDir, { playbook = SITE
     const ober = { ...vars.ober, certs: vars.ober.certs.map((c) => ({ ...c, src: resolve(baseDir, c.src) })) };
     const hostVars = { ober, twin_files: dir.slice(0, -1), ober_repo: REPO.replace(/\/$/, '') };
     const json = JSON.stringify(hostVars, null, 2);
-    if (JINJA_MARKERS.test(json)) throw new Error(`${host.name}: a stack value contains a Jinja marker; Ansible would template it`);
+    if (JINJA_MARKERS.test(json))
+      throw new Error(`${host.name}: a stack value contains a Jinja marker; Ansible would template it`);
     writeFileSync(`${ansibleDir}host_vars/${host.name}.json`, `${json}\n`);
   }
   return { hosts: [...inventory.hosts.keys()], rendered };
 }
-

@@ -13,7 +13,13 @@ export function summarize(values) {
   if (med === null) return { n: 0, median: null, min: null, max: null, spread: null };
   const min = Math.min(...values);
   const max = Math.max(...values);
-  return { n: values.length, median: round(med), min: round(min), max: round(max), spread: med > 0 ? round((max - min) / med, 3) : 0 };
+  return {
+    n: values.length,
+    median: round(med),
+    min: round(min),
+    max: round(max),
+    spread: med > 0 ? round((max - min) / med, 3) : 0,
+  };
 }
 
 export function round(x, digits = 0) {

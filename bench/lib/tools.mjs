@@ -8,12 +8,33 @@ import { COUNT_EXECS, OBER_PUSH_BIN, REPO } from './paths.mjs';
 import { mustSucceed, runTimed } from './run-timed.mjs';
 
 /** ober-push deploy; with countExecs the exec/connection counts come back as `execs`. */
-export async function runOberPush(inventory, playbook, { forks, countExecs = false, measureRss = true, extraArgs = [], timeoutMs = 600_000 } = {}) {
+export async function runOberPush(
+  inventory,
+  playbook,
+  { forks, countExecs = false, measureRss = true, extraArgs = [], timeoutMs = 600_000 } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'ober-bench-run-'));
   const countFile = join(dir, 'execs.json');
   const nodeArgs = countExecs ? ['--import', COUNT_EXECS] : [];
-  const args = [...nodeArgs, OBER_PUSH_BIN, 'deploy', '-i', inventory, playbook, '--reporter', 'json', '--forks', String(forks), ...extraArgs];
-  const r = await runTimed(process.execPath, args, { cwd: REPO, measureRss, timeoutMs, env: countExecs ? { BENCH_EXEC_COUNT_FILE: countFile } : {} });
+  const args = [
+    ...nodeArgs,
+    OBER_PUSH_BIN,
+    'deploy',
+    '-i',
+    inventory,
+    playbook,
+    '--reporter',
+    'json',
+    '--forks',
+    String(forks),
+    ...extraArgs,
+  ];
+  const r = await runTimed(process.execPath, args, {
+    cwd: REPO,
+    measureRss,
+    timeoutMs,
+    env: countExecs ? { BENCH_EXEC_COUNT_FILE: countFile } : {},
+  });
   let execs = null;
   if (countExecs) {
     try {
@@ -29,15 +50,29 @@ export async function runOberPush(inventory, playbook, { forks, countExecs = fal
 
 /** {ok, changed, failed} summed over hosts from the JSON reporter's recap event. */
 function recapOf(stdout) {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.includes('"type":"recap"'));
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.includes('"type":"recap"'));
   if (!line) return null;
   const recap = JSON.parse(line);
   const sum = (k) => recap.hosts.reduce((a, h) => a + (h[k] ?? 0), 0);
-  return { hosts: recap.hosts.length, ok: sum('ok'), changed: sum('changed'), failed: sum('failed'), engineMs: recap.durationMs };
+  return {
+    hosts: recap.hosts.length,
+    ok: sum('ok'),
+    changed: sum('changed'),
+    failed: sum('failed'),
+    engineMs: recap.durationMs,
+  };
 }
 
 export async function runAnsible(ansible, playbook, { timeoutMs = 900_000 } = {}) {
-  const r = await runTimed('ansible-playbook', [playbook], { cwd: ansible.dir, timeoutMs, env: { ANSIBLE_CONFIG: ansible.config, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_NOCOLOR: '1' } });
+  const r = await runTimed('ansible-playbook', [playbook], {
+    cwd: ansible.dir,
+    timeoutMs,
+    env: { ANSIBLE_CONFIG: ansible.config, ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_NOCOLOR: '1' },
+  });
   mustSucceed(r, `ansible-playbook ${playbook}`);
   return { ...r, recap: ansibleRecap(r.stdout) };
 }
@@ -52,7 +87,11 @@ function ansibleRecap(stdout) {
 export async function sshFanOut(state, command, { timeoutMs = 300_000 } = {}) {
   const started = process.hrtime.bigint();
   const results = await Promise.all(
-    state.hosts.map((h) => runTimed('ssh', ['-F', state.sshConfig, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', h.name, command], { timeoutMs })),
+    state.hosts.map((h) =>
+      runTimed('ssh', ['-F', state.sshConfig, '-o', 'ControlMaster=no', '-o', 'ControlPath=none', h.name, command], {
+        timeoutMs,
+      }),
+    ),
   );
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   results.forEach((r, i) => mustSucceed(r, `ssh ${state.hosts[i].name} ${command.slice(0, 60)}`));

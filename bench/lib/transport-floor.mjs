@@ -24,4 +24,6 @@ await Promise.all(
 );
 const totalMs = performance.now() - started;
 await connector.closeAll();
-process.stdout.write(`${JSON.stringify({ hosts: inventory.hosts.size, roundTrips, firstExecMs: Math.round(connectedAt), totalMs: Math.round(totalMs) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ hosts: inventory.hosts.size, roundTrips, firstExecMs: Math.round(connectedAt), totalMs: Math.round(totalMs) })}\n`,
+);

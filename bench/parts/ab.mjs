@@ -19,7 +19,9 @@ export async function abRounds({ name, rounds, log, reset, ober, ansible }) {
     execs = { first: first.execs, rerun: rerun.execs };
     peakRssMb = Math.max(peakRssMb, first.peakRssMb ?? 0, rerun.peakRssMb ?? 0);
     checks.ober.push({ first: first.recap, rerun: rerun.recap });
-    log(`${name} ober-push: first ${ms(first.wallMs)}, re-run ${ms(rerun.wallMs)} (changed ${first.recap?.changed} → ${rerun.recap?.changed})`);
+    log(
+      `${name} ober-push: first ${ms(first.wallMs)}, re-run ${ms(rerun.wallMs)} (changed ${first.recap?.changed} → ${rerun.recap?.changed})`,
+    );
   };
   const runAnsible = async () => {
     await reset();
@@ -28,7 +30,9 @@ export async function abRounds({ name, rounds, log, reset, ober, ansible }) {
     t.ansibleFirst.push(first.wallMs);
     t.ansibleRerun.push(rerun.wallMs);
     checks.ansible.push({ first: first.recap, rerun: rerun.recap });
-    log(`${name} ansible:   first ${ms(first.wallMs)}, re-run ${ms(rerun.wallMs)} (changed ${first.recap?.changed} → ${rerun.recap?.changed})`);
+    log(
+      `${name} ansible:   first ${ms(first.wallMs)}, re-run ${ms(rerun.wallMs)} (changed ${first.recap?.changed} → ${rerun.recap?.changed})`,
+    );
   };
   for (let i = 0; i < rounds; i++) {
     if (i % 2 === 0) {
@@ -42,7 +46,10 @@ export async function abRounds({ name, rounds, log, reset, ober, ansible }) {
   const s = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, summarize(v)]));
   return {
     timings: s,
-    ratios: { first: ratio(s.ansibleFirst.median, s.oberFirst.median), rerun: ratio(s.ansibleRerun.median, s.oberRerun.median) },
+    ratios: {
+      first: ratio(s.ansibleFirst.median, s.oberFirst.median),
+      rerun: ratio(s.ansibleRerun.median, s.oberRerun.median),
+    },
     execs,
     oberPeakRssMb: peakRssMb,
     checks: { ober: checks.ober[0], ansible: checks.ansible[0] },

@@ -24,10 +24,17 @@ export async function floor({ state, results, log, quick }) {
       const roundTrips = r.execs[phase]?.maxPerHost;
       if (!roundTrips) continue;
       const oberMs = r.timings[phase === 'first' ? 'oberFirst' : 'oberRerun'].median;
-      const tf = JSON.parse(mustSucceed(await runTimed(process.execPath, [`${BENCH}lib/transport-floor.mjs`, inventory, String(roundTrips)]), 'transport floor').stdout);
+      const tf = JSON.parse(
+        mustSucceed(
+          await runTimed(process.execPath, [`${BENCH}lib/transport-floor.mjs`, inventory, String(roundTrips)]),
+          'transport floor',
+        ).stdout,
+      );
       const sshFloorMs = fan.median * roundTrips;
       rows.push({
-        ...(r.measuredAt && !results.thisRun?.includes(workload) ? { note: `(${workload} timed in an earlier run, ${r.measuredAt})` } : {}),
+        ...(r.measuredAt && !results.thisRun?.includes(workload)
+          ? { note: `(${workload} timed in an earlier run, ${r.measuredAt})` }
+          : {}),
         workload,
         phase,
         roundTripsPerHost: roundTrips,
@@ -39,7 +46,9 @@ export async function floor({ state, results, log, quick }) {
         transportConnectMs: tf.firstExecMs,
         oberVsTransportFloor: ratio(oberMs, tf.totalMs),
       });
-      log(`floor ${workload}/${phase}: ${roundTrips} round trips/host, ssh floor ${Math.round(sshFloorMs)} ms, transport floor ${tf.totalMs} ms, ober-push ${oberMs} ms`);
+      log(
+        `floor ${workload}/${phase}: ${roundTrips} round trips/host, ssh floor ${Math.round(sshFloorMs)} ms, transport floor ${tf.totalMs} ms, ober-push ${oberMs} ms`,
+      );
     }
   }
   return { sshFanOutMs: fan, rows };

@@ -13,8 +13,19 @@ const SSHDS = 4;
 
 export async function scale({ quick, log }) {
   const matrix = quick
-    ? [[100, 50], [200, 50], [200, 10], [200, 200]]
-    : [[100, 50], [200, 50], [500, 50], [200, 10], [200, 200]];
+    ? [
+        [100, 50],
+        [200, 50],
+        [200, 10],
+        [200, 200],
+      ]
+    : [
+        [100, 50],
+        [200, 50],
+        [500, 50],
+        [200, 10],
+        [200, 200],
+      ];
   const sshds = await startLoopbackSshds(SSHDS);
   const rows = [];
   try {
@@ -23,7 +34,10 @@ export async function scale({ quick, log }) {
       rmSync(SCALE_DIR, { recursive: true, force: true });
       mkdirSync(SCALE_DIR, { recursive: true });
       let peakConnections = 0;
-      const sampler = setInterval(() => (peakConnections = Math.max(peakConnections, sshds.processCount() - SSHDS)), 250);
+      const sampler = setInterval(
+        () => (peakConnections = Math.max(peakConnections, sshds.processCount() - SSHDS)),
+        250,
+      );
       let r;
       try {
         r = await runOberPush(inventory, `${WORKLOADS}scale20.yml`, { forks, countExecs: true, timeoutMs: 900_000 });
@@ -43,7 +57,9 @@ export async function scale({ quick, log }) {
         failed: r.recap?.failed,
       };
       rows.push(row);
-      log(`scale ${hosts} hosts × forks ${forks}: ${(r.wallMs / 1000).toFixed(1)} s, peak RSS ${r.peakRssMb} MB, ${row.execs} execs, up to ${peakConnections} connections open`);
+      log(
+        `scale ${hosts} hosts × forks ${forks}: ${(r.wallMs / 1000).toFixed(1)} s, peak RSS ${r.peakRssMb} MB, ${row.execs} execs, up to ${peakConnections} connections open`,
+      );
     }
   } finally {
     await sshds.stop();

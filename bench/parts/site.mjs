@@ -55,7 +55,9 @@ export async function site({ state, rounds, log }) {
   // plain ssh fan-out on a fresh lab, the distro units masked first as site.yml does (no daemon starts).
   current = recreateLab(forks, log);
   const aptWork = await sshFanOut(current, APT_WORK);
-  log(`site host work (apt-get update + install of ${PACKAGES.join(' ')} by ssh fan-out): ${(aptWork.wallMs / 1000).toFixed(1)} s`);
+  log(
+    `site host work (apt-get update + install of ${PACKAGES.join(' ')} by ssh fan-out): ${(aptWork.wallMs / 1000).toFixed(1)} s`,
+  );
   return {
     hosts: forks,
     forks,
@@ -83,12 +85,17 @@ async function convergence(state, forks, log) {
   let nextHops = 0;
   // ExaBGP (re)started by the run's handlers needs a few seconds for its session and the first health check.
   for (let waited = 0; waited <= 30_000; waited += 2_000) {
-    const r = spawnSync('bash', [`${REPO}test/lab/lab.sh`, 'routes', '--json'], { encoding: 'utf8', env: { ...process.env, ...LAB_ENV } });
+    const r = spawnSync('bash', [`${REPO}test/lab/lab.sh`, 'routes', '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...LAB_ENV },
+    });
     nextHops = r.status === 0 ? JSON.parse(r.stdout).nextHops.length : 0;
     if (nextHops === state.hosts.length) break;
     await new Promise((res) => setTimeout(res, 2_000));
   }
-  log(`site after the re-run: ober-push --check pending ${pending}${pending ? ` (${[...pendingTasks].slice(0, 3).join(' | ')})` : ''}, VIP next hops ${nextHops}/${state.hosts.length}`);
+  log(
+    `site after the re-run: ober-push --check pending ${pending}${pending ? ` (${[...pendingTasks].slice(0, 3).join(' | ')})` : ''}, VIP next hops ${nextHops}/${state.hosts.length}`,
+  );
   return { pending, pendingTasks: [...pendingTasks].slice(0, 10), vipNextHops: nextHops };
 }
 
@@ -101,5 +108,8 @@ function slowest(stdout) {
     byTask.set(e.task, [...(byTask.get(e.task) ?? []), e.durationMs]);
   }
   const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return [...byTask].map(([task, ds]) => ({ task, medianMs: med(ds) })).sort((a, b) => b.medianMs - a.medianMs).slice(0, 5);
+  return [...byTask]
+    .map(([task, ds]) => ({ task, medianMs: med(ds) }))
+    .sort((a, b) => b.medianMs - a.medianMs)
+    .slice(0, 5);
 }

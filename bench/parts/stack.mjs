@@ -20,7 +20,8 @@ const RESET = [
   '! dpkg -l haproxy exabgp keepalived 2>/dev/null | grep -q ^ii',
 ].join('; ');
 
-const APT_WORK = 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy exabgp keepalived >/dev/null';
+const APT_WORK =
+  'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy exabgp keepalived >/dev/null';
 
 export async function stack({ state, rounds, log }) {
   const inventory = writeOberInventory(state, 'stack', {});
@@ -42,7 +43,7 @@ export async function stack({ state, rounds, log }) {
   return {
     hosts: state.hosts.length,
     forks,
-    workload: 'bench/workloads/stack-lite.yml (site.yml\'s earlier stand-in)',
+    workload: "bench/workloads/stack-lite.yml (site.yml's earlier stand-in)",
     ansibleSettings: ansible.settings,
     aptWorkFloorMs: Math.round(work.wallMs),
     ...result,

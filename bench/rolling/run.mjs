@@ -16,7 +16,14 @@ const env = { ...process.env, LAB_PREFIX: 'oberroll-', LAB_STATE: state, NO_COLO
 const inventory = join(state, 'inventory.yml');
 const bin = join(root, 'bin/ober-push.js');
 const lab = (...args) => execFileSync('bash', [join(root, 'test/lab/lab.sh'), ...args], { env, stdio: 'inherit' });
-const nextHops = () => [...spawnSync('ip', ['-n', 'oberroll-router', 'route', 'show', '10.99.100.1'], { encoding: 'utf8' }).stdout.matchAll(/via (\S+)/g)].map((m) => m[1]).sort();
+const nextHops = () =>
+  [
+    ...spawnSync('ip', ['-n', 'oberroll-router', 'route', 'show', '10.99.100.1'], { encoding: 'utf8' }).stdout.matchAll(
+      /via (\S+)/g,
+    ),
+  ]
+    .map((m) => m[1])
+    .sort();
 
 async function waitAll() {
   const deadline = Date.now() + 60_000;
@@ -27,7 +34,18 @@ async function waitAll() {
 }
 
 async function underLoad(work, keepalive) {
-  const args = ['netns', 'exec', 'oberroll-client', process.execPath, join(root, 'test/lab/rolling/load.mjs'), '--url', 'http://10.99.100.1/', '--concurrency', '16', ...(keepalive ? ['--keepalive'] : [])];
+  const args = [
+    'netns',
+    'exec',
+    'oberroll-client',
+    process.execPath,
+    join(root, 'test/lab/rolling/load.mjs'),
+    '--url',
+    'http://10.99.100.1/',
+    '--concurrency',
+    '16',
+    ...(keepalive ? ['--keepalive'] : []),
+  ];
   const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -43,27 +61,52 @@ async function underLoad(work, keepalive) {
 
 function roll() {
   const cwd = mkdtempSync(join(tmpdir(), 'ober-bench-'));
-  const r = spawnSync(process.execPath, [bin, 'rolling-restart', '-i', inventory, '--json'], { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [bin, 'rolling-restart', '-i', inventory, '--json'], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`rolling-restart exited ${r.status}:\n${r.stdout.slice(-2000)}`);
-  const steps = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.type === 'rolling-step' && e.status !== 'start');
+  const steps = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.type === 'rolling-step' && e.status !== 'start');
   const nodes = {};
   for (const e of steps) (nodes[e.host] ??= {})[e.step] = e.ms;
   const perNode = Object.entries(nodes).map(([host, s]) => {
     const total = Object.values(s).reduce((a, b) => a + b, 0);
-    return { host, totalMs: total, workMs: s.work ?? 0, settleMs: s.settle ?? 0, overheadMs: total - (s.work ?? 0) - (s.settle ?? 0), steps: s };
+    return {
+      host,
+      totalMs: total,
+      workMs: s.work ?? 0,
+      settleMs: s.settle ?? 0,
+      overheadMs: total - (s.work ?? 0) - (s.settle ?? 0),
+      steps: s,
+    };
   });
   return Promise.resolve(perNode);
 }
 
 async function naive() {
   for (const h of ['lb01', 'lb02', 'lb03']) {
-    execFileSync('ssh', ['-F', join(state, 'ssh_config'), h, 'systemctl restart --job-mode=ignore-dependencies ober-haproxy']); // route stays announced
+    execFileSync('ssh', [
+      '-F',
+      join(state, 'ssh_config'),
+      h,
+      'systemctl restart --job-mode=ignore-dependencies ober-haproxy',
+    ]); // route stays announced
     await waitAll();
   }
 }
 
 lab('up', '--hosts', '3');
-execFileSync(process.execPath, [bin, 'deploy', '-i', inventory, '--reporter', 'plain', join(root, 'playbooks/site.yml')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(
+  process.execPath,
+  [bin, 'deploy', '-i', inventory, '--reporter', 'plain', join(root, 'playbooks/site.yml')],
+  { env, stdio: ['ignore', 'ignore', 'inherit'] },
+);
 await waitAll();
 const results = { date: new Date().toISOString(), machineLoad: readFileSync('/proc/loadavg', 'utf8').trim(), runs: {} };
 for (const keepalive of [false, true]) {
@@ -78,7 +121,9 @@ mkdirSync(join(root, 'bench/results'), { recursive: true });
 const file = join(root, 'bench/results', `rolling-${results.date.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 for (const [name, r] of Object.entries(results.runs)) {
-  const over = r.perNode ? ` | overhead per node ms: ${r.perNode.map((n) => `${n.host} ${n.overheadMs}`).join(', ')}` : '';
+  const over = r.perNode
+    ? ` | overhead per node ms: ${r.perNode.map((n) => `${n.host} ${n.overheadMs}`).join(', ')}`
+    : '';
   process.stdout.write(`${name}: ${r.load.failed} failed of ${r.load.requests}${over}\n`);
 }
 process.stdout.write(`written ${file}\n`);

@@ -20,22 +20,39 @@ export async function executeRun(
   secrets: SecretSet = SecretSet.empty,
 ): Promise<number> {
   // Loaded only now, once the input is valid: bad input never pays for ssh2 or the Proxmox client.
-  const [{ createConnector }, { isPveConflict }] = await Promise.all([import('./connect.js'), import('../proxmox/errors.js')]);
+  const [{ createConnector }, { isPveConflict }] = await Promise.all([
+    import('./connect.js'),
+    import('../proxmox/errors.js'),
+  ]);
   const reporter = makeReporter(opts, secrets);
   const emit = reporter.onEvent.bind(reporter);
-  const connector = createConnector(inventory, { acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), sshConfig: opts.sshConfig });
+  const connector = createConnector(inventory, {
+    acceptNewHostKeys: Boolean(opts.acceptNewHostKeys),
+    sshConfig: opts.sshConfig,
+  });
   const vms = await makeVmResolver(inventory, emit);
   const abort = new AbortController();
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
-    emit({ type: 'warning', message: 'interrupted: finishing the running step, starting no new one (Ctrl-C again to quit now)' });
+    emit({
+      type: 'warning',
+      message: 'interrupted: finishing the running step, starting no new one (Ctrl-C again to quit now)',
+    });
     abort.abort();
   };
   process.on('SIGINT', onSigint);
   try {
     if (notice) emit({ type: 'warning', message: notice });
     const summary = await runPlaybook(
-      { inventory, modules: builtinModules, connect: connector.connect, vms, emit, renderArgs: renderValue, isConflict: isPveConflict },
+      {
+        inventory,
+        modules: builtinModules,
+        connect: connector.connect,
+        vms,
+        emit,
+        renderArgs: renderValue,
+        isConflict: isPveConflict,
+      },
       playbook,
       { ...options, signal: abort.signal },
       dirname(playbook.file),

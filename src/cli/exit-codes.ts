@@ -15,6 +15,7 @@ export function exitCodeFor(summary: RunSummary, options: { check: boolean; deta
   if (summary.hosts.some((h) => h.failed > 0 && !h.unreachable)) return ExitCode.taskFailed;
   if (summary.hosts.some((h) => h.unreachable)) return ExitCode.unreachable;
   if (summary.interrupted) return ExitCode.interrupted;
-  if (options.check && options.detailedExitcode && summary.hosts.some((h) => h.changed + h.unknown > 0)) return ExitCode.changesFound;
+  if (options.check && options.detailedExitcode && summary.hosts.some((h) => h.changed + h.unknown > 0))
+    return ExitCode.changesFound;
   return ExitCode.ok;
 }

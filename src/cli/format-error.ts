@@ -22,8 +22,16 @@ export function describeError(error: unknown, debug: boolean): { lines: string[]
     const given = (names: string[]) => names.map((n) => `-e ${n}=...`).join(' ');
     return {
       lines: [
-        ...(error.missing.length > 0 ? [`error: run ${error.runId} was started with -e ${error.missing.join(', ')}, and resume was not given ${error.missing.length === 1 ? 'it' : 'them'} again (the journal keeps names, never values)`] : []),
-        ...(error.unexpected.length > 0 ? [`error: run ${error.runId} had no -e ${error.unexpected.join(', ')}: resume continues the same run with the same variables`] : []),
+        ...(error.missing.length > 0
+          ? [
+              `error: run ${error.runId} was started with -e ${error.missing.join(', ')}, and resume was not given ${error.missing.length === 1 ? 'it' : 'them'} again (the journal keeps names, never values)`,
+            ]
+          : []),
+        ...(error.unexpected.length > 0
+          ? [
+              `error: run ${error.runId} had no -e ${error.unexpected.join(', ')}: resume continues the same run with the same variables`,
+            ]
+          : []),
         `resume with exactly: ${given(error.expected) || '(no -e)'}; nothing was contacted`,
         ...stack,
       ],
@@ -31,11 +39,27 @@ export function describeError(error: unknown, debug: boolean): { lines: string[]
     };
   }
   if (error instanceof UsageError) return { lines: [`error: ${error.message}`, ...stack], code: ExitCode.invalidInput };
-  if (error instanceof ConnectError) return { lines: [`error: ${error.host}: ${error.message}`, ...stack], code: ExitCode.unreachable };
+  if (error instanceof ConnectError)
+    return { lines: [`error: ${error.host}: ${error.message}`, ...stack], code: ExitCode.unreachable };
   if (error instanceof CommandError) {
-    return { lines: [`error: ${error.host}: command exited ${error.exitCode}`, tail(error.stderr || error.stdout, 10), ...stack], code: ExitCode.taskFailed };
+    return {
+      lines: [
+        `error: ${error.host}: command exited ${error.exitCode}`,
+        tail(error.stderr || error.stdout, 10),
+        ...stack,
+      ],
+      code: ExitCode.taskFailed,
+    };
   }
-  if (error instanceof TaskError) return { lines: [`error: ${error.message}`, ...(error.detail ? [error.detail] : []), ...stack], code: ExitCode.taskFailed };
-  const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
-  return { lines: [`error: ${message}`, ...(debug ? stack : ['(run with --debug for a stack trace)'])], code: ExitCode.taskFailed };
+  if (error instanceof TaskError)
+    return {
+      lines: [`error: ${error.message}`, ...(error.detail ? [error.detail] : []), ...stack],
+      code: ExitCode.taskFailed,
+    };
+  const message =
+    error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  return {
+    lines: [`error: ${message}`, ...(debug ? stack : ['(run with --debug for a stack trace)'])],
+    code: ExitCode.taskFailed,
+  };
 }

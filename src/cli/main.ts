@@ -3,7 +3,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import { describeError } from './format-error.js';
-import { addRestoreOptions, addRunOptions } from './options.js';
+import type { FactsOptions } from './commands/facts.js';
+import type { InventoryOptions } from './commands/inventory.js';
+import type { FleetCommandOptions } from './commands/status.js';
+import type { VmStatusOptions } from './commands/vm-status.js';
+import { addRestoreOptions, addRunOptions, type RestoreCliOptions, type RunCliOptions } from './options.js';
 import { ErrorWithSecrets } from '../secrets/error-with-secrets.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -19,22 +23,46 @@ export async function main(argv: string[]): Promise<number> {
     code = c;
   };
 
-  addRunOptions(program.command('deploy').description('run a playbook (default: playbooks/site.yml) against the inventory').argument('[playbook]', 'playbook file'))
-    .action(async (playbook: string | undefined, opts) => setCode(await (await import('./commands/deploy.js')).deploy(playbook, opts)));
+  addRunOptions(
+    program
+      .command('deploy')
+      .description('run a playbook (default: playbooks/site.yml) against the inventory')
+      .argument('[playbook]', 'playbook file'),
+  ).action(async (playbook: string | undefined, opts: RunCliOptions) =>
+    setCode(await (await import('./commands/deploy.js')).deploy(playbook, opts)),
+  );
 
-  addRunOptions(program.command('rolling-restart').description('restart the stack node by node: withdraw, drain, restart, health gate, re-announce').argument('[playbook]', 'playbook file (default: playbooks/rolling-restart.yml)'))
+  addRunOptions(
+    program
+      .command('rolling-restart')
+      .description('restart the stack node by node: withdraw, drain, restart, health gate, re-announce')
+      .argument('[playbook]', 'playbook file (default: playbooks/rolling-restart.yml)'),
+  )
     .option('--break-lock', 'take over a stale roll lock (it names who held it and since when)')
-    .action(async (playbook: string | undefined, opts) => setCode(await (await import('./commands/deploy.js')).deploy(playbook, opts, 'rolling-restart.yml')));
+    .action(async (playbook: string | undefined, opts: RunCliOptions) =>
+      setCode(await (await import('./commands/deploy.js')).deploy(playbook, opts, 'rolling-restart.yml')),
+    );
 
-  addRunOptions(program.command('upgrade').description('upgrade the stack packages node by node, with the same safety as rolling-restart').argument('[playbook]', 'playbook file (default: playbooks/upgrade.yml)'))
+  addRunOptions(
+    program
+      .command('upgrade')
+      .description('upgrade the stack packages node by node, with the same safety as rolling-restart')
+      .argument('[playbook]', 'playbook file (default: playbooks/upgrade.yml)'),
+  )
     .option('--break-lock', 'take over a stale roll lock (it names who held it and since when)')
-    .action(async (playbook: string | undefined, opts) => setCode(await (await import('./commands/deploy.js')).deploy(playbook, opts, 'upgrade.yml')));
+    .action(async (playbook: string | undefined, opts: RunCliOptions) =>
+      setCode(await (await import('./commands/deploy.js')).deploy(playbook, opts, 'upgrade.yml')),
+    );
 
-  addRunOptions(program.command('resume').description('continue an interrupted rolling run from the phase its journal recorded'))
-    .action(async (opts) => setCode(await (await import('./commands/resume.js')).resumeCommand(opts)));
+  addRunOptions(
+    program.command('resume').description('continue an interrupted rolling run from the phase its journal recorded'),
+  ).action(async (opts: RunCliOptions) => setCode(await (await import('./commands/resume.js')).resumeCommand(opts)));
 
-  addRestoreOptions(program.command('restore').description('re-announce withdrawn nodes that are healthy (use --limit)'))
-    .action(async (opts) => setCode(await (await import('./commands/resume.js')).restoreCommand(opts)));
+  addRestoreOptions(
+    program.command('restore').description('re-announce withdrawn nodes that are healthy (use --limit)'),
+  ).action(async (opts: RestoreCliOptions) =>
+    setCode(await (await import('./commands/resume.js')).restoreCommand(opts)),
+  );
 
   program
     .command('status')
@@ -44,7 +72,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
     .option('--ssh-config <file>', 'ssh_config file (default ~/.ssh/config)')
-    .action(async (opts) => setCode(await (await import('./commands/status.js')).statusCommand(opts)));
+    .action(async (opts: FleetCommandOptions) =>
+      setCode(await (await import('./commands/status.js')).statusCommand(opts)),
+    );
 
   program
     .command('doctor')
@@ -54,17 +84,23 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
     .option('--ssh-config <file>', 'ssh_config file (default ~/.ssh/config)')
-    .action(async (opts) => setCode(await (await import('./commands/doctor.js')).doctorCommand(opts)));
+    .action(async (opts: FleetCommandOptions) =>
+      setCode(await (await import('./commands/doctor.js')).doctorCommand(opts)),
+    );
 
   program
     .command('vm')
     .description('Proxmox VM hardware')
     .command('status')
-    .description("each VM's cpu, cores, NIC queues, watchdog, balloon, pending changes and run state vs the desired values")
+    .description(
+      "each VM's cpu, cores, NIC queues, watchdog, balloon, pending changes and run state vs the desired values",
+    )
     .requiredOption('-i, --inventory <path>', 'inventory file or directory')
     .option('-l, --limit <pattern>', 'only hosts matching the pattern')
     .option('--json', 'JSON output')
-    .action(async (opts) => setCode(await (await import('./commands/vm-status.js')).vmStatusCommand(opts)));
+    .action(async (opts: VmStatusOptions) =>
+      setCode(await (await import('./commands/vm-status.js')).vmStatusCommand(opts)),
+    );
 
   program
     .command('inventory')
@@ -77,7 +113,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'JSON output')
     .option('--vault-password-file <file>', 'password for ansible-vault encrypted values')
     .option('--ask-vault-pass', 'prompt for the vault password (needs a terminal)')
-    .action(async (opts) => setCode(await (await import('./commands/inventory.js')).inventoryCommand(opts)));
+    .action(async (opts: InventoryOptions) =>
+      setCode(await (await import('./commands/inventory.js')).inventoryCommand(opts)),
+    );
 
   program
     .command('facts')
@@ -89,13 +127,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
     .option('--ssh-config <file>', 'ssh_config file (default ~/.ssh/config)')
     .option('--debug', 'stack traces on errors')
-    .action(async (opts) => setCode(await (await import('./commands/facts.js')).factsCommand(opts)));
+    .action(async (opts: FactsOptions) => setCode(await (await import('./commands/facts.js')).factsCommand(opts)));
 
   program
     .command('modules')
     .description('list the modules, or describe one')
     .argument('[name]', 'module name')
-    .action(async (name: string | undefined) => setCode(await (await import('./commands/modules.js')).modulesCommand(name)));
+    .action(async (name: string | undefined) => setCode((await import('./commands/modules.js')).modulesCommand(name)));
 
   program.addOption(new Option('--debug', 'stack traces on errors').hideHelp());
 

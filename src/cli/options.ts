@@ -27,14 +27,33 @@ export interface RunCliOptions {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** `restore` runs no playbook: it takes only what it honours (no --diff, --verify, --tags, -e, --forks). */
-export type RestoreCliOptions = Pick<RunCliOptions, 'inventory' | 'limit' | 'check' | 'reporter' | 'json' | 'acceptNewHostKeys' | 'sshConfig' | 'verbose' | 'debug' | 'vaultPasswordFile' | 'askVaultPass'>;
+export type RestoreCliOptions = Pick<
+  RunCliOptions,
+  | 'inventory'
+  | 'limit'
+  | 'check'
+  | 'reporter'
+  | 'json'
+  | 'acceptNewHostKeys'
+  | 'sshConfig'
+  | 'verbose'
+  | 'debug'
+  | 'vaultPasswordFile'
+  | 'askVaultPass'
+>;
 
 export function addRestoreOptions(command: Command): Command {
   return command
     .requiredOption('-i, --inventory <path>', 'inventory file or directory')
     .option('-l, --limit <pattern>', 'the withdrawn node(s) to put back into service')
     .option('-C, --check', 'report per node what restore would do (read-only probes), change nothing')
-    .addOption(new Option('--reporter <kind>', 'output: tty (listr2 tree), plain lines, json lines').choices(['tty', 'plain', 'json']))
+    .addOption(
+      new Option('--reporter <kind>', 'output: tty (listr2 tree), plain lines, json lines').choices([
+        'tty',
+        'plain',
+        'json',
+      ]),
+    )
     .option('--json', 'same as --reporter json')
     .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
     .option('--ssh-config <file>', 'ssh_config file (default ~/.ssh/config)')
@@ -56,7 +75,13 @@ export function addRunOptions(command: Command): Command {
     .option('--skip-tags <list>', 'skip tasks with these tags (comma list)')
     .option('-e, --extra-vars <vars>', 'key=value, @file.yml or JSON; highest precedence (repeatable)', collect, [])
     .option('--start-at-task <name>', 'start at the first task with this name')
-    .addOption(new Option('--reporter <kind>', 'output: tty (listr2 tree), plain lines, json lines').choices(['tty', 'plain', 'json']))
+    .addOption(
+      new Option('--reporter <kind>', 'output: tty (listr2 tree), plain lines, json lines').choices([
+        'tty',
+        'plain',
+        'json',
+      ]),
+    )
     .option('--json', 'same as --reporter json')
     .option('--detailed-exitcode', 'with --check: exit 3 when changes were found')
     .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')

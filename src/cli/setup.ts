@@ -19,17 +19,26 @@ export function defaultPlaybook(name: string): string {
 }
 
 export function colorEnabled(stream: NodeJS.WriteStream): boolean {
-  return Boolean(stream.isTTY) && !process.env['NO_COLOR'];
+  return stream.isTTY && !process.env['NO_COLOR'];
 }
 
 /** The run's reporter; every event it renders is redacted with `secrets` first. */
-export function makeReporter(options: { reporter?: string; json?: boolean; diff?: boolean; verbose?: boolean }, secrets: SecretSet = SecretSet.empty): Reporter {
+export function makeReporter(
+  options: { reporter?: string; json?: boolean; diff?: boolean; verbose?: boolean },
+  secrets: SecretSet = SecretSet.empty,
+): Reporter {
   return redactingReporter(makeRawReporter(options), secrets);
 }
 
 function makeRawReporter(options: { reporter?: string; json?: boolean; diff?: boolean; verbose?: boolean }): Reporter {
-  const kind = options.json ? 'json' : (options.reporter ?? (process.stdout.isTTY && !process.env['CI'] ? 'tty' : 'plain'));
-  const common = { color: colorEnabled(process.stdout), diff: Boolean(options.diff), verbose: Boolean(options.verbose) };
+  const kind = options.json
+    ? 'json'
+    : (options.reporter ?? (process.stdout.isTTY && !process.env['CI'] ? 'tty' : 'plain'));
+  const common = {
+    color: colorEnabled(process.stdout),
+    diff: Boolean(options.diff),
+    verbose: Boolean(options.verbose),
+  };
   if (kind === 'json') return createJsonReporter(process.stdout);
   if (kind === 'tty') return createListrReporter(process.stdout, common);
   return createPlainReporter(process.stdout, common);
@@ -37,7 +46,7 @@ function makeRawReporter(options: { reporter?: string; json?: boolean; diff?: bo
 
 /** A resolver for hosts' `vm:` bindings; loads the Proxmox client code only when the inventory has endpoints. */
 export async function makeVmResolver(inventory: Inventory, emit: EmitEvent): Promise<VmResolver> {
-  if (inventory.proxmox.size === 0) return { forHost: async () => null };
+  if (inventory.proxmox.size === 0) return { forHost: () => Promise.resolve(null) };
   const { createVmResolver } = await import('../proxmox/index.js');
   return createVmResolver(inventory, {
     onEvent: (event) => {

@@ -1,5 +1,16 @@
 // A parsed YAML file that remembers where every node came from, so issues can name file:line:column.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import type { ConfigIssue, SourceLocation } from '../core/errors.js';
 import { displayPath } from './display-path.js';
 import type { PathSegment } from './key-path.js';
@@ -28,18 +39,30 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     const empty = parseYamlSource('', file);
     const line = text.slice(0, overflow).split('\n').length;
     const column = overflow - text.lastIndexOf('\n', overflow - 1);
-    empty.issues.push({ location: { file, line, column }, path: '', message: 'invalid YAML: "[" and "{" nested deeper than 1000 levels' });
+    empty.issues.push({
+      location: { file, line, column },
+      path: '',
+      message: 'invalid YAML: "[" and "{" nested deeper than 1000 levels',
+    });
     return empty;
   }
   // Duplicate keys are found by structureIssues: the yaml library's own check is quadratic in a mapping's size.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false });
   const source: YamlSource = { file, doc, lineCounter, data: undefined, issues: [], keyIndex: new WeakMap() };
   for (const error of doc.errors) {
-    source.issues.push({ location: offsetLocation(source, error.pos[0]), path: '', message: `invalid YAML: ${yamlMessage(error.message, error.code)}` });
+    source.issues.push({
+      location: offsetLocation(source, error.pos[0]),
+      path: '',
+      message: `invalid YAML: ${yamlMessage(error.message, error.code)}`,
+    });
   }
   if (source.issues.length > 0) return source;
   for (const issue of structureIssues(doc, MAX_ALIAS_EXPANSIONS)) {
-    source.issues.push({ location: offsetLocation(source, issue.offset), path: '', message: `invalid YAML: ${issue.message}` });
+    source.issues.push({
+      location: offsetLocation(source, issue.offset),
+      path: '',
+      message: `invalid YAML: ${issue.message}`,
+    });
   }
   if (source.issues.length === 0) source.data = doc.toJS({ maxAliasCount: -1 });
   return source;
@@ -49,7 +72,11 @@ export function parseYamlSource(text: string, file: string): YamlSource {
 const MAX_ALIAS_EXPANSIONS = 100_000;
 
 /** Reads and parses a YAML file; a missing or unreadable file is an issue without a line. */
-export async function loadYamlSource(path: string): Promise<YamlSource> {
+export function loadYamlSource(path: string): Promise<YamlSource> {
+  return Promise.resolve(readYamlSource(path));
+}
+
+function readYamlSource(path: string): YamlSource {
   const file = displayPath(path);
   let text: string;
   try {
@@ -86,14 +113,18 @@ function pairsByKey(source: YamlSource, map: YAMLMap): Map<string, Pair> {
   if (!index) {
     index = new Map();
     // The first pair of a key wins, as the earlier linear search did (duplicates are an issue anyway).
-    for (const p of map.items) if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+    for (const p of map.items)
+      if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
     source.keyIndex.set(map, index);
   }
   return index;
 }
 
 /** The node at `path`, and the deepest node found on the way when the path does not exist. */
-function walk(source: YamlSource, path: readonly PathSegment[]): { node: unknown; keyNode: unknown; found: boolean; deepest: unknown } {
+function walk(
+  source: YamlSource,
+  path: readonly PathSegment[],
+): { node: unknown; keyNode: unknown; found: boolean; deepest: unknown } {
   let node: unknown = source.doc.contents;
   let keyNode: unknown = null;
   let deepest: unknown = node;
@@ -131,7 +162,11 @@ export function locateKey(source: YamlSource, path: readonly PathSegment[]): Sou
 }
 
 /** For a scalar at `path`, the location of character `offset` within its text (exact for plain and quoted one-line scalars). */
-export function locateInScalar(source: YamlSource, path: readonly PathSegment[], offset: number): SourceLocation | null {
+export function locateInScalar(
+  source: YamlSource,
+  path: readonly PathSegment[],
+  offset: number,
+): SourceLocation | null {
   const result = walk(source, path);
   const base = locateValue(source, path);
   if (!base || !result.found || !isScalar(result.node)) return base;
@@ -144,7 +179,10 @@ export function locateInScalar(source: YamlSource, path: readonly PathSegment[],
 }
 
 /** A Locator (see zod-issues.ts) for paths inside this source, below `base`. */
-export function sourceLocator(source: YamlSource, base: readonly PathSegment[] = []): {
+export function sourceLocator(
+  source: YamlSource,
+  base: readonly PathSegment[] = [],
+): {
   value(path: readonly PathSegment[]): SourceLocation | null;
   key(path: readonly PathSegment[]): SourceLocation | null;
 } {

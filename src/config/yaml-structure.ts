@@ -35,12 +35,13 @@ export function flowNestingOverflow(text: string): number {
   return -1;
 }
 
-const offsetOf = (node: { range?: [number, number, number] | null } | null | undefined): number => node?.range?.[0] ?? 0;
+const offsetOf = (node: { range?: [number, number, number] | null } | null | undefined): number =>
+  node?.range?.[0] ?? 0;
 
 /** Every structural issue of `doc`, in document order; `maxAliasNodes` bounds what aliases may add in all. */
 export function structureIssues(doc: Document, maxAliasNodes: number): StructureIssue[] {
   const issues: StructureIssue[] = [];
-  const root = doc.contents as Node | null;
+  const root = doc.contents;
   if (!root) return issues;
   // Post-order walk without recursion: `size` of a node is known once all its children are.
   const size = new Map<Node, number>();
@@ -58,25 +59,37 @@ export function structureIssues(doc: Document, maxAliasNodes: number): Structure
         return issues;
       }
       if (isMap(node)) issues.push(...keyIssues(node));
-      for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i] as Node, depth: depth + 1, expanded: false });
+      for (let i = children.length - 1; i >= 0; i--)
+        stack.push({ node: children[i] as Node, depth: depth + 1, expanded: false });
       continue;
     }
     stack.pop();
     if (isAlias(node)) {
       const source = node.resolve(doc);
       const sourceSize = source ? size.get(source) : undefined;
-      if (!source) issues.push({ offset: offsetOf(node), message: `alias *${node.source} has no anchor &${node.source} before it` });
-      else if (sourceSize === undefined) issues.push({ offset: offsetOf(node), message: `alias *${node.source} refers to a node that contains it` });
+      if (!source)
+        issues.push({
+          offset: offsetOf(node),
+          message: `alias *${node.source} has no anchor &${node.source} before it`,
+        });
+      else if (sourceSize === undefined)
+        issues.push({ offset: offsetOf(node), message: `alias *${node.source} refers to a node that contains it` });
       const added = sourceSize ?? 1;
       aliasNodes += added;
       size.set(node, added);
       if (aliasNodes > maxAliasNodes && !aliasBombReported) {
         aliasBombReported = true;
-        issues.push({ offset: offsetOf(node), message: `aliases expand to more than ${maxAliasNodes} nodes (an alias bomb?)` });
+        issues.push({
+          offset: offsetOf(node),
+          message: `aliases expand to more than ${maxAliasNodes} nodes (an alias bomb?)`,
+        });
       }
       continue;
     }
-    size.set(node, children.reduce((sum, child) => sum + (size.get(child) ?? 1), 1));
+    size.set(
+      node,
+      children.reduce((sum, child) => sum + (size.get(child) ?? 1), 1),
+    );
   }
   return issues;
 }
@@ -88,7 +101,9 @@ function childNodes(node: Node): Node[] {
 }
 
 function isNode(value: unknown): value is Node {
-  return value !== null && typeof value === 'object' && (isMap(value) || isSeq(value) || isScalar(value) || isAlias(value));
+  return (
+    value !== null && typeof value === 'object' && (isMap(value) || isSeq(value) || isScalar(value) || isAlias(value))
+  );
 }
 
 /** Duplicate and reserved keys of one mapping ("<<" merge keys may repeat). */
@@ -102,7 +117,11 @@ function keyIssues(map: Node): StructureIssue[] {
     if (key === '<<') continue;
     if (seen.has(key)) issues.push({ offset: offsetOf(pair.key), message: 'duplicate key in a mapping' });
     seen.add(key);
-    if (RESERVED_KEYS.has(key)) issues.push({ offset: offsetOf(pair.key), message: `the key "${key}" is not allowed (it names a JavaScript object internal)` });
+    if (RESERVED_KEYS.has(key))
+      issues.push({
+        offset: offsetOf(pair.key),
+        message: `the key "${key}" is not allowed (it names a JavaScript object internal)`,
+      });
   }
   return issues;
 }

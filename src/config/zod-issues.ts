@@ -14,7 +14,8 @@ export interface Locator {
   key(path: readonly PathSegment[]): SourceLocation | null;
 }
 
-export type ValidationResult<T> = { ok: true; data: T; issues: [] } | { ok: false; data: undefined; issues: ConfigIssue[] };
+export type ValidationResult<T> =
+  { ok: true; data: T; issues: [] } | { ok: false; data: undefined; issues: ConfigIssue[] };
 
 interface RawIssue {
   code?: string;
@@ -57,7 +58,8 @@ export function validate<T>(
 
 /** Issues in reading order (zod reports unknown keys after the object's other issues). */
 export function sortByLocation(issues: ConfigIssue[]): ConfigIssue[] {
-  const rank = (i: ConfigIssue) => (i.location ? i.location.line * 100_000 + i.location.column : Number.MAX_SAFE_INTEGER);
+  const rank = (i: ConfigIssue) =>
+    i.location ? i.location.line * 100_000 + i.location.column : Number.MAX_SAFE_INTEGER;
   return issues
     .map((issue, index) => ({ issue, index }))
     .sort((x, y) => rank(x.issue) - rank(y.issue) || x.index - y.index)
@@ -72,7 +74,8 @@ function toConfigIssues(
   basePath: PathPrinter,
   known: string[],
 ): ConfigIssue[] {
-  const printed = (p: PathSegment[]) => (typeof basePath === 'string' ? joinKeyPath(basePath, formatKeyPath(p)) : basePath(p));
+  const printed = (p: PathSegment[]) =>
+    typeof basePath === 'string' ? joinKeyPath(basePath, formatKeyPath(p)) : basePath(p);
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({
       location: locator.key([...path, key]),
@@ -87,10 +90,15 @@ function toConfigIssues(
   const last = path[path.length - 1];
   const parent = valueAt(input, parentPath);
   if (typeof last === 'string' && isPlainObject(parent.value) && !Object.hasOwn(parent.value, last)) {
-    return [{ location: locator.key(parentPath), path: printed(parentPath), message: `missing required key "${last}"` }];
+    return [
+      { location: locator.key(parentPath), path: printed(parentPath), message: `missing required key "${last}"` },
+    ];
   }
   const found = valueAt(input, path);
-  const message = issue.message.startsWith('expected ') && found.exists ? `${issue.message}, got ${describeValue(found.value)}` : issue.message;
+  const message =
+    issue.message.startsWith('expected ') && found.exists
+      ? `${issue.message}, got ${describeValue(found.value)}`
+      : issue.message;
   return [{ location: locator.value(path), path: printed(path), message }];
 }
 
@@ -133,7 +141,10 @@ function defaultMessage(issue: RawIssue): string {
       return `expected ${TYPE_WORDS[expected] ?? expected}`;
     }
     case 'too_small':
-      if (origin === 'string') return issue.minimum === 1 ? 'expected a non-empty string' : `expected at least ${String(issue.minimum)} characters`;
+      if (origin === 'string')
+        return issue.minimum === 1
+          ? 'expected a non-empty string'
+          : `expected at least ${String(issue.minimum)} characters`;
       if (origin === 'array') return `expected at least ${String(issue.minimum)} item(s)`;
       return `expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}`;
     case 'too_big':

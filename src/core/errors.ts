@@ -73,7 +73,14 @@ export class CommandError extends Error {
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
-  constructor(args: { host: string; command: string; exitCode: number; stdout: string; stderr: string; message?: string }) {
+  constructor(args: {
+    host: string;
+    command: string;
+    exitCode: number;
+    stdout: string;
+    stderr: string;
+    message?: string;
+  }) {
     super(args.message ?? `command exited ${args.exitCode}: ${tail(args.stderr || args.stdout, 5)}`);
     this.name = 'CommandError';
     this.host = args.host;

@@ -150,7 +150,7 @@ export interface LocalFile {
 }
 
 /** A module with its type parameters erased, as the registry holds it (methods are bivariant). */
-export type AnyModule = ModuleDef<unknown, unknown>;
+export type AnyModule = ModuleDef;
 
 export function defineModule<A, F>(def: ModuleDef<A, F>): ModuleDef<A, F> {
   return def;

@@ -16,5 +16,7 @@ export function becomeCommand(command: string): string {
 
 /** True when stderr says sudo wanted a password or the user has no sudo right. */
 export function isSudoDenied(stderr: string): boolean {
-  return /sudo: (a password is required|a terminal is required)|is not in the sudoers file|may not run sudo/.test(stderr);
+  return /sudo: (a password is required|a terminal is required)|is not in the sudoers file|may not run sudo/.test(
+    stderr,
+  );
 }

@@ -2,7 +2,13 @@
 import { CommandError, TaskError } from '../core/errors.js';
 import type { ExecOptions, ExecResult, Op, VmApi } from '../core/module.js';
 import { quote } from '../core/shell.js';
-import { BYTES_MISMATCH, expectedBytes, type ExpectedBytes, stagedStdinCommand, verifyBytesLines } from './verified-bytes.js';
+import {
+  BYTES_MISMATCH,
+  expectedBytes,
+  type ExpectedBytes,
+  stagedStdinCommand,
+  verifyBytesLines,
+} from './verified-bytes.js';
 
 /** Runs a command on the host with the task's `become` already applied. */
 export type RunCommand = (command: string, options?: ExecOptions) => Promise<ExecResult>;
@@ -37,12 +43,22 @@ async function applyExec(target: ApplyTarget, op: Extract<Op, { kind: 'exec' }>)
     command = stagedStdinCommand(op.command, expectedBytes(op.stdin));
   }
   const result = await target.run(command, options);
-  if (op.stdin !== undefined && result.code === BYTES_MISMATCH && result.stderr.includes('ober-push: the standard input arrived')) {
+  if (
+    op.stdin !== undefined &&
+    result.code === BYTES_MISMATCH &&
+    result.stderr.includes('ober-push: the standard input arrived')
+  ) {
     throw new TaskError('the standard input did not arrive whole; the command was not run', result.stderr.trim());
   }
   const okCodes = op.okCodes ?? [0];
   if (!okCodes.includes(result.code)) {
-    throw new CommandError({ host: target.host, command: op.command, exitCode: result.code, stdout: result.stdout, stderr: result.stderr });
+    throw new CommandError({
+      host: target.host,
+      command: op.command,
+      exitCode: result.code,
+      stdout: result.stdout,
+      stderr: result.stderr,
+    });
   }
   return result;
 }
@@ -51,10 +67,16 @@ async function applyPut(target: ApplyTarget, op: Extract<Op, { kind: 'put' }>): 
   const command = putScript(op);
   const result = await target.run(command, { stdin: op.content });
   if (result.code === BYTES_MISMATCH) {
-    throw new TaskError(`upload of ${op.path} did not arrive whole; the live file was not replaced`, result.stderr.trim());
+    throw new TaskError(
+      `upload of ${op.path} did not arrive whole; the live file was not replaced`,
+      result.stderr.trim(),
+    );
   }
   if (result.code === VALIDATE_FAILED) {
-    throw new TaskError(`validation of ${op.path} failed; the live file was not replaced`, (result.stdout + result.stderr).trim());
+    throw new TaskError(
+      `validation of ${op.path} failed; the live file was not replaced`,
+      (result.stdout + result.stderr).trim(),
+    );
   }
   if (result.code !== 0) {
     throw new CommandError({
@@ -88,7 +110,9 @@ export function putScriptExpecting(op: Extract<Op, { kind: 'put' }>, expected: E
     `trap 'rm -f "$tmp"; exit 129' HUP INT TERM`,
     'cat > "$tmp"',
     ...verifyBytesLines('tmp', expected, `the upload of ${op.path}`),
-    op.mode ? `chmod ${quote(op.mode)} "$tmp"` : 'if [ -e "$dest" ]; then chmod --reference="$dest" "$tmp"; else chmod 0644 "$tmp"; fi',
+    op.mode
+      ? `chmod ${quote(op.mode)} "$tmp"`
+      : 'if [ -e "$dest" ]; then chmod --reference="$dest" "$tmp"; else chmod 0644 "$tmp"; fi',
   ];
   if (op.owner || op.group) {
     lines.push(`chown ${quote(`${op.owner ?? ''}${op.group ? `:${op.group}` : ''}`)} "$tmp"`);

@@ -56,7 +56,8 @@ export type RunEvent =
   | { type: 'rolling-recap'; runId: string; journal: string; nodes: RollingNodeRecap[]; stopped?: string };
 
 /** Rolling plays: the steps every node goes through, in order (see src/engine/rolling). */
-export type RollingStep = 'lock' | 'capacity' | 'withdraw' | 'drain' | 'work' | 'vm-cold-restart' | 'health' | 'announce' | 'settle' | 'unlock';
+export type RollingStep =
+  'lock' | 'capacity' | 'withdraw' | 'drain' | 'work' | 'vm-cold-restart' | 'health' | 'announce' | 'settle' | 'unlock';
 
 /** Where a node stands in a roll; recorded locally (journal) and on the node. */
 export type RollingPhase = 'pending' | 'locked' | 'withdrawn' | 'drained' | 'worked' | 'healthy' | 'announced';

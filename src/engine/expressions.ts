@@ -1,12 +1,11 @@
 // Conditions (`when`, `changed_when`, `failed_when`) parsed once per run and evaluated per host.
 import { TaskError } from '../core/errors.js';
 import { evalExpr, parseExpr, truthy, type Expr } from '../playbook/expr.js';
-import type { Task } from '../playbook/types.js';
 
 export class Expressions {
   readonly #parsed = new Map<string, Expr>();
 
-  test(text: string, vars: Record<string, unknown>, task: Task): boolean {
+  test(text: string, vars: Record<string, unknown>): boolean {
     let expr = this.#parsed.get(text);
     if (!expr) {
       expr = parseExpr(text);

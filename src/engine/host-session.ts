@@ -54,7 +54,10 @@ export class HostSession {
       this.#deps.emit({ type: 'host-connected', host: this.name, durationMs: this.#connectedAt - started });
     }
     if (useSudo && result.code !== 0 && isSudoDenied(result.stderr)) {
-      throw new TaskError(`become failed: ${this.host.user ?? 'the login user'} has no passwordless sudo on ${this.name} (sudo -n)`, result.stderr.trim());
+      throw new TaskError(
+        `become failed: ${this.host.user ?? 'the login user'} has no passwordless sudo on ${this.name} (sudo -n)`,
+        result.stderr.trim(),
+      );
     }
     return result;
   }
@@ -89,7 +92,7 @@ export class HostSession {
   }
 
   /** Drop the connection and boot-bound facts (after a reboot or cold restart); the next exec connects anew. */
-  async reconnect(): Promise<void> {
+  reconnect(): void {
     this.#renew = true;
     this.#transport = null;
     this.#connectedAt = null;

@@ -37,14 +37,22 @@ export function checkPlayInputs(
   deps: InputCheckDeps,
 ): void {
   const issues: ConfigIssue[] = [];
-  const registered = planned.flatMap((p) => [...p.play.tasks, ...p.play.handlers].flatMap((t) => (t.register ? [t.register] : [])));
+  const registered = planned.flatMap((p) =>
+    [...p.play.tasks, ...p.play.handlers].flatMap((t) => (t.register ? [t.register] : [])),
+  );
   for (const [playIndex, { play, hosts, tasks }] of planned.entries()) {
     const known = new Set([...ENGINE_NAMES, ...registered, ...Object.keys(play.vars), ...Object.keys(extraVars)]);
     if (play.stack) known.add('ober');
     for (const name of hosts) for (const key of Object.keys(inventory.hosts.get(name)?.vars ?? {})) known.add(key);
-    const list = (kind: 'tasks' | 'handlers', items: Task[]) => items.map((task) => ({ task, where: `[${playIndex}].${kind}[${play[kind].indexOf(task)}]` }));
+    const list = (kind: 'tasks' | 'handlers', items: Task[]) =>
+      items.map((task) => ({ task, where: `[${playIndex}].${kind}[${play[kind].indexOf(task)}]` }));
     for (const { task, where } of [...list('tasks', tasks), ...list('handlers', play.handlers)]) {
-      const scope: Scope = { known: task.loop === undefined ? known : new Set([...known, 'item', 'loop_index']), play, task, where };
+      const scope: Scope = {
+        known: task.loop === undefined ? known : new Set([...known, 'item', 'loop_index']),
+        play,
+        task,
+        where,
+      };
       issues.push(...checkTask(scope, deps));
     }
   }
@@ -54,14 +62,20 @@ export function checkPlayInputs(
 function checkTask(scope: Scope, deps: InputCheckDeps): ConfigIssue[] {
   const { task, where } = scope;
   const issues: ConfigIssue[] = [];
-  const issue = (path: string, message: string) => issues.push({ location: task.location, path: `${where}.${path}`, message });
-  const conditions: Array<[string, string | undefined]> = [['when', task.when], ['changed_when', task.changedWhen], ['failed_when', task.failedWhen]];
+  const issue = (path: string, message: string) =>
+    issues.push({ location: task.location, path: `${where}.${path}`, message });
+  const conditions: Array<[string, string | undefined]> = [
+    ['when', task.when],
+    ['changed_when', task.changedWhen],
+    ['failed_when', task.failedWhen],
+  ];
   for (const [key, text] of conditions) {
     if (text === undefined) continue;
     try {
       const names = conditionNames(parseExpr(text));
       const known = key === 'when' ? scope.known : new Set([...scope.known, 'result']);
-      for (const name of unknownNames(names.required, names.guarded, known)) issue(key, undefinedMessage(name, known, scope.play));
+      for (const name of unknownNames(names.required, names.guarded, known))
+        issue(key, undefinedMessage(name, known, scope.play));
     } catch (error) {
       // The load already reported syntax errors; anything else is not ours to hide.
       if (!(error instanceof ExprSyntaxError)) throw error;
@@ -76,7 +90,10 @@ function checkTask(scope: Scope, deps: InputCheckDeps): ConfigIssue[] {
     const path = `${task.module}.${file.arg}`;
     const found = file.candidates.map((c) => readLocal(c, file.template)).find((r) => r.kind !== 'missing');
     if (!found) {
-      issue(path, `${file.template ? 'template' : 'file'} not found: ${file.candidates.map((c) => displayPath(c)).join(', ')}`);
+      issue(
+        path,
+        `${file.template ? 'template' : 'file'} not found: ${file.candidates.map((c) => displayPath(c)).join(', ')}`,
+      );
     } else if (found.kind === 'error') {
       issue(path, found.message);
     } else if (file.template) {
@@ -137,7 +154,10 @@ function readLocal(path: string, template: boolean): LocalRead {
     if (!stats.isFile()) return { kind: 'error', message: `${displayPath(path)} is not a regular file` };
     return { kind: 'ok', path, text: '' };
   } catch (error) {
-    const reason = error instanceof InputFileError ? error.reason : ((error as NodeJS.ErrnoException).code ?? String(error));
-    return reason === 'ENOENT' ? { kind: 'missing' } : { kind: 'error', message: `cannot read ${displayPath(path)}: ${reason}` };
+    const reason =
+      error instanceof InputFileError ? error.reason : ((error as NodeJS.ErrnoException).code ?? String(error));
+    return reason === 'ENOENT'
+      ? { kind: 'missing' }
+      : { kind: 'error', message: `cannot read ${displayPath(path)}: ${reason}` };
   }
 }

@@ -12,9 +12,14 @@ export async function readBootId(session: HostSession): Promise<string> {
 }
 
 /** Resolves with the milliseconds it took; throws TaskError when the deadline passes. */
-export async function waitForNewBoot(session: HostSession, before: string, timeoutMs: number, pollMs = 1000): Promise<number> {
+export async function waitForNewBoot(
+  session: HostSession,
+  before: string,
+  timeoutMs: number,
+  pollMs = 1000,
+): Promise<number> {
   const started = Date.now();
-  await session.reconnect();
+  session.reconnect();
   for (;;) {
     try {
       const now = await readBootId(session);
@@ -22,10 +27,12 @@ export async function waitForNewBoot(session: HostSession, before: string, timeo
     } catch (error) {
       // The host is going down or not back yet: drop the dead connection and try again.
       if (!(error instanceof ConnectError) && !(error instanceof TaskError)) throw error;
-      await session.reconnect();
+      session.reconnect();
     }
     if (Date.now() - started > timeoutMs) {
-      throw new TaskError(`${session.name} did not come back with a new boot id within ${Math.round(timeoutMs / 1000)}s`);
+      throw new TaskError(
+        `${session.name} did not come back with a new boot id within ${Math.round(timeoutMs / 1000)}s`,
+      );
     }
     await delay(pollMs);
   }

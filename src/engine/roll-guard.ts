@@ -28,11 +28,18 @@ export function readLocksScript(nodeLock: string, fleetLock: string): string {
 /** The two lock texts of readLocksScript's output (output without the marker is the node lock alone). */
 export function parseLocks(stdout: string): { node: string; fleet: string } {
   const at = stdout.indexOf(FLEET_MARK);
-  return at === -1 ? { node: stdout.trim(), fleet: '' } : { node: stdout.slice(0, at).trim(), fleet: stdout.slice(at + FLEET_MARK.length).trim() };
+  return at === -1
+    ? { node: stdout.trim(), fleet: '' }
+    : { node: stdout.slice(0, at).trim(), fleet: stdout.slice(at + FLEET_MARK.length).trim() };
 }
 
 /** False when the host must not run the play (held by a live roll, or the read failed); the failure is reported. */
-export async function guardRollLock(env: TaskEnv, play: Play, session: HostSession, vars: Record<string, unknown>): Promise<boolean> {
+export async function guardRollLock(
+  env: TaskEnv,
+  play: Play,
+  session: HostSession,
+  vars: Record<string, unknown>,
+): Promise<boolean> {
   if (session.rollLockChecked || !playUsesSsh(env, play)) return true;
   const files = rollFiles(targetFromVars(session.name, session.host.address, vars, 'none').paths);
   const started = Date.now();
@@ -45,11 +52,18 @@ export async function guardRollLock(env: TaskEnv, play: Play, session: HostSessi
   };
   let texts: { node: string; fleet: string };
   try {
-    const r = await session.exec(readLocksScript(files.lock, files.fleetLock), { timeoutMs: 15_000 }, play.become ?? false);
+    const r = await session.exec(
+      readLocksScript(files.lock, files.fleetLock),
+      { timeoutMs: 15_000 },
+      play.become ?? false,
+    );
     texts = parseLocks(r.stdout);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return stop(error instanceof ConnectError ? 'unreachable' : 'failed', error instanceof ConnectError ? message : `reading the roll locks ${files.lock} failed: ${message}`);
+    return stop(
+      error instanceof ConnectError ? 'unreachable' : 'failed',
+      error instanceof ConnectError ? message : `reading the roll locks ${files.lock} failed: ${message}`,
+    );
   }
   session.rollLockChecked = true;
   const self = { workstation: hostname(), pid: process.pid };
@@ -58,13 +72,27 @@ export async function guardRollLock(env: TaskEnv, play: Play, session: HostSessi
     { lock: 'fleet' as const, file: files.fleetLock, hold: nodeHold(texts.fleet, self, new Date(), pidAlive) },
   ];
   for (const { file, hold } of holds) {
-    if (hold.kind === 'stale') env.emit({ type: 'warning', host: session.name, message: `${file}: a stale roll lock (${hold.text}); deploying anyway` });
+    if (hold.kind === 'stale')
+      env.emit({
+        type: 'warning',
+        host: session.name,
+        message: `${file}: a stale roll lock (${hold.text}); deploying anyway`,
+      });
   }
   const held = holds.find((h) => h.hold.kind === 'held');
   if (!held || held.hold.kind !== 'held') return true;
-  const refused = new RollHoldsNode({ host: session.name, holder: held.hold.text, runId: held.hold.lock.runId, lock: held.lock });
+  const refused = new RollHoldsNode({
+    host: session.name,
+    holder: held.hold.text,
+    runId: held.hold.lock.runId,
+    lock: held.lock,
+  });
   if (env.options.check) {
-    env.emit({ type: 'warning', host: session.name, message: `${refused.message} (check mode: planned anyway; a real run stops here)` });
+    env.emit({
+      type: 'warning',
+      host: session.name,
+      message: `${refused.message} (check mode: planned anyway; a real run stops here)`,
+    });
     return true;
   }
   return stop('failed', refused.message);

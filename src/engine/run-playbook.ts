@@ -60,16 +60,33 @@ export interface PlannedPlay {
  * Resolve every play's hosts and tasks up front: a pattern that matches nothing, a bad stack variable and (given
  * `inputs`) an unknown variable or a missing template fail before any connection.
  */
-export function planPlays(inventory: Inventory, playbook: Playbook, options: RunOptions, inputs?: InputCheckDeps): PlannedPlay[] {
+export function planPlays(
+  inventory: Inventory,
+  playbook: Playbook,
+  options: RunOptions,
+  inputs?: InputCheckDeps,
+): PlannedPlay[] {
   const limited = options.limit ? new Set(selectHosts(inventory, options.limit)) : null;
   const start = options.startAtTask ? findStartTask(playbook, options.startAtTask) : null;
   const planned = playbook.plays.map((play, playIndex) => {
-    const hosts = selectHosts(inventory, play.hosts, { location: play.location, path: `[${playIndex}].hosts` }).filter((h) => !limited || limited.has(h));
+    const hosts = selectHosts(inventory, play.hosts, { location: play.location, path: `[${playIndex}].hosts` }).filter(
+      (h) => !limited || limited.has(h),
+    );
     if (hosts.length === 0) {
-      throw ConfigError.single(play.location, 'hosts', `play "${play.name}" matches no host (hosts: ${play.hosts}${options.limit ? `, --limit ${options.limit}` : ''})`);
+      throw ConfigError.single(
+        play.location,
+        'hosts',
+        `play "${play.name}" matches no host (hosts: ${play.hosts}${options.limit ? `, --limit ${options.limit}` : ''})`,
+      );
     }
     let tasks = filterTasksByTags(play.tasks, options.tags, options.skipTags);
-    if (start) tasks = playIndex < start.playIndex ? [] : playIndex === start.playIndex ? tasks.filter((t) => play.tasks.indexOf(t) >= start.taskIndex) : tasks;
+    if (start)
+      tasks =
+        playIndex < start.playIndex
+          ? []
+          : playIndex === start.playIndex
+            ? tasks.filter((t) => play.tasks.indexOf(t) >= start.taskIndex)
+            : tasks;
     return { play, hosts, tasks };
   });
   validateStackPlays(inventory, planned, options.extraVars, magicVars(inventory));
@@ -77,7 +94,12 @@ export function planPlays(inventory: Inventory, playbook: Playbook, options: Run
   return planned;
 }
 
-export async function runPlaybook(deps: EngineDeps, playbook: Playbook, options: RunOptions, baseDir: string): Promise<RunSummary> {
+export async function runPlaybook(
+  deps: EngineDeps,
+  playbook: Playbook,
+  options: RunOptions,
+  baseDir: string,
+): Promise<RunSummary> {
   const started = Date.now();
   const planned = planPlays(deps.inventory, playbook, options, { modules: deps.modules, baseDir });
   const sessions = new Map<string, HostSession>();
@@ -168,9 +190,16 @@ async function runPlay(
       ),
     );
     const failed = live.filter((s) => s.stopped).length;
-    const tooMany = play.maxFailPercentage !== undefined ? (failed / batch.length) * 100 > play.maxFailPercentage : failed === batch.length && batches.length > 1;
+    const tooMany =
+      play.maxFailPercentage !== undefined
+        ? (failed / batch.length) * 100 > play.maxFailPercentage
+        : failed === batch.length && batches.length > 1;
     if (tooMany) {
-      env.emit({ type: 'play-end', play: play.name, aborted: `${failed} of ${batch.length} hosts failed in a batch (max_fail_percentage ${play.maxFailPercentage ?? 'unset: all failed'})` });
+      env.emit({
+        type: 'play-end',
+        play: play.name,
+        aborted: `${failed} of ${batch.length} hosts failed in a batch (max_fail_percentage ${play.maxFailPercentage ?? 'unset: all failed'})`,
+      });
       return;
     }
     if (options.signal?.aborted) break;
@@ -178,7 +207,14 @@ async function runPlay(
   env.emit({ type: 'play-end', play: play.name, ...(options.signal?.aborted ? { aborted: 'interrupted' } : {}) });
 }
 
-async function runHostTasks(env: TaskEnv, play: Play, tasks: Task[], session: HostSession, options: RunOptions, magic: Record<string, unknown>): Promise<void> {
+async function runHostTasks(
+  env: TaskEnv,
+  play: Play,
+  tasks: Task[],
+  session: HostSession,
+  options: RunOptions,
+  magic: Record<string, unknown>,
+): Promise<void> {
   if (play.gatherFacts) {
     const gathered = await runGatherFacts(env, play, session);
     if (!gathered) return;
@@ -189,7 +225,13 @@ async function runHostTasks(env: TaskEnv, play: Play, tasks: Task[], session: Ho
   }
 }
 
-async function runHandlers(env: TaskEnv, play: Play, session: HostSession, options: RunOptions, magic: Record<string, unknown>): Promise<void> {
+async function runHandlers(
+  env: TaskEnv,
+  play: Play,
+  session: HostSession,
+  options: RunOptions,
+  magic: Record<string, unknown>,
+): Promise<void> {
   for (const handler of play.handlers) {
     if (session.stopped || options.signal?.aborted) return;
     if (!session.notified.delete(handler.name)) continue;
@@ -197,14 +239,36 @@ async function runHandlers(env: TaskEnv, play: Play, session: HostSession, optio
   }
 }
 
-function taskRun(play: Play, task: Task, session: HostSession, options: RunOptions, magic: Record<string, unknown>, handler: boolean) {
+function taskRun(
+  play: Play,
+  task: Task,
+  session: HostSession,
+  options: RunOptions,
+  magic: Record<string, unknown>,
+  handler: boolean,
+) {
   const become = task.become ?? play.become ?? false;
-  return { session, task, play: play.name, handler, become, vars: hostContext(session, play, options.extraVars, magic) };
+  return {
+    session,
+    task,
+    play: play.name,
+    handler,
+    become,
+    vars: hostContext(session, play, options.extraVars, magic),
+  };
 }
 
 /** Facts as a task of its own, so an unreachable host shows up at once with the connection error. */
 async function runGatherFacts(env: TaskEnv, play: Play, session: HostSession): Promise<boolean> {
-  const task: Task = { name: 'gather facts', module: 'facts', args: {}, notify: [], tags: [], ignoreErrors: false, location: play.location };
+  const task: Task = {
+    name: 'gather facts',
+    module: 'facts',
+    args: {},
+    notify: [],
+    tags: [],
+    ignoreErrors: false,
+    location: play.location,
+  };
   const gatherEnv: TaskEnv = { ...env, modules: new Map([['facts', factsModule]]) };
   const report = await runTask(gatherEnv, { session, task, play: play.name, handler: false, become: false, vars: {} });
   return report.status !== 'failed' && report.status !== 'unreachable';
@@ -221,8 +285,7 @@ const factsModule: AnyModule = {
 /** Split hosts into batches: serial N, "N%" of the play's hosts, or all at once. */
 export function toBatches(hosts: string[], serial: number | string | undefined): string[][] {
   if (serial === undefined) return [hosts];
-  const size =
-    typeof serial === 'number' ? serial : Math.ceil((Number.parseFloat(serial) / 100) * hosts.length);
+  const size = typeof serial === 'number' ? serial : Math.ceil((Number.parseFloat(serial) / 100) * hosts.length);
   const step = Math.max(1, Math.min(hosts.length, size));
   const batches: string[][] = [];
   for (let i = 0; i < hosts.length; i += step) batches.push(hosts.slice(i, i + step));
@@ -241,7 +304,14 @@ function recapFor(name: string, reports: TaskReport[], session: HostSession | un
     failed: count('failed'),
     unreachable: session?.stopped === 'unreachable',
     ...(stop
-      ? { failure: { task: stop.task, message: stop.message ?? stop.status, ...(stop.detail ? { detail: stop.detail } : {}), ...(stop.exitCode !== undefined ? { exitCode: stop.exitCode } : {}) } }
+      ? {
+          failure: {
+            task: stop.task,
+            message: stop.message ?? stop.status,
+            ...(stop.detail ? { detail: stop.detail } : {}),
+            ...(stop.exitCode !== undefined ? { exitCode: stop.exitCode } : {}),
+          },
+        }
       : {}),
     needs: [...(session?.needs ?? [])],
   };

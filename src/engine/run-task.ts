@@ -1,5 +1,13 @@
 // One task on one host: `when`, `loop`, then one invocation per item (task-invocation.ts), register, notify, report.
-import { CommandError, ConfigError, ConnectError, TaskError, formatIssue, formatLocation, tail } from '../core/errors.js';
+import {
+  CommandError,
+  ConfigError,
+  ConnectError,
+  TaskError,
+  formatIssue,
+  formatLocation,
+  tail,
+} from '../core/errors.js';
 import type { AnyModule, Change } from '../core/module.js';
 import type { Task } from '../playbook/types.js';
 import type { ChangeReport, EmitEvent, TaskReport, TaskStatus } from './events.js';
@@ -54,8 +62,20 @@ export async function runTask(env: TaskEnv, run: TaskRun): Promise<TaskReport> {
 
 async function execute(env: TaskEnv, run: TaskRun, started: number): Promise<TaskReport> {
   const { session, task, vars } = run;
-  const base = { host: session.name, play: run.play, task: task.name, handler: run.handler, location: formatLocation(task.location) };
-  const skipped = (message: string): TaskReport => ({ ...base, status: 'skipped', changes: [], message, durationMs: Date.now() - started });
+  const base = {
+    host: session.name,
+    play: run.play,
+    task: task.name,
+    handler: run.handler,
+    location: formatLocation(task.location),
+  };
+  const skipped = (message: string): TaskReport => ({
+    ...base,
+    status: 'skipped',
+    changes: [],
+    message,
+    durationMs: Date.now() - started,
+  });
   const module = env.modules.get(task.module);
   if (!module) throw new TaskError(`unknown module ${task.module}`);
 
@@ -64,7 +84,7 @@ async function execute(env: TaskEnv, run: TaskRun, started: number): Promise<Tas
   for (const [index, item] of (items ?? [undefined]).entries()) {
     const itemVars = items ? { ...vars, item, loop_index: index } : vars;
     // With a loop, `when` is evaluated per item (it may test `item`), as Ansible does.
-    if (task.when !== undefined && !env.expressions.test(task.when, itemVars, task)) continue;
+    if (task.when !== undefined && !env.expressions.test(task.when, itemVars)) continue;
     const invocation = await invoke(env, run, module, itemVars);
     runs.push(invocation);
     if (invocation.status === 'failed') break;
@@ -88,7 +108,8 @@ async function execute(env: TaskEnv, run: TaskRun, started: number): Promise<Tas
 }
 
 function loopItems(rendered: unknown, task: Task): unknown[] {
-  if (!Array.isArray(rendered)) throw new TaskError(`loop of task "${task.name}" must be a list, got ${typeof rendered}`);
+  if (!Array.isArray(rendered))
+    throw new TaskError(`loop of task "${task.name}" must be a list, got ${typeof rendered}`);
   return rendered;
 }
 
@@ -124,9 +145,17 @@ function failure(run: TaskRun, started: number, error: unknown): TaskReport {
   };
   if (error instanceof ConnectError) return { ...base, status: 'unreachable', message: error.message };
   if (error instanceof CommandError) {
-    return { ...base, status: 'failed', message: `command failed with exit code ${error.exitCode}`, detail: tail(error.stderr || error.stdout, 10), exitCode: error.exitCode };
+    return {
+      ...base,
+      status: 'failed',
+      message: `command failed with exit code ${error.exitCode}`,
+      detail: tail(error.stderr || error.stdout, 10),
+      exitCode: error.exitCode,
+    };
   }
-  if (error instanceof ConfigError) return { ...base, status: 'failed', message: error.issues.map(formatIssue).join('; ') };
-  if (error instanceof TaskError) return { ...base, status: 'failed', message: error.message, ...(error.detail ? { detail: error.detail } : {}) };
+  if (error instanceof ConfigError)
+    return { ...base, status: 'failed', message: error.issues.map(formatIssue).join('; ') };
+  if (error instanceof TaskError)
+    return { ...base, status: 'failed', message: error.message, ...(error.detail ? { detail: error.detail } : {}) };
   return { ...base, status: 'failed', message: error instanceof Error ? error.message : String(error) };
 }

@@ -8,7 +8,12 @@ import { stackContextFromVars } from '../stack/from-vars.js';
 import { stackHostVarsSchema, stackVarsSchema } from '../stack/vars.js';
 
 /** Validate every host of every stack play; throws one ConfigError listing all issues. */
-export function validateStackPlays(inventory: Inventory, plays: ReadonlyArray<{ play: Play; hosts: string[] }>, extraVars: Record<string, unknown>, magic: Record<string, unknown>): void {
+export function validateStackPlays(
+  inventory: Inventory,
+  plays: ReadonlyArray<{ play: Play; hosts: string[] }>,
+  extraVars: Record<string, unknown>,
+  magic: Record<string, unknown>,
+): void {
   const issues: ConfigIssue[] = [];
   for (const { play, hosts } of plays) {
     if (!play.stack) continue;
@@ -29,7 +34,8 @@ export function validateStackPlays(inventory: Inventory, plays: ReadonlyArray<{ 
       try {
         stackContextFromVars(stackVars(inventory, name, play, extraVars, magic));
       } catch (error) {
-        if (error instanceof ConfigError) issues.push(...error.issues.map((i) => ({ ...i, message: `${i.message} (host ${name})` })));
+        if (error instanceof ConfigError)
+          issues.push(...error.issues.map((i) => ({ ...i, message: `${i.message} (host ${name})` })));
         else throw error;
       }
     }
@@ -37,7 +43,13 @@ export function validateStackPlays(inventory: Inventory, plays: ReadonlyArray<{ 
   if (issues.length > 0) throw new ConfigError(dedupe(issues));
 }
 
-function stackVars(inventory: Inventory, name: string, play: Play, extraVars: Record<string, unknown>, magic: Record<string, unknown>): Record<string, unknown> {
+function stackVars(
+  inventory: Inventory,
+  name: string,
+  play: Play,
+  extraVars: Record<string, unknown>,
+  magic: Record<string, unknown>,
+): Record<string, unknown> {
   const host = inventory.hosts.get(name);
   return { ...magic, ...host?.vars, ...play.vars, ...extraVars, inventory_hostname: name };
 }

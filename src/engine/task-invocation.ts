@@ -18,7 +18,12 @@ export interface Invocation {
   message?: string;
 }
 
-export async function invoke(env: TaskEnv, run: TaskRun, module: AnyModule, vars: Record<string, unknown>): Promise<Invocation> {
+export async function invoke(
+  env: TaskEnv,
+  run: TaskRun,
+  module: AnyModule,
+  vars: Record<string, unknown>,
+): Promise<Invocation> {
   const { session, task } = run;
   const args = parseArgs(module, env.renderArgs(task.args, vars), task);
   const ctx = session.readContext(vars, env.baseDir, run.become);
@@ -49,14 +54,15 @@ export async function invoke(env: TaskEnv, run: TaskRun, module: AnyModule, vars
 
   let status = statusOf(changes, env.options.check);
   const extra = module.result?.(facts, args, last);
-  for (const warning of warningsOf(extra)) env.emit({ type: 'warning', host: session.name, message: `${task.name}: ${warning}` });
+  for (const warning of warningsOf(extra))
+    env.emit({ type: 'warning', host: session.name, message: `${task.name}: ${warning}` });
   const result = registerValue(status, changes, last, extra);
   const withResult = { ...vars, result, ...(task.register ? { [task.register]: result } : {}) };
   if (task.changedWhen !== undefined) {
-    status = env.expressions.test(task.changedWhen, withResult, task) ? 'changed' : 'ok';
+    status = env.expressions.test(task.changedWhen, withResult) ? 'changed' : 'ok';
     result['changed'] = status === 'changed';
   }
-  if (task.failedWhen !== undefined && env.expressions.test(task.failedWhen, withResult, task)) {
+  if (task.failedWhen !== undefined && env.expressions.test(task.failedWhen, withResult)) {
     result['failed'] = true;
     return { status: 'failed', changes, last, result, message: `failed_when: ${task.failedWhen}` };
   }
@@ -90,10 +96,17 @@ async function applyChanges(session: HostSession, become: boolean, changes: Chan
 }
 
 /** --verify: plan again after applying; anything still planned (but actions by design) is an idempotence bug. */
-async function verifyConverged(module: AnyModule, ctx: Parameters<AnyModule['gather']>[0], args: unknown): Promise<void> {
+async function verifyConverged(
+  module: AnyModule,
+  ctx: Parameters<AnyModule['gather']>[0],
+  args: unknown,
+): Promise<void> {
   const again = module.plan(await module.gather(ctx, args), args).filter((c) => acts(c) && !c.uncertain && !c.repeats);
   if (again.length > 0) {
-    throw new TaskError(`--verify: still plans changes after applying (module ${module.name} did not converge)`, again.map((c) => c.summary).join('\n'));
+    throw new TaskError(
+      `--verify: still plans changes after applying (module ${module.name} did not converge)`,
+      again.map((c) => c.summary).join('\n'),
+    );
   }
 }
 
@@ -109,7 +122,12 @@ function statusOf(changes: Change[], check: boolean): TaskStatus {
   return 'changed';
 }
 
-function registerValue(status: TaskStatus, changes: Change[], last: ExecResult | null, extra: Record<string, unknown> | undefined): Record<string, unknown> {
+function registerValue(
+  status: TaskStatus,
+  changes: Change[],
+  last: ExecResult | null,
+  extra: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   return {
     status,
     changed: status === 'changed',

@@ -13,12 +13,23 @@ export function magicVars(inventory: Inventory): Record<string, unknown> {
   }
   const hostvars: Record<string, unknown> = {};
   for (const host of inventory.hosts.values()) {
-    hostvars[host.name] = { ...host.vars, inventory_hostname: host.name, address: host.address, port: host.port, groups: host.groups };
+    hostvars[host.name] = {
+      ...host.vars,
+      inventory_hostname: host.name,
+      address: host.address,
+      port: host.port,
+      groups: host.groups,
+    };
   }
   return { groups, hostvars };
 }
 
-export function hostContext(session: HostSession, play: Play, extraVars: Record<string, unknown>, magic: Record<string, unknown>): Record<string, unknown> {
+export function hostContext(
+  session: HostSession,
+  play: Play,
+  extraVars: Record<string, unknown>,
+  magic: Record<string, unknown>,
+): Record<string, unknown> {
   const host = session.host;
   const vars: Record<string, unknown> = {
     ...magic,
@@ -27,7 +38,14 @@ export function hostContext(session: HostSession, play: Play, extraVars: Record<
     ...session.registered,
     ...extraVars,
     inventory_hostname: host.name,
-    host: { name: host.name, address: host.address, port: host.port, user: host.user ?? null, groups: host.groups, vm: host.vm ?? null },
+    host: {
+      name: host.name,
+      address: host.address,
+      port: host.port,
+      user: host.user ?? null,
+      groups: host.groups,
+      vm: host.vm ?? null,
+    },
     ...(session.knownFacts ? { facts: session.knownFacts } : {}),
   };
   return { ...vars, ...stackNamespace(play, vars) };

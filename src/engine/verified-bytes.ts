@@ -24,7 +24,8 @@ export function expectedBytes(content: string | Buffer): ExpectedBytes {
  */
 export function verifyBytesLines(fileVar: string, expected: ExpectedBytes, what: string): string[] {
   const f = `"$${fileVar}"`;
-  const fail = (detail: string) => `{ printf '%s\\n' ${quote(`ober-push: ${what} arrived with `)}"${detail}" >&2; exit ${BYTES_MISMATCH}; }`;
+  const fail = (detail: string) =>
+    `{ printf '%s\\n' ${quote(`ober-push: ${what} arrived with `)}"${detail}" >&2; exit ${BYTES_MISMATCH}; }`;
   return [
     // $(( )) drops the padding some wc print.
     `got=$(( $(wc -c < ${f}) ))`,

@@ -11,15 +11,21 @@ import { stackContextFromVars } from '../stack/from-vars.js';
 import { probeNode, type NodeStatus, type ProbeOptions } from './node-status.js';
 
 export type FleetRow =
-  | { host: string; status: NodeStatus; options: ProbeOptions }
-  | { host: string; error: string; unreachable: boolean };
+  { host: string; status: NodeStatus; options: ProbeOptions } | { host: string; error: string; unreachable: boolean };
 
 /** Probe options from the host's stack variables; defaults when they do not validate (status still works). */
 export function probeOptionsFor(inventory: Inventory, host: Host, magic: Record<string, unknown>): ProbeOptions {
   try {
     const ober = stackContextFromVars({ ...magic, ...host.vars, inventory_hostname: host.name });
     const nic = typeof host.vars['nic'] === 'string' ? host.vars['nic'] : null;
-    return { paths: ober.paths, statsPort: ober.statsPort, sysctl: ober.sysctl, vips: ober.vips, haMode: ober.haMode, nic };
+    return {
+      paths: ober.paths,
+      statsPort: ober.statsPort,
+      sysctl: ober.sysctl,
+      vips: ober.vips,
+      haMode: ober.haMode,
+      nic,
+    };
   } catch {
     return {};
   }
@@ -36,7 +42,7 @@ export interface FleetProbeDeps {
 export async function probeFleet(deps: FleetProbeDeps): Promise<FleetRow[]> {
   const magic = magicVars(deps.inventory);
   const limit = pLimit(Math.max(1, deps.forks ?? 50));
-  const vms = { forHost: async () => null };
+  const vms = { forHost: () => Promise.resolve(null) };
   return Promise.all(
     deps.names.map((name) =>
       limit(async (): Promise<FleetRow> => {
@@ -48,7 +54,11 @@ export async function probeFleet(deps: FleetProbeDeps): Promise<FleetRow[]> {
           const exec = (command: string): Promise<ExecResult> => session.exec(command, { timeoutMs: 60_000 }, true);
           return { host: name, status: await probeNode(exec, options), options };
         } catch (error) {
-          return { host: name, error: error instanceof Error ? error.message : String(error), unreachable: error instanceof ConnectError };
+          return {
+            host: name,
+            error: error instanceof Error ? error.message : String(error),
+            unreachable: error instanceof ConnectError,
+          };
         } finally {
           await session.close();
         }

@@ -106,7 +106,10 @@ export interface ProbeOptions {
 
 /** Every key the stack may set in either mode: read them all, compare by mode afterwards. */
 function allTuningKeys(extra: Record<string, string> | undefined): string[] {
-  const keys = new Set([...Object.keys(sysctlMap({ ha_mode: 'bgp', sysctl_extra: {} })), ...Object.keys(sysctlMap({ ha_mode: 'keepalived', sysctl_extra: {} }))]);
+  const keys = new Set([
+    ...Object.keys(sysctlMap({ ha_mode: 'bgp', sysctl_extra: {} })),
+    ...Object.keys(sysctlMap({ ha_mode: 'keepalived', sysctl_extra: {} })),
+  ]);
   for (const k of Object.keys(extra ?? {})) keys.add(k);
   return [...keys];
 }
@@ -129,7 +132,10 @@ export function parseNodeStatus(stdout: string, options: ProbeOptions = {}): Nod
   return parseNodeSections(stdout, options);
 }
 
-export async function probeNode(exec: (command: string) => Promise<ExecResult>, options: ProbeOptions = {}): Promise<NodeStatus> {
+export async function probeNode(
+  exec: (command: string) => Promise<ExecResult>,
+  options: ProbeOptions = {},
+): Promise<NodeStatus> {
   const result = requireOk(await exec(nodeProbeScript(options)), '', 'ober-push node probe');
   return parseNodeStatus(result.stdout, options);
 }

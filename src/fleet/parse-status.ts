@@ -5,7 +5,18 @@ import { sysctlMap } from '../stack/tuning.js';
 import type { HaMode, NodeStatus, ProbeOptions, SysctlReading, UnitStatus } from './node-status.js';
 import { PROBED_UNITS } from './probe-script.js';
 
-const MISSING_UNIT: UnitStatus = { load: 'not-found', active: 'inactive', sub: 'dead', enabled: '', mainPid: null, restarts: null, bindsTo: [], partOf: [], wantedBy: [], wants: [] };
+const MISSING_UNIT: UnitStatus = {
+  load: 'not-found',
+  active: 'inactive',
+  sub: 'dead',
+  enabled: '',
+  mainPid: null,
+  restarts: null,
+  bindsTo: [],
+  partOf: [],
+  wantedBy: [],
+  wants: [],
+};
 
 /** `systemctl show -p ... a.service b.service`: blocks separated by blank lines, each starting with Id=. */
 export function parseUnits(text: string): Record<string, UnitStatus> {
@@ -18,7 +29,8 @@ export function parseUnits(text: string): Record<string, UnitStatus> {
     }
     const id = props['Id'];
     if (!id) continue;
-    const num = (v: string | undefined): number | null => (v === undefined || v === '' || !/^\d+$/.test(v) ? null : Number(v));
+    const num = (v: string | undefined): number | null =>
+      v === undefined || v === '' || !/^\d+$/.test(v) ? null : Number(v);
     const list = (v: string | undefined): string[] => (v ?? '').split(/\s+/).filter(Boolean);
     out[id.replace(/\.service$/, '')] = {
       load: props['LoadState'] ?? 'not-found',
@@ -74,7 +86,10 @@ export function parseAddresses(text: string): Array<{ iface: string; address: st
 function parseCheck(text: string | undefined): { valid: boolean | null; errors: string } {
   if (text === undefined || text.trim() === 'missing' || text.trim() === '') return { valid: null, errors: '' };
   const m = /(?:^|\n)rc=(\d+)$/.exec(text.trim());
-  const body = text.trim().replace(/(?:^|\n)rc=\d+$/, '').trim();
+  const body = text
+    .trim()
+    .replace(/(?:^|\n)rc=\d+$/, '')
+    .trim();
   return { valid: m ? m[1] === '0' : false, errors: m && m[1] === '0' ? '' : body };
 }
 
@@ -98,7 +113,10 @@ function parseSysctl(text: string, expected: Record<string, string>): SysctlRead
   for (const line of text.split('\n')) {
     const [key, flag, ...rest] = line.split('\t');
     if (!key || flag === undefined) continue;
-    seen.set(key, { writable: flag === 'w', actual: flag === '-' ? null : rest.join('\t').replace(/\s+/g, ' ').trim() });
+    seen.set(key, {
+      writable: flag === 'w',
+      actual: flag === '-' ? null : rest.join('\t').replace(/\s+/g, ' ').trim(),
+    });
   }
   return Object.entries(expected).map(([key, want]) => {
     const got = seen.get(key);
@@ -111,13 +129,19 @@ export function parseNodeSections(stdout: string, options: ProbeOptions): NodeSt
   const units = parseUnits(s.get('units') ?? '');
   for (const u of PROBED_UNITS) units[u] ??= MISSING_UNIT;
   const installed = (u: string): boolean => (units[u]?.load ?? 'not-found') !== 'not-found';
-  const haMode: HaMode | null = options.haMode ?? (installed('ober-exabgp') ? 'bgp' : installed('ober-keepalived') ? 'keepalived' : null);
+  const haMode: HaMode | null =
+    options.haMode ?? (installed('ober-exabgp') ? 'bgp' : installed('ober-keepalived') ? 'keepalived' : null);
 
   const infoText = s.get('haproxy_info') ?? '';
   const info = /^Name:\s/m.test(infoText) ? parseShowInfo(infoText) : null;
-  const currConns = info?.['CurrConns'] !== undefined && /^\d+$/.test(info['CurrConns']) ? Number(info['CurrConns']) : null;
+  const currConns =
+    info?.['CurrConns'] !== undefined && /^\d+$/.test(info['CurrConns']) ? Number(info['CurrConns']) : null;
   const drainText = s.get('haproxy_drain') ?? '';
-  const draining = /type=bool(?:ean)? value=<1>/.test(drainText) ? true : /type=bool(?:ean)? value=<0>/.test(drainText) ? false : null;
+  const draining = /type=bool(?:ean)? value=<1>/.test(drainText)
+    ? true
+    : /type=bool(?:ean)? value=<0>/.test(drainText)
+      ? false
+      : null;
   const healthText = (s.get('health') ?? '').trim();
   const health = /^[1-5]\d\d$/.test(healthText) ? Number(healthText) : null;
   const hc = parseCheck(s.get('haproxy_check'));
@@ -130,14 +154,22 @@ export function parseNodeSections(stdout: string, options: ProbeOptions): NodeSt
   const nicName = (s.get('nic') ?? '').trim() || null;
   const ethtool = s.get('ethtool') ?? '';
   const channels = parseEthtoolChannels(ethtool);
-  const nicError = ethtool.trim() === 'noethtool' ? 'ethtool is not installed' : /Operation not supported|Cannot get/.test(ethtool) ? ethtool.trim().split('\n')[0] ?? null : null;
+  const nicError =
+    ethtool.trim() === 'noethtool'
+      ? 'ethtool is not installed'
+      : /Operation not supported|Cannot get/.test(ethtool)
+        ? (ethtool.trim().split('\n')[0] ?? null)
+        : null;
   const manager: Record<string, string> = {};
   for (const line of (s.get('manager') ?? '').split('\n')) {
     const i = line.indexOf('=');
     if (i > 0) manager[line.slice(0, i)] = line.slice(i + 1);
   }
   const runtimeSec = parseTimespanSec(manager['RuntimeWatchdogUSec']);
-  const devices = (s.get('watchdog_devices') ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const devices = (s.get('watchdog_devices') ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const expected = options.sysctl ?? sysctlMap({ ha_mode: haMode ?? 'bgp', sysctl_extra: {} });
   const sysctl = parseSysctl(s.get('sysctl') ?? '', expected);
   const sysctlDrift = sysctl.filter((r) => r.actual !== null && r.writable && r.actual !== r.expected);
@@ -148,7 +180,15 @@ export function parseNodeSections(stdout: string, options: ProbeOptions): NodeSt
     bootId: (s.get('boot_id') ?? '').trim() || null,
     cpus,
     units,
-    haproxy: { version: versionOf(s.get('haproxy_version')), info, currConns, draining, health, configValid: hc.valid, configErrors: hc.errors },
+    haproxy: {
+      version: versionOf(s.get('haproxy_version')),
+      info,
+      currConns,
+      draining,
+      health,
+      configValid: hc.valid,
+      configErrors: hc.errors,
+    },
     announcer,
     keepalived: { configValid: kc.valid, configErrors: kc.errors },
     exabgp: { sessions: parseBgpSessions(s.get('bgp_sessions') ?? ''), configValid: ec.valid, configErrors: ec.errors },
@@ -193,7 +233,8 @@ export function withVerdict(st: NodeStatus): NodeStatus {
   if (hap.load === 'not-found') problems.push('ober-haproxy.service is not installed');
   else if (hap.active !== 'active') problems.push(`ober-haproxy is ${hap.active}`);
   if (st.haproxy.configValid === false) problems.push('HAProxy config is invalid');
-  if (hap.active === 'active' && st.haproxy.health !== 200) problems.push(`/health answers ${st.haproxy.health ?? 'nothing'}`);
+  if (hap.active === 'active' && st.haproxy.health !== 200)
+    problems.push(`/health answers ${st.haproxy.health ?? 'nothing'}`);
   if (st.haproxy.draining === true) problems.push('HAProxy is draining');
   if (st.withdrawn) problems.push('withdrawn by the operator');
   if (st.haMode === null) problems.push('neither ober-exabgp nor ober-keepalived is installed');
@@ -201,7 +242,10 @@ export function withVerdict(st: NodeStatus): NodeStatus {
     const ex = unit('ober-exabgp');
     if (ex.active !== 'active') problems.push(`ober-exabgp is ${ex.active}`);
     else if (st.exabgp.sessions.length === 0) problems.push('no established BGP session');
-    else if (st.announcer?.state !== 'announced') problems.push(`announcer: ${st.announcer ? `${st.announcer.state}${st.announcer.reason ? ` (${st.announcer.reason})` : ''}` : 'no state file'}`);
+    else if (st.announcer?.state !== 'announced')
+      problems.push(
+        `announcer: ${st.announcer ? `${st.announcer.state}${st.announcer.reason ? ` (${st.announcer.reason})` : ''}` : 'no state file'}`,
+      );
   }
   if (st.haMode === 'keepalived') {
     const ka = unit('ober-keepalived');
@@ -214,8 +258,17 @@ export function withVerdict(st: NodeStatus): NodeStatus {
   if (st.exabgp.configValid === false) problems.push('ExaBGP config is invalid');
   if (st.watchdog.runtimeSec === null || st.watchdog.runtimeSec === 0) warnings.push('systemd RuntimeWatchdog is off');
   else if (st.watchdog.devices.length === 0) warnings.push('no /dev/watchdog device');
-  if (st.nic.combined !== null && st.nic.maxCombined !== null && st.nic.combined < st.nic.maxCombined) warnings.push(`${st.nic.name ?? 'NIC'} uses ${st.nic.combined} of ${st.nic.maxCombined} queues`);
-  if (st.sysctlDrift.length > 0) warnings.push(`sysctl drift: ${st.sysctlDrift.map((r) => `${r.key}=${r.actual ?? '?'} (want ${r.expected})`).join(', ')}`);
-  const serving = st.haMode === 'bgp' ? st.announcer?.state === 'announced' && unit('ober-exabgp').active === 'active' && st.exabgp.sessions.length > 0 : st.haMode === 'keepalived' ? st.vipsHeld.length > 0 : false;
+  if (st.nic.combined !== null && st.nic.maxCombined !== null && st.nic.combined < st.nic.maxCombined)
+    warnings.push(`${st.nic.name ?? 'NIC'} uses ${st.nic.combined} of ${st.nic.maxCombined} queues`);
+  if (st.sysctlDrift.length > 0)
+    warnings.push(
+      `sysctl drift: ${st.sysctlDrift.map((r) => `${r.key}=${r.actual ?? '?'} (want ${r.expected})`).join(', ')}`,
+    );
+  const serving =
+    st.haMode === 'bgp'
+      ? st.announcer?.state === 'announced' && unit('ober-exabgp').active === 'active' && st.exabgp.sessions.length > 0
+      : st.haMode === 'keepalived'
+        ? st.vipsHeld.length > 0
+        : false;
   return { ...st, healthy: problems.length === 0, serving, problems, warnings };
 }

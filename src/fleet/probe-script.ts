@@ -6,10 +6,30 @@ import { section } from '../modules/common/probe.js';
 import type { StackPaths } from '../stack/paths.js';
 
 /** Units whose state is read (ober's own and the distro ones that must stay off). */
-export const PROBED_UNITS = ['ober-haproxy', 'ober-exabgp', 'ober-keepalived', 'ober-vip', 'haproxy', 'keepalived', 'exabgp'] as const;
+export const PROBED_UNITS = [
+  'ober-haproxy',
+  'ober-exabgp',
+  'ober-keepalived',
+  'ober-vip',
+  'haproxy',
+  'keepalived',
+  'exabgp',
+] as const;
 export type ProbedUnit = (typeof PROBED_UNITS)[number];
 
-export const UNIT_PROPERTIES = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'MainPID', 'NRestarts', 'BindsTo', 'PartOf', 'WantedBy', 'Wants'];
+export const UNIT_PROPERTIES = [
+  'Id',
+  'LoadState',
+  'ActiveState',
+  'SubState',
+  'UnitFileState',
+  'MainPID',
+  'NRestarts',
+  'BindsTo',
+  'PartOf',
+  'WantedBy',
+  'Wants',
+];
 
 export interface ProbeScriptOptions {
   paths: StackPaths;
@@ -45,11 +65,14 @@ export function probeScript(o: ProbeScriptOptions): string {
     section('haproxy_drain'),
     `( ${apiPrelude(p.statsSocket)}\nhap 'get var proc.ober_drain' ) 2>&1`,
     section('health'),
-    sh`if command -v curl >/dev/null 2>&1; then curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${`http://127.0.0.1:${o.statsPort}/health`}; echo; else echo nocurl; fi`.text,
+    sh`if command -v curl >/dev/null 2>&1; then curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${`http://127.0.0.1:${o.statsPort}/health`}; echo; else echo nocurl; fi`
+      .text,
     section('haproxy_check'),
-    sh`if [ -e ${p.haproxyConfig} ]; then out=$(haproxy -c -q -f ${p.haproxyConfig} 2>&1); rc=$?; printf '%s\n' "$out" | tail -n 5; echo "rc=$rc"; else echo missing; fi`.text,
+    sh`if [ -e ${p.haproxyConfig} ]; then out=$(haproxy -c -q -f ${p.haproxyConfig} 2>&1); rc=$?; printf '%s\n' "$out" | tail -n 5; echo "rc=$rc"; else echo missing; fi`
+      .text,
     section('keepalived_check'),
-    sh`if [ -e ${p.keepalivedConfig} ] && command -v keepalived >/dev/null 2>&1; then out=$(keepalived -t -f ${p.keepalivedConfig} 2>&1); rc=$?; printf '%s\n' "$out" | tail -n 5; echo "rc=$rc"; else echo missing; fi`.text,
+    sh`if [ -e ${p.keepalivedConfig} ] && command -v keepalived >/dev/null 2>&1; then out=$(keepalived -t -f ${p.keepalivedConfig} 2>&1); rc=$?; printf '%s\n' "$out" | tail -n 5; echo "rc=$rc"; else echo missing; fi`
+      .text,
     section('announcer'),
     sh`cat ${p.announcerState} 2>/dev/null`.text,
     section('bgp_sessions'),
@@ -69,7 +92,8 @@ export function probeScript(o: ProbeScriptOptions): string {
     section('sysctl'),
     ...o.sysctlKeys.map((key) => {
       const file = `/proc/sys/${key.replace(/\./g, '/')}`;
-      return sh`if [ -e ${file} ]; then printf '%s\t%s\t%s\n' ${key} "$([ -w ${file} ] && echo w || echo r)" "$(tr '\t' ' ' < ${file})"; else printf '%s\t-\t\n' ${key}; fi`.text;
+      return sh`if [ -e ${file} ]; then printf '%s\t%s\t%s\n' ${key} "$([ -w ${file} ] && echo w || echo r)" "$(tr '\t' ' ' < ${file})"; else printf '%s\t-\t\n' ${key}; fi`
+        .text;
     }),
     section('firewall'),
     'if command -v iptables >/dev/null 2>&1; then iptables -S 2>/dev/null; fi',
@@ -80,7 +104,8 @@ export function probeScript(o: ProbeScriptOptions): string {
     lines.push(
       section('exabgp_check'),
       // Debian's exabgp.env would drop privileges; validate as the unit runs it.
-      sh`if [ -e ${p.exabgpConfig} ] && command -v exabgp >/dev/null 2>&1; then out=$(exabgp_daemon_user=root timeout 20 exabgp --validate ${p.exabgpConfig} 2>&1); rc=$?; printf '%s\n' "$out" | tail -n 5; echo "rc=$rc"; else echo missing; fi`.text,
+      sh`if [ -e ${p.exabgpConfig} ] && command -v exabgp >/dev/null 2>&1; then out=$(exabgp_daemon_user=root timeout 20 exabgp --validate ${p.exabgpConfig} 2>&1); rc=$?; printf '%s\n' "$out" | tail -n 5; echo "rc=$rc"; else echo missing; fi`
+        .text,
     );
   }
   lines.push(`exit 0`);

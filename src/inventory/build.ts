@@ -61,10 +61,15 @@ export function buildInventory(files: readonly ParsedInventoryFile[]): { invento
       const location = ctx.key(['proxmox', name]);
       const earlier = inventory.proxmox.get(name);
       if (earlier) {
-        issues.push({ location, path: `proxmox.${name}`, message: `Proxmox endpoint "${name}" is already defined at ${where(earlier.location)}` });
+        issues.push({
+          location,
+          path: `proxmox.${name}`,
+          message: `Proxmox endpoint "${name}" is already defined at ${where(earlier.location)}`,
+        });
         continue;
       }
-      const tokenSecret: SecretRef = 'env' in entry.token_secret ? { env: entry.token_secret.env } : { file: ctx.path(entry.token_secret.file) };
+      const tokenSecret: SecretRef =
+        'env' in entry.token_secret ? { env: entry.token_secret.env } : { file: ctx.path(entry.token_secret.file) };
       const endpoint: ProxmoxEndpoint = {
         name,
         url: entry.url.replace(/\/$/, ''),
@@ -86,18 +91,27 @@ export function buildInventory(files: readonly ParsedInventoryFile[]): { invento
     const data = file.data;
     if (data.ssh) {
       if (inventory.ssh) {
-        issues.push({ location: ctx.key(['ssh']), path: 'ssh', message: `ssh settings are already defined at ${where(sshLocation)}` });
+        issues.push({
+          location: ctx.key(['ssh']),
+          path: 'ssh',
+          message: `ssh settings are already defined at ${where(sshLocation)}`,
+        });
       } else {
         sshLocation = ctx.key(['ssh']);
         inventory.ssh = {};
         if (data.ssh.config !== undefined) inventory.ssh.configFile = ctx.path(data.ssh.config);
         if (data.ssh.known_hosts !== undefined) inventory.ssh.knownHostsFile = ctx.path(data.ssh.known_hosts);
-        if (data.ssh.connect_timeout !== undefined) inventory.ssh.connectTimeoutMs = Math.round(data.ssh.connect_timeout * 1000);
+        if (data.ssh.connect_timeout !== undefined)
+          inventory.ssh.connectTimeoutMs = Math.round(data.ssh.connect_timeout * 1000);
       }
     }
     for (const [key, value] of Object.entries(data.vars ?? {})) {
       if (varsSetAt.has(key)) {
-        issues.push({ location: ctx.key(['vars', key]), path: `vars.${key}`, message: `variable "${key}" is already set at ${where(varsSetAt.get(key) ?? null)}` });
+        issues.push({
+          location: ctx.key(['vars', key]),
+          path: `vars.${key}`,
+          message: `variable "${key}" is already set at ${where(varsSetAt.get(key) ?? null)}`,
+        });
         continue;
       }
       varsSetAt.set(key, ctx.key(['vars', key]));
@@ -111,11 +125,19 @@ export function buildInventory(files: readonly ParsedInventoryFile[]): { invento
       const location = ctx.key(['groups', name]);
       const path = `groups.${name}`;
       if (name === 'all') {
-        issues.push({ location, path, message: 'group "all" is implicit; put variables for every host under the top-level vars:' });
+        issues.push({
+          location,
+          path,
+          message: 'group "all" is implicit; put variables for every host under the top-level vars:',
+        });
         continue;
       }
       if (!GROUP_NAME.test(name)) {
-        issues.push({ location, path, message: 'invalid group name: use letters, digits, "-" and "_", starting with a letter' });
+        issues.push({
+          location,
+          path,
+          message: 'invalid group name: use letters, digits, "-" and "_", starting with a letter',
+        });
         continue;
       }
       const earlier = groupDefs.find((g) => g.name === name);
@@ -193,8 +215,15 @@ function addHosts(
   }
   if (entry.vm && !inventory.proxmox.has(entry.vm.proxmox)) {
     const known = [...inventory.proxmox.keys()];
-    const hint = known.length === 0 ? ' (no endpoints are defined under proxmox:)' : didYouMean(entry.vm.proxmox, known) || ` (known: ${known.join(', ')})`;
-    issues.push({ location: ctx.value(['hosts', key, 'vm', 'proxmox']), path: `${path}.vm.proxmox`, message: `unknown Proxmox endpoint "${entry.vm.proxmox}"${hint}` });
+    const hint =
+      known.length === 0
+        ? ' (no endpoints are defined under proxmox:)'
+        : didYouMean(entry.vm.proxmox, known) || ` (known: ${known.join(', ')})`;
+    issues.push({
+      location: ctx.value(['hosts', key, 'vm', 'proxmox']),
+      path: `${path}.vm.proxmox`,
+      message: `unknown Proxmox endpoint "${entry.vm.proxmox}"${hint}`,
+    });
   }
   for (const [i, name] of names.entries()) {
     const earlier = inventory.hosts.get(name);

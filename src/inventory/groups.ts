@@ -50,9 +50,16 @@ export function resolveGroups(defs: readonly GroupDef[], hostNames: readonly str
       const location = def.locate(['children', i]);
       const path = `groups.${def.name}.children[${i}]`;
       if (child === 'all') issues.push({ location, path, message: 'group "all" cannot be a child of another group' });
-      else if (!byName.has(child)) issues.push({ location, path, message: `unknown group "${child}"${didYouMean(child, byName.keys())}` });
+      else if (!byName.has(child))
+        issues.push({ location, path, message: `unknown group "${child}"${didYouMean(child, byName.keys())}` });
     });
-    groups.set(def.name, { name: def.name, hosts: [...new Set(members)], children: [...def.children], vars: def.vars, location: def.location });
+    groups.set(def.name, {
+      name: def.name,
+      hosts: [...new Set(members)],
+      children: [...def.children],
+      vars: def.vars,
+      location: def.location,
+    });
   }
   issues.push(...findCycles(defs, byName));
   if (issues.length > 0) return { groups, membership: new Map(), issues };
@@ -61,7 +68,13 @@ export function resolveGroups(defs: readonly GroupDef[], hostNames: readonly str
   const membership = new Map<string, string[]>(hostNames.map((h) => [h, []]));
   for (const name of groups.keys()) for (const host of hostsOf(name)) membership.get(host)?.push(name);
   const isChild = new Set(defs.flatMap((d) => d.children));
-  const all: Group = { name: 'all', hosts: [...hostNames], children: defs.map((d) => d.name).filter((n) => !isChild.has(n)), vars: {}, location: null };
+  const all: Group = {
+    name: 'all',
+    hosts: [...hostNames],
+    children: defs.map((d) => d.name).filter((n) => !isChild.has(n)),
+    vars: {},
+    location: null,
+  };
   return { groups: new Map([['all', all], ...groups]), membership, issues };
 }
 
@@ -78,7 +91,11 @@ function findCycles(defs: readonly GroupDef[], byName: ReadonlyMap<string, Group
       if (!byName.has(child)) return;
       if (state.get(child) === 'visiting') {
         const cycle = [...stack.slice(stack.indexOf(child)), child].join(' -> ');
-        issues.push({ location: def.locate(['children', i]), path: `groups.${name}.children[${i}]`, message: `group cycle: ${cycle}` });
+        issues.push({
+          location: def.locate(['children', i]),
+          path: `groups.${name}.children[${i}]`,
+          message: `group cycle: ${cycle}`,
+        });
       } else if (!state.has(child)) {
         visit(child);
       }

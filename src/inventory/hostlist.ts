@@ -12,7 +12,8 @@ export class HostRangeError extends Error {
 export const MAX_NAMES = 10_000;
 const MAX_DIGITS = 6;
 
-const tooMany = (pattern: string) => new HostRangeError(`invalid host range "${pattern}": more than ${MAX_NAMES} names`);
+const tooMany = (pattern: string) =>
+  new HostRangeError(`invalid host range "${pattern}": more than ${MAX_NAMES} names`);
 
 export function hasRange(pattern: string): boolean {
   return pattern.includes('[') || pattern.includes(']');
@@ -24,7 +25,8 @@ function expandBracket(body: string, pattern: string): string[] {
   const items: string[] = [];
   for (const part of body.split(',')) {
     const match = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!match) throw new HostRangeError(`invalid host range "${pattern}": "${part}" is not a number or a range like 01-03`);
+    if (!match)
+      throw new HostRangeError(`invalid host range "${pattern}": "${part}" is not a number or a range like 01-03`);
     const startText = match[1] ?? '';
     const endText = match[2] ?? startText;
     if (startText.length > MAX_DIGITS || endText.length > MAX_DIGITS) {
@@ -32,7 +34,8 @@ function expandBracket(body: string, pattern: string): string[] {
     }
     const start = Number(startText);
     const end = Number(endText);
-    if (end < start) throw new HostRangeError(`invalid host range "${pattern}": ${startText}-${endText} runs backwards`);
+    if (end < start)
+      throw new HostRangeError(`invalid host range "${pattern}": ${startText}-${endText} runs backwards`);
     if (items.length + end - start >= MAX_NAMES) throw tooMany(pattern);
     const width = startText.startsWith('0') && startText.length > 1 ? startText.length : 0;
     for (let n = start; n <= end; n++) items.push(String(n).padStart(width, '0'));

@@ -40,6 +40,7 @@ async function inventoryFiles(path: string): Promise<string[]> {
   }
   if (!isDirectory) return [path];
   const names = (await readdir(path)).filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.')).sort();
-  if (names.length === 0) throw ConfigError.single(null, '', `inventory directory ${displayPath(path)} holds no *.yml or *.yaml file`);
+  if (names.length === 0)
+    throw ConfigError.single(null, '', `inventory directory ${displayPath(path)} holds no *.yml or *.yaml file`);
   return names.map((n) => join(path, n));
 }

@@ -6,36 +6,41 @@ const CLEAR_TEXT_SECRET = 'secrets are never written into the inventory in clear
 const text = z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
 
 export const varsSchema = z.record(
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a variable name (letters, digits and _, not starting with a digit)' }),
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+    error: 'expected a variable name (letters, digits and _, not starting with a digit)',
+  }),
   z.unknown(),
   { error: 'expected a mapping of variables' },
 );
 
 // A login name reaches ssh_config's %r (ProxyCommand) too: no shell metacharacters, as OpenSSH itself requires.
-const user = z
-  .string({ error: 'expected a user name' })
-  .regex(/^(?!-)[A-Za-z0-9._@-]+$/, { error: 'expected a user name: letters, digits, ".", "_", "-" and "@", not starting with "-"' });
+const user = z.string({ error: 'expected a user name' }).regex(/^(?!-)[A-Za-z0-9._@-]+$/, {
+  error: 'expected a user name: letters, digits, ".", "_", "-" and "@", not starting with "-"',
+});
 
 const port = z.int({ error: 'expected an integer 1-65535' }).min(1).max(65535);
 
 // Host name or IP characters only (a range like 10.0.0.1[1-3] included): the address reaches ssh_config's %h and
 // ProxyCommand, where a shell would run anything else (OpenSSH refuses such names since CVE-2023-51385).
-const address = z
-  .string({ error: 'expected a host name or an IP address' })
-  .regex(/^(?![-.])[A-Za-z0-9._:%[\],-]+$/, {
-    error: 'expected a host name or an IP address: letters, digits, ".", "-", "_", ":" and a [range], not starting with "-"',
-  });
+const address = z.string({ error: 'expected a host name or an IP address' }).regex(/^(?![-.])[A-Za-z0-9._:%[\],-]+$/, {
+  error:
+    'expected a host name or an IP address: letters, digits, ".", "-", "_", ":" and a [range], not starting with "-"',
+});
 
 const vmBinding = z
   .strictObject({
     proxmox: text,
-    node: z.string({ error: 'expected a Proxmox node name' }).regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, { error: 'expected a Proxmox node name' }),
+    node: z
+      .string({ error: 'expected a Proxmox node name' })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, { error: 'expected a Proxmox node name' }),
     vmid: z.int({ error: 'expected a VM id (an integer 100-999999999)' }).min(100).max(999_999_999).optional(),
     name: text.optional(),
   })
   .superRefine((vm, ctx) => {
-    if (vm.vmid === undefined && vm.name === undefined) ctx.addIssue({ code: 'custom', message: 'set "vmid" or "name" to identify the VM' });
-    if (vm.vmid !== undefined && vm.name !== undefined) ctx.addIssue({ code: 'custom', message: 'set either "vmid" or "name", not both' });
+    if (vm.vmid === undefined && vm.name === undefined)
+      ctx.addIssue({ code: 'custom', message: 'set "vmid" or "name" to identify the VM' });
+    if (vm.vmid !== undefined && vm.name !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'set either "vmid" or "name", not both' });
   });
 
 const hostEntry = z
@@ -58,12 +63,15 @@ const groupEntry = z
   .nullable();
 
 // Anything but {env} / {file} is taken for a clear-text secret, and never echoed back.
-const secretRef = z.union([z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }), z.strictObject({ file: text })], {
-  error: (issue) =>
-    typeof issue.input === 'object' && issue.input !== null && !Array.isArray(issue.input)
-      ? 'expected {env: NAME} (an environment variable name) or {file: PATH}'
-      : CLEAR_TEXT_SECRET,
-});
+const secretRef = z.union(
+  [z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) }), z.strictObject({ file: text })],
+  {
+    error: (issue) =>
+      typeof issue.input === 'object' && issue.input !== null && !Array.isArray(issue.input)
+        ? 'expected {env: NAME} (an environment variable name) or {file: PATH}'
+        : CLEAR_TEXT_SECRET,
+  },
+);
 
 const proxmoxEntry = z
   .strictObject({
@@ -76,7 +84,9 @@ const proxmoxEntry = z
     token_secret: secretRef,
     fingerprint: z
       .string({ error: 'expected a SHA-256 fingerprint (32 hex pairs separated by ":")' })
-      .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, { error: 'expected a SHA-256 fingerprint (32 hex pairs separated by ":")' })
+      .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, {
+        error: 'expected a SHA-256 fingerprint (32 hex pairs separated by ":")',
+      })
       .optional(),
     ca_file: text.optional(),
     insecure: z.literal(true, { error: 'expected true (leave the key out otherwise)' }).optional(),
@@ -85,14 +95,20 @@ const proxmoxEntry = z
     const set = (['fingerprint', 'ca_file', 'insecure'] as const).filter((k) => entry[k] !== undefined);
     if (set.length !== 1) {
       const found = set.length === 0 ? 'none' : set.join(' and ');
-      ctx.addIssue({ code: 'custom', message: `set exactly one of fingerprint, ca_file or insecure: true (found ${found})` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `set exactly one of fingerprint, ca_file or insecure: true (found ${found})`,
+      });
     }
   });
 
 const sshSettings = z.strictObject({
   config: text.optional(),
   known_hosts: text.optional(),
-  connect_timeout: z.number({ error: 'expected a number of seconds > 0' }).positive({ error: 'expected a number of seconds > 0' }).optional(),
+  connect_timeout: z
+    .number({ error: 'expected a number of seconds > 0' })
+    .positive({ error: 'expected a number of seconds > 0' })
+    .optional(),
 });
 
 export const inventoryFileSchema = z

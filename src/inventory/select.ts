@@ -10,7 +10,10 @@ export interface PatternOrigin {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -25,7 +28,8 @@ function matchTerm(inventory: Inventory, term: string): Set<string> {
   if (term.includes('*') || term.includes('?')) {
     const re = globToRegExp(term);
     const matched = new Set(all.filter((name) => re.test(name)));
-    for (const name of inventory.groups.keys()) if (re.test(name)) for (const h of membersOf(inventory, name)) matched.add(h);
+    for (const name of inventory.groups.keys())
+      if (re.test(name)) for (const h of membersOf(inventory, name)) matched.add(h);
     return matched;
   }
   return new Set();
@@ -80,7 +84,9 @@ export function selectHosts(inventory: Inventory, pattern: string, origin?: Patt
   }
   // A pattern made only of "&"/"!" terms starts from all hosts.
   if (include.size === 0) for (const h of inventory.hosts.keys()) include.add(h);
-  const selected = [...inventory.hosts.keys()].filter((h) => include.has(h) && intersections.every((s) => s.has(h)) && !excludes.has(h));
+  const selected = [...inventory.hosts.keys()].filter(
+    (h) => include.has(h) && intersections.every((s) => s.has(h)) && !excludes.has(h),
+  );
   if (selected.length === 0) fail('leaves no host', pattern);
   return selected;
 }

@@ -17,7 +17,9 @@ import type { Host, Inventory } from './types.js';
  * variable (Ansible's default hash_behaviour=replace): nested mappings are not deep-merged, so a
  * host's `backends:` list never silently mixes with a group's.
  */
-export function mergeVars(...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>): Record<string, unknown> {
+export function mergeVars(
+  ...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>
+): Record<string, unknown> {
   const merged: Record<string, unknown> = {};
   for (const layer of layers) if (layer) for (const [key, value] of Object.entries(layer)) merged[key] = value;
   return merged;
@@ -57,9 +59,7 @@ export function groupsByPrecedence(inventory: Inventory, host: Host): string[] {
     depthCache.set(name, d);
     return d;
   };
-  return host.groups
-    .filter((g) => g !== 'all')
-    .sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return host.groups.filter((g) => g !== 'all').sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** A layer above the inventory (play vars, extra vars) for validateHostVars. */
@@ -75,7 +75,12 @@ export interface VarLayer {
  * Validates a host's final variables (inventory < groups < host < `extra` layers, lowest first)
  * against `schema`. Each issue points at the layer that set the winning top-level variable.
  */
-export function validateHostVars(inventory: Inventory, hostName: string, schema: z.ZodType, extra: readonly VarLayer[] = []): ConfigIssue[] {
+export function validateHostVars(
+  inventory: Inventory,
+  hostName: string,
+  schema: z.ZodType,
+  extra: readonly VarLayer[] = [],
+): ConfigIssue[] {
   const host = inventory.hosts.get(hostName);
   if (!host) return [{ location: null, path: '', message: `unknown host "${hostName}"` }];
   const fromInventory = (scope: string, name: string, vars: Readonly<Record<string, unknown>>): VarLayer => ({
@@ -85,7 +90,9 @@ export function validateHostVars(inventory: Inventory, hostName: string, schema:
   });
   const layers: VarLayer[] = [
     fromInventory('all', 'vars', inventory.vars),
-    ...groupsByPrecedence(inventory, host).map((g) => fromInventory(`group:${g}`, `groups.${g}.vars`, inventory.groups.get(g)?.vars ?? {})),
+    ...groupsByPrecedence(inventory, host).map((g) =>
+      fromInventory(`group:${g}`, `groups.${g}.vars`, inventory.groups.get(g)?.vars ?? {}),
+    ),
     fromInventory(`host:${host.name}`, `hosts.${host.name}.vars`, hostOwnVars(inventory, host)),
     ...extra,
   ];
@@ -99,8 +106,11 @@ export function validateHostVars(inventory: Inventory, hostName: string, schema:
     const layer = winner(path);
     return layer?.locate?.(path) ?? host.location;
   };
-  const result = validate(schema, mergeVars(host.vars, ...extra.map((l) => l.vars)), { value: locateIn, key: locateIn }, (path) =>
-    joinKeyPath(winner(path)?.name ?? hostLayerName, formatKeyPath(path)),
+  const result = validate(
+    schema,
+    mergeVars(host.vars, ...extra.map((l) => l.vars)),
+    { value: locateIn, key: locateIn },
+    (path) => joinKeyPath(winner(path)?.name ?? hostLayerName, formatKeyPath(path)),
   );
   return result.issues;
 }
@@ -108,12 +118,17 @@ export function validateHostVars(inventory: Inventory, hostName: string, schema:
 /** The variables set on the host itself (recovered from varLocations, since Host.vars is merged). */
 export function hostOwnVars(inventory: Inventory, host: Host): Record<string, unknown> {
   const own: Record<string, unknown> = {};
-  for (const key of Object.keys(host.vars)) if (inventory.varLocations.has(`host:${host.name}/${key}`)) own[key] = host.vars[key];
+  for (const key of Object.keys(host.vars))
+    if (inventory.varLocations.has(`host:${host.name}/${key}`)) own[key] = host.vars[key];
   return own;
 }
 
 /** The location of the longest recorded prefix of `path` in a scope. */
-export function lookupLocation(locations: ReadonlyMap<string, SourceLocation>, scope: string, path: readonly PathSegment[]): SourceLocation | null {
+export function lookupLocation(
+  locations: ReadonlyMap<string, SourceLocation>,
+  scope: string,
+  path: readonly PathSegment[],
+): SourceLocation | null {
   for (let n = path.length; n > 0; n--) {
     const found = locations.get(`${scope}/${formatKeyPath(path.slice(0, n))}`);
     if (found) return found;
@@ -127,7 +142,11 @@ export function lookupLocation(locations: ReadonlyMap<string, SourceLocation>, s
  * or an inline JSON object `{"key": 1}`. With a `resolver`, references (`{ env: }`, `{ file: }`, vault
  * strings) are resolved, and a vars file may be vault-encrypted as a whole (all its strings are secret).
  */
-export function parseExtraVars(args: readonly string[], cwd: string, resolver?: SecretResolver): Record<string, unknown> {
+export function parseExtraVars(
+  args: readonly string[],
+  cwd: string,
+  resolver?: SecretResolver,
+): Record<string, unknown> {
   const issues: ConfigIssue[] = [];
   const layers: Record<string, unknown>[] = [];
   for (const arg of args) {
@@ -137,22 +156,38 @@ export function parseExtraVars(args: readonly string[], cwd: string, resolver?: 
     } else if (arg.trimStart().startsWith('{')) {
       try {
         const parsed: unknown = JSON.parse(arg);
-        if (isPlainObject(parsed)) layers.push(resolver ? resolver.resolveVars(parsed, { name: '-e', baseDir: cwd, locate: () => null }) : parsed);
+        if (isPlainObject(parsed))
+          layers.push(
+            resolver ? resolver.resolveVars(parsed, { name: '-e', baseDir: cwd, locate: () => null }) : parsed,
+          );
         else issues.push({ location: null, path: '', message: `-e '${arg}': expected a JSON object` });
       } catch (error) {
-        issues.push({ location: null, path: '', message: `-e '${arg}': invalid JSON: ${error instanceof Error ? error.message : String(error)}` });
+        issues.push({
+          location: null,
+          path: '',
+          message: `-e '${arg}': invalid JSON: ${error instanceof Error ? error.message : String(error)}`,
+        });
       }
     } else {
       const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(arg);
       if (match?.[1] !== undefined) layers.push({ [match[1]]: match[2] ?? '' });
-      else issues.push({ location: null, path: '', message: `-e '${arg}': expected key=value, @file.yml or a JSON object` });
+      else
+        issues.push({
+          location: null,
+          path: '',
+          message: `-e '${arg}': expected key=value, @file.yml or a JSON object`,
+        });
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return mergeVars(...layers);
 }
 
-function loadVarsFile(path: string, issues: ConfigIssue[], resolver: SecretResolver | undefined): Record<string, unknown> | null {
+function loadVarsFile(
+  path: string,
+  issues: ConfigIssue[],
+  resolver: SecretResolver | undefined,
+): Record<string, unknown> | null {
   let text: string;
   try {
     text = readInputText(path);
@@ -190,7 +225,11 @@ function loadVarsFile(path: string, issues: ConfigIssue[], resolver: SecretResol
   if (encrypted) resolver.add(stringLeaves(source.data));
   const locator = sourceLocator(source);
   try {
-    return resolver.resolveVars(source.data, { name: `-e @${displayPath(path)}`, baseDir: dirname(path), locate: (p) => locator.value([...p]) });
+    return resolver.resolveVars(source.data, {
+      name: `-e @${displayPath(path)}`,
+      baseDir: dirname(path),
+      locate: (p) => locator.value([...p]),
+    });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     issues.push(...error.issues);

@@ -11,7 +11,9 @@ export const assertArgs = z
   .object({
     that: z
       .union([condition, z.array(condition).min(1)])
-      .describe('Condition(s) in the `when:` expression language (e.g. "facts.cpus >= 2", "web.status == 200"); all must hold. A boolean (from a rendered {{ }}) is taken as is.'),
+      .describe(
+        'Condition(s) in the `when:` expression language (e.g. "facts.cpus >= 2", "web.status == 200"); all must hold. A boolean (from a rendered {{ }}) is taken as is.',
+      ),
     msg: z.string().default('assertion failed').describe('The failure message.'),
     success_msg: z.string().optional().describe('Exposed to register as `msg` when all conditions hold.'),
   })
@@ -43,8 +45,8 @@ export const assertModule = defineModule<AssertArgs, AssertFacts>({
   description: 'Fail with a message unless every condition holds; changes nothing.',
   args: assertArgs,
   apiOnly: true,
-  async gather(ctx, args) {
-    return evaluateConditions(args.that, { ...ctx.vars });
+  gather(ctx, args) {
+    return Promise.resolve(evaluateConditions(args.that, { ...ctx.vars }));
   },
   plan(facts, args) {
     const failed = facts.results.filter((r) => !r.ok);

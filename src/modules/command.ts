@@ -17,13 +17,18 @@ export const commandArgs = z
   .object({
     cmd: z
       .union([z.string().min(1), z.array(z.string()).min(1)])
-      .describe('argv list, or a string split into words like a shell would (quotes and backslashes) but with no pipes, redirections, globs or variables.'),
+      .describe(
+        'argv list, or a string split into words like a shell would (quotes and backslashes) but with no pipes, redirections, globs or variables.',
+      ),
     ...guards,
   })
   .strict();
 
 export const shellArgs = z
-  .object({ cmd: z.string().min(1).describe('A full POSIX shell command line (pipes, redirections, variables), run by sh.'), ...guards })
+  .object({
+    cmd: z.string().min(1).describe('A full POSIX shell command line (pipes, redirections, variables), run by sh.'),
+    ...guards,
+  })
   .strict();
 
 export type CommandArgs = z.infer<typeof commandArgs>;
@@ -47,13 +52,14 @@ export function splitWords(text: string): string[] {
       else word += c;
     } else if (quote === '"') {
       if (c === '"') quote = null;
-      else if (c === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1] as string)) word += text[++i];
+      else if (c === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1] as string))
+        word += text[++i] as string;
       else word += c;
     } else if (c === "'" || c === '"') {
       quote = c;
       inWord = true;
     } else if (c === '\\' && i + 1 < text.length) {
-      word += text[++i];
+      word += text[++i] as string;
       inWord = true;
     } else if (/\s/.test(c)) {
       if (inWord) words.push(word);
@@ -78,8 +84,10 @@ export function commandLine(cmd: string | string[]): string {
 
 export function guardScript(a: { creates?: string | undefined; removes?: string | undefined }): string | null {
   const parts: string[] = [];
-  if (a.creates !== undefined) parts.push(sh`if [ -e ${a.creates} ]; then echo creates=1; else echo creates=0; fi`.text);
-  if (a.removes !== undefined) parts.push(sh`if [ -e ${a.removes} ]; then echo removes=1; else echo removes=0; fi`.text);
+  if (a.creates !== undefined)
+    parts.push(sh`if [ -e ${a.creates} ]; then echo creates=1; else echo creates=0; fi`.text);
+  if (a.removes !== undefined)
+    parts.push(sh`if [ -e ${a.removes} ]; then echo removes=1; else echo removes=0; fi`.text);
   return parts.length === 0 ? null : parts.join('\n');
 }
 
@@ -92,7 +100,12 @@ export function parseGuards(stdout: string): GuardFacts {
 }
 
 /** Plan one unguarded run (uncertain: check mode says "unknown"), or nothing when a guard says skip. */
-export function planRun(facts: GuardFacts, line: string, a: { chdir?: string | undefined; stdin?: string | undefined }, label: string): Change[] {
+export function planRun(
+  facts: GuardFacts,
+  line: string,
+  a: { chdir?: string | undefined; stdin?: string | undefined },
+  label: string,
+): Change[] {
   if (facts.createsExists === true || facts.removesExists === false) return [];
   const command = a.chdir !== undefined ? `cd ${quote(a.chdir)} && ${line}` : line;
   const op: Op = { kind: 'exec', command };
@@ -101,7 +114,10 @@ export function planRun(facts: GuardFacts, line: string, a: { chdir?: string | u
   return [{ summary: `run ${label}`, ops: [op], uncertain: true, repeats }];
 }
 
-async function gatherGuards(ctx: { host: string; exec: (c: string) => Promise<{ code: number; stdout: string; stderr: string }> }, a: CommandArgs | ShellArgs): Promise<GuardFacts> {
+async function gatherGuards(
+  ctx: { host: string; exec: (c: string) => Promise<{ code: number; stdout: string; stderr: string }> },
+  a: CommandArgs | ShellArgs,
+): Promise<GuardFacts> {
   const script = guardScript(a);
   if (script === null) return { createsExists: null, removesExists: null };
   return parseGuards(requireOk(await ctx.exec(script), ctx.host, 'check creates/removes').stdout);

@@ -11,15 +11,21 @@ import { parseRemoteFile, planFile, remoteFileScript, sha256, type RemoteFile } 
 /** Options shared by copy and template. */
 export const fileWriteOptions = {
   dest: absPath.describe('Absolute path of the file on the host (its parent directory must exist).'),
-  mode: modeArg.optional().describe('Octal mode, e.g. "0644" (quote it in YAML). Default: keep the existing mode, 0644 for a new file.'),
-  owner: ownerArg.optional().describe('Owner (name or uid). Default: keep the existing owner, the connecting user for a new file.'),
+  mode: modeArg
+    .optional()
+    .describe('Octal mode, e.g. "0644" (quote it in YAML). Default: keep the existing mode, 0644 for a new file.'),
+  owner: ownerArg
+    .optional()
+    .describe('Owner (name or uid). Default: keep the existing owner, the connecting user for a new file.'),
   group: ownerArg.optional().describe('Group (name or gid). Default: keep the existing group.'),
   backup: z.boolean().optional().describe('Keep the previous file as DEST.<timestamp>.bak before replacing it.'),
   validate: z
     .string()
     .refine((s) => s.includes('%s'), 'validate must contain %s (the temp file path)')
     .optional()
-    .describe('Command run on the new file before it replaces the old one; %s is the temp path, e.g. "haproxy -c -f %s".'),
+    .describe(
+      'Command run on the new file before it replaces the old one; %s is the temp path, e.g. "haproxy -c -f %s".',
+    ),
   sensitive: z.boolean().optional().describe('Hide the diff (implied by mode 0600/0400).'),
 };
 
@@ -27,7 +33,9 @@ export const copyArgs = z
   .object({
     ...fileWriteOptions,
     content: z.string().optional().describe('The file content (exclusive with src).'),
-    src: localPath.optional().describe('Local file to copy, relative to the playbook directory (exclusive with content).'),
+    src: localPath
+      .optional()
+      .describe('Local file to copy, relative to the playbook directory (exclusive with content).'),
   })
   .strict()
   .refine((a) => (a.content === undefined) !== (a.src === undefined), 'give exactly one of content or src');

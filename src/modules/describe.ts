@@ -67,7 +67,10 @@ export function describeModule(m: AnyModule): ModuleDoc {
 export function formatModuleDoc(doc: ModuleDoc): string {
   const lines = [`${doc.name}: ${doc.description}`, ''];
   for (const f of doc.fields) {
-    const flags = [f.required ? 'required' : 'optional', f.default !== undefined ? `default ${JSON.stringify(f.default)}` : ''].filter((x) => x !== '');
+    const flags = [
+      f.required ? 'required' : 'optional',
+      f.default !== undefined ? `default ${JSON.stringify(f.default)}` : '',
+    ].filter((x) => x !== '');
     lines.push(`  ${f.name} (${f.type}; ${flags.join(', ')})`);
     if (f.description !== '') lines.push(`      ${f.description}`);
   }

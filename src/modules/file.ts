@@ -13,15 +13,27 @@ export const fileArgs = z
     state: z
       .enum(['file', 'directory', 'absent', 'touch', 'link'])
       .default('file')
-      .describe('file: must exist, set metadata; directory: mkdir -p; absent: rm -rf; touch: create empty if missing (mtime is not bumped, so it converges); link: symlink to src.'),
-    src: z.string().min(1).optional().describe('Link target (state: link); stored as given, relative targets resolve from the link directory.'),
+      .describe(
+        'file: must exist, set metadata; directory: mkdir -p; absent: rm -rf; touch: create empty if missing (mtime is not bumped, so it converges); link: symlink to src.',
+      ),
+    src: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Link target (state: link); stored as given, relative targets resolve from the link directory.'),
     mode: modeArg.optional().describe('Octal mode, e.g. "0755" (quote it in YAML).'),
     owner: ownerArg.optional().describe('Owner (name or uid).'),
     group: ownerArg.optional().describe('Group (name or gid).'),
-    recurse: z.boolean().default(false).describe('state: directory only: apply mode/owner/group to everything below too.'),
+    recurse: z
+      .boolean()
+      .default(false)
+      .describe('state: directory only: apply mode/owner/group to everything below too.'),
   })
   .strict()
-  .refine((a) => (a.state === 'link') === (a.src !== undefined), 'src is required with state: link and allowed only there')
+  .refine(
+    (a) => (a.state === 'link') === (a.src !== undefined),
+    'src is required with state: link and allowed only there',
+  )
   .refine((a) => !a.recurse || a.state === 'directory', 'recurse needs state: directory');
 
 export type FileArgs = z.infer<typeof fileArgs>;
@@ -45,7 +57,9 @@ export function fileProbeScript(args: FileArgs): string {
   const lines = [remoteFileScript(args.path, null), section('recurse')];
   const tests = mismatchTests(args);
   if (args.recurse && tests !== '') {
-    lines.push(sh`if [ -d ${args.path} ]; then find ${args.path} -mindepth 1`.text + ` \\( ${tests} \\) -print -quit; fi`);
+    lines.push(
+      sh`if [ -d ${args.path} ]; then find ${args.path} -mindepth 1`.text + ` \\( ${tests} \\) -print -quit; fi`,
+    );
   }
   return lines.join('\n');
 }
@@ -65,15 +79,26 @@ function metaChange(args: FileArgs, facts: FileFacts): Change[] {
     // Something below differs: apply everything recursively (chmod -R / chown -R on the whole tree).
     const blank = { ...facts.remote, mode: '', owner: '', group: '', uid: '', gid: '' };
     const r = metadataOps(args.path, blank, args, true);
-    const wanted = [args.mode && `mode ${normalizeMode(args.mode)}`, args.owner && `owner ${args.owner}`, args.group && `group ${args.group}`];
-    return change(`set ${args.path} recursively: ${wanted.filter(Boolean).join(', ')} (${facts.recurseMismatch} differs)`, r.ops);
+    const wanted = [
+      args.mode && `mode ${normalizeMode(args.mode)}`,
+      args.owner && `owner ${args.owner}`,
+      args.group && `group ${args.group}`,
+    ];
+    return change(
+      `set ${args.path} recursively: ${wanted.filter(Boolean).join(', ')} (${facts.recurseMismatch} differs)`,
+      r.ops,
+    );
   }
   return ops.length === 0 ? [] : change(`set ${args.path}: ${words.join(', ')}`, ops);
 }
 
 /** Metadata ops for a path that is about to be created (no current state). */
 function createOps(args: FileArgs): Op[] {
-  return metadataOps(args.path, { type: 'absent', mode: '', owner: '', group: '', uid: '', gid: '', size: 0, linkTarget: null }, args).ops;
+  return metadataOps(
+    args.path,
+    { type: 'absent', mode: '', owner: '', group: '', uid: '', gid: '', size: 0, linkTarget: null },
+    args,
+  ).ops;
 }
 
 export function planFilePath(facts: FileFacts, args: FileArgs): Change[] {
@@ -81,13 +106,16 @@ export function planFilePath(facts: FileFacts, args: FileArgs): Change[] {
   const p = args.path;
   switch (args.state) {
     case 'absent':
-      return cur.type === 'absent' ? [] : change(`remove ${p} (${cur.type})`, [{ kind: 'exec', command: sh`rm -rf -- ${p}`.text }]);
+      return cur.type === 'absent'
+        ? []
+        : change(`remove ${p} (${cur.type})`, [{ kind: 'exec', command: sh`rm -rf -- ${p}`.text }]);
     case 'file':
       if (cur.type === 'absent') throw new TaskError(`${p} does not exist (use state: touch to create it)`);
       if (cur.type !== 'file') throw new TaskError(`${p} is a ${cur.type}, not a file`);
       return metaChange(args, facts);
     case 'touch':
-      if (cur.type === 'absent') return change(`create empty ${p}`, [{ kind: 'exec', command: sh`touch -- ${p}`.text }, ...createOps(args)]);
+      if (cur.type === 'absent')
+        return change(`create empty ${p}`, [{ kind: 'exec', command: sh`touch -- ${p}`.text }, ...createOps(args)]);
       return metaChange(args, facts);
     case 'directory':
       if (cur.type === 'absent') {
@@ -102,13 +130,23 @@ export function planFilePath(facts: FileFacts, args: FileArgs): Change[] {
       if (cur.type === 'link' && cur.linkTarget === target) {
         const ownOnly = { ...args, mode: undefined }; // a symlink's mode means nothing on Linux
         const { ops, words } = metadataOps(p, cur, ownOnly);
-        const hops = ops.map((o) => (o.kind === 'exec' ? { ...o, command: o.command.replace(/^chown /, 'chown -h ') } : o));
+        const hops = ops.map((o) =>
+          o.kind === 'exec' ? { ...o, command: o.command.replace(/^chown /, 'chown -h ') } : o,
+        );
         return hops.length === 0 ? [] : change(`set symlink ${p}: ${words.join(', ')}`, hops);
       }
-      const what = cur.type === 'absent' ? 'create' : cur.type === 'link' ? `retarget (was → ${cur.linkTarget ?? '?'})` : `replace ${cur.type} with`;
+      const what =
+        cur.type === 'absent'
+          ? 'create'
+          : cur.type === 'link'
+            ? `retarget (was → ${cur.linkTarget ?? '?'})`
+            : `replace ${cur.type} with`;
       const ops: Op[] = [{ kind: 'exec', command: sh`ln -sfn -- ${target} ${p}`.text }];
       if (args.owner !== undefined || args.group !== undefined) {
-        ops.push({ kind: 'exec', command: sh`chown -h ${`${args.owner ?? ''}${args.group ? `:${args.group}` : ''}`} -- ${p}`.text });
+        ops.push({
+          kind: 'exec',
+          command: sh`chown -h ${`${args.owner ?? ''}${args.group ? `:${args.group}` : ''}`} -- ${p}`.text,
+        });
       }
       return change(`${what} symlink ${p} → ${target}`, ops);
     }

@@ -6,8 +6,17 @@ import { requireOk } from './common/probe.js';
 
 export const rebootArgs = z
   .object({
-    timeout: z.number().int().positive().default(600).describe('Seconds to wait for SSH to come back with a new boot id.'),
-    msg: z.string().regex(/^[^\n]*$/).default('Reboot by ober-push').describe('Message logged to the journal before the reboot.'),
+    timeout: z
+      .number()
+      .int()
+      .positive()
+      .default(600)
+      .describe('Seconds to wait for SSH to come back with a new boot id.'),
+    msg: z
+      .string()
+      .regex(/^[^\n]*$/)
+      .default('Reboot by ober-push')
+      .describe('Message logged to the journal before the reboot.'),
   })
   .strict();
 

@@ -16,7 +16,7 @@ import { proxmoxVmModule } from './proxmox-vm/index.js';
 
 /** Erase a module's type parameters for the registry (sound: the engine validates args with the module's own schema). */
 function erase<A, F>(m: ModuleDef<A, F>): AnyModule {
-  return m as unknown as AnyModule;
+  return m;
 }
 
 const modules: AnyModule[] = [

@@ -8,20 +8,37 @@ const UNIT = /^[A-Za-z0-9:_.@\\-]+$/;
 
 export const serviceArgs = z
   .object({
-    name: z.string().regex(UNIT, 'expected a systemd unit name').describe('Unit name; ".service" is implied when no suffix is given.'),
+    name: z
+      .string()
+      .regex(UNIT, 'expected a systemd unit name')
+      .describe('Unit name; ".service" is implied when no suffix is given.'),
     state: z
       .enum(['started', 'stopped', 'restarted', 'reloaded'])
       .optional()
-      .describe('started/stopped converge; restarted always restarts; reloaded reloads a running unit (starts a stopped one).'),
-    enabled: z.boolean().optional().describe('Start at boot (systemctl enable/disable). Static units count as enabled.'),
+      .describe(
+        'started/stopped converge; restarted always restarts; reloaded reloads a running unit (starts a stopped one).',
+      ),
+    enabled: z
+      .boolean()
+      .optional()
+      .describe('Start at boot (systemctl enable/disable). Static units count as enabled.'),
     masked: z.boolean().optional().describe('Mask (cannot be started at all) or unmask the unit.'),
     daemon_reload: z
       .boolean()
       .default(false)
-      .describe('Run daemon-reload before acting when the unit is not loaded yet; a unit whose files changed on disk (NeedDaemonReload=yes) is always reloaded first.'),
+      .describe(
+        'Run daemon-reload before acting when the unit is not loaded yet; a unit whose files changed on disk (NeedDaemonReload=yes) is always reloaded first.',
+      ),
   })
   .strict()
-  .refine((a) => !(a.masked === true && (a.state === 'started' || a.state === 'restarted' || a.state === 'reloaded' || a.enabled === true)), 'a masked unit cannot be started or enabled');
+  .refine(
+    (a) =>
+      !(
+        a.masked === true &&
+        (a.state === 'started' || a.state === 'restarted' || a.state === 'reloaded' || a.enabled === true)
+      ),
+    'a masked unit cannot be started or enabled',
+  );
 
 export type ServiceArgs = z.infer<typeof serviceArgs>;
 
@@ -35,10 +52,21 @@ export interface UnitState {
   fragmentPath: string;
 }
 
-export const SHOW_PROPS = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'NeedDaemonReload', 'FragmentPath', 'DropInPaths'];
+export const SHOW_PROPS = [
+  'Id',
+  'LoadState',
+  'ActiveState',
+  'SubState',
+  'UnitFileState',
+  'NeedDaemonReload',
+  'FragmentPath',
+  'DropInPaths',
+];
 
 export function unitName(name: string): string {
-  return /\.(service|socket|timer|target|mount|path|slice|scope|automount|swap|device)$/.test(name) ? name : `${name}.service`;
+  return /\.(service|socket|timer|target|mount|path|slice|scope|automount|swap|device)$/.test(name)
+    ? name
+    : `${name}.service`;
 }
 
 /** Where admins (and copy/template tasks) put drop-ins; packages' own drop-ins come with a daemon-reload. */
@@ -74,7 +102,10 @@ export function parseShow(stdout: string): UnitState {
     activeState: m.get('ActiveState') ?? '',
     subState: m.get('SubState') ?? '',
     unitFileState: m.get('UnitFileState') ?? '',
-    needDaemonReload: m.get('NeedDaemonReload') === 'yes' || (m.get('LoadState') === 'loaded' && unknownDropIns(sections.get('dropins') ?? '', m.get('DropInPaths') ?? '').length > 0),
+    needDaemonReload:
+      m.get('NeedDaemonReload') === 'yes' ||
+      (m.get('LoadState') === 'loaded' &&
+        unknownDropIns(sections.get('dropins') ?? '', m.get('DropInPaths') ?? '').length > 0),
     fragmentPath: m.get('FragmentPath') ?? '',
   };
 }
@@ -82,15 +113,28 @@ export function parseShow(stdout: string): UnitState {
 /** Drop-in files on disk (one path per line) that the loaded unit does not know (DropInPaths, space-separated). */
 export function unknownDropIns(onDisk: string, dropInPaths: string): string[] {
   const known = new Set(dropInPaths.split(/\s+/).filter((p) => p !== ''));
-  return onDisk.split('\n').map((l) => l.trim()).filter((p) => p !== '' && !known.has(p));
+  return onDisk
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((p) => p !== '' && !known.has(p));
 }
 
 /** systemctl with a failure report: status and the last journal lines go to stderr, so the task error shows them. */
 export function systemctlVerb(verb: string, unit: string): string {
-  return sh`u=${unit}; systemctl ${verb} -- "$u" || { rc=$?; systemctl status --no-pager -- "$u" >&2; journalctl -u "$u" -n 30 --no-pager >&2; exit $rc; }`.text;
+  return sh`u=${unit}; systemctl ${verb} -- "$u" || { rc=$?; systemctl status --no-pager -- "$u" >&2; journalctl -u "$u" -n 30 --no-pager >&2; exit $rc; }`
+    .text;
 }
 
-const ENABLED = new Set(['enabled', 'enabled-runtime', 'static', 'alias', 'indirect', 'generated', 'linked', 'linked-runtime']);
+const ENABLED = new Set([
+  'enabled',
+  'enabled-runtime',
+  'static',
+  'alias',
+  'indirect',
+  'generated',
+  'linked',
+  'linked-runtime',
+]);
 const RUNNING = new Set(['active', 'activating', 'reloading']);
 
 export function planService(u: UnitState, a: ServiceArgs): Change[] {
@@ -110,14 +154,20 @@ export function planService(u: UnitState, a: ServiceArgs): Change[] {
     steps.push({ word: 'disable', op: exec(sh`systemctl disable -- ${unit}`.text) });
   }
   const running = RUNNING.has(u.activeState);
-  if (a.state === 'started' && (!running || notFound)) steps.push({ word: 'start', op: exec(systemctlVerb('start', unit)) });
-  if ((a.state === 'stopped' || a.masked === true) && running) steps.push({ word: 'stop', op: exec(sh`systemctl stop -- ${unit}`.text) });
+  if (a.state === 'started' && (!running || notFound))
+    steps.push({ word: 'start', op: exec(systemctlVerb('start', unit)) });
+  if ((a.state === 'stopped' || a.masked === true) && running)
+    steps.push({ word: 'stop', op: exec(sh`systemctl stop -- ${unit}`.text) });
   if (a.state === 'restarted') {
     steps.push({ word: 'restart', op: exec(systemctlVerb('restart', unit)) });
     repeats = true;
   }
   if (a.state === 'reloaded') {
-    steps.push(running ? { word: 'reload', op: exec(systemctlVerb('reload', unit)) } : { word: 'start', op: exec(systemctlVerb('start', unit)) });
+    steps.push(
+      running
+        ? { word: 'reload', op: exec(systemctlVerb('reload', unit)) }
+        : { word: 'start', op: exec(systemctlVerb('start', unit)) },
+    );
     repeats = running;
   }
   if (a.masked === true && !isMasked) steps.push({ word: 'mask', op: exec(sh`systemctl mask -- ${unit}`.text) });
@@ -141,8 +191,17 @@ export const serviceModule = defineModule<ServiceArgs, UnitState>({
   description: 'Start, stop, restart or reload a systemd unit; enable, disable, mask or unmask it.',
   args: serviceArgs,
   async gather(ctx, args) {
-    return parseShow(requireOk(await ctx.exec(serviceProbeScript(args.name)), ctx.host, `systemctl show ${args.name}`).stdout);
+    return parseShow(
+      requireOk(await ctx.exec(serviceProbeScript(args.name)), ctx.host, `systemctl show ${args.name}`).stdout,
+    );
   },
   plan: planService,
-  result: (u) => ({ status: { ActiveState: u.activeState, SubState: u.subState, UnitFileState: u.unitFileState, LoadState: u.loadState } }),
+  result: (u) => ({
+    status: {
+      ActiveState: u.activeState,
+      SubState: u.subState,
+      UnitFileState: u.unitFileState,
+      LoadState: u.loadState,
+    },
+  }),
 });

@@ -14,12 +14,18 @@ export const sysctlArgs = z
     values: z
       .record(z.string().regex(KEY, 'expected a sysctl key like net.core.somaxconn'), z.union([z.string(), z.number()]))
       .refine((v) => Object.keys(v).length > 0, 'give at least one key')
-      .describe('Keys and values, e.g. {net.core.somaxconn: 65535, net.ipv4.tcp_rmem: "4096 87380 134217728"}. An interface name with dots is written with "/" (net.ipv4.conf.eth0/100.rp_filter).'),
-    file: absPath.default('/etc/sysctl.d/99-ober-push.conf').describe('The sysctl.d file that persists all the keys (rewritten as a whole).'),
+      .describe(
+        'Keys and values, e.g. {net.core.somaxconn: 65535, net.ipv4.tcp_rmem: "4096 87380 134217728"}. An interface name with dots is written with "/" (net.ipv4.conf.eth0/100.rp_filter).',
+      ),
+    file: absPath
+      .default('/etc/sysctl.d/99-ober-push.conf')
+      .describe('The sysctl.d file that persists all the keys (rewritten as a whole).'),
     ignore_unavailable: z
       .boolean()
       .default(false)
-      .describe('A key missing from /proc/sys or read-only here (a container, a network namespace) is skipped with a warning instead of failing; it is written to the file as a comment only.'),
+      .describe(
+        'A key missing from /proc/sys or read-only here (a container, a network namespace) is skipped with a warning instead of failing; it is written to the file as a comment only.',
+      ),
   })
   .strict();
 
@@ -34,7 +40,13 @@ export interface SysctlFacts {
 
 /** "net.ipv4.conf.eth0/100.rp_filter" -> "/proc/sys/net/ipv4/conf/eth0.100/rp_filter" */
 export function procPath(key: string): string {
-  return '/proc/sys/' + key.split('.').map((part) => part.replace(/\//g, '.')).join('/');
+  return (
+    '/proc/sys/' +
+    key
+      .split('.')
+      .map((part) => part.replace(/\//g, '.'))
+      .join('/')
+  );
 }
 
 /** Multi-value keys print tab-separated; compare and write them single-spaced. */
@@ -61,7 +73,12 @@ export function parseSysctlProbe(stdout: string, keys: string[]): Record<string,
     if (text === undefined) throw new TaskError(`sysctl probe printed nothing for ${key}`);
     const [status = '', ...rest] = text.split('\n');
     const value = normalizeValue(rest.join(' '));
-    out[key] = status === 'missing' ? { status: 'missing' } : status === 'ro' ? { status: 'readonly', value } : { status: 'ok', value };
+    out[key] =
+      status === 'missing'
+        ? { status: 'missing' }
+        : status === 'ro'
+          ? { status: 'readonly', value }
+          : { status: 'ok', value };
   });
   return out;
 }
@@ -85,14 +102,19 @@ export function sysctlFileContent(values: Record<string, string | number>, keys:
 }
 
 function unavailableWhy(key: string, state: KeyState | undefined): string {
-  return state?.status === 'readonly' ? `${key} is read-only here (${procPath(key)})` : `${key} does not exist in this kernel/namespace (${procPath(key)})`;
+  return state?.status === 'readonly'
+    ? `${key} is read-only here (${procPath(key)})`
+    : `${key} does not exist in this kernel/namespace (${procPath(key)})`;
 }
 
 export function planSysctl(facts: SysctlFacts, args: SysctlArgs): Change[] {
   const unavailable = Object.keys(args.values).filter((k) => !available(facts.keys[k]));
   const warnings = unavailable.map((k) => unavailableWhy(k, facts.keys[k]));
   if (unavailable.length > 0 && !args.ignore_unavailable) {
-    throw new TaskError(`sysctl: ${unavailable.length === 1 ? 'a key is' : 'keys are'} unavailable: ${unavailable.join(', ')}`, warnings.join('\n'));
+    throw new TaskError(
+      `sysctl: ${unavailable.length === 1 ? 'a key is' : 'keys are'} unavailable: ${unavailable.join(', ')}`,
+      warnings.join('\n'),
+    );
   }
   const note = warnings.length > 0 ? ` [skipped with warning: ${unavailable.join(', ')}]` : '';
   const changes: Change[] = [];
@@ -100,11 +122,19 @@ export function planSysctl(facts: SysctlFacts, args: SysctlArgs): Change[] {
     const cur = facts.keys[key];
     const want = normalizeValue(value);
     if (!available(cur) || cur.value === want) continue;
-    changes.push({ summary: `${key}: ${cur.value} → ${want}`, ops: [{ kind: 'exec', command: sh`sysctl -q -w ${`${key}=${want}`}`.text }] });
+    changes.push({
+      summary: `${key}: ${cur.value} → ${want}`,
+      ops: [{ kind: 'exec', command: sh`sysctl -q -w ${`${key}=${want}`}`.text }],
+    });
   }
   const content = sysctlFileContent(args.values, facts.keys);
   if (facts.file.sha256 !== sha256(content)) {
-    const before = facts.file.type === 'absent' ? null : facts.file.content !== null ? facts.file.content.toString('utf8') : '(not shown)\n';
+    const before =
+      facts.file.type === 'absent'
+        ? null
+        : facts.file.content !== null
+          ? facts.file.content.toString('utf8')
+          : '(not shown)\n';
     changes.push({
       summary: `${facts.file.type === 'absent' ? 'create' : 'update'} ${args.file}`,
       diff: { path: args.file, before, after: content },
@@ -122,7 +152,11 @@ export const sysctlModule = defineModule<SysctlArgs, SysctlFacts>({
   async gather(ctx, args) {
     const keyList = Object.keys(args.values);
     // Which keys exist decides the file content, so the (small) file is always fetched for comparison.
-    const res = requireOk(await ctx.exec(`${sysctlProbeScript(keyList)}\n${remoteFileScript(args.file, '')}`), ctx.host, 'probe sysctl');
+    const res = requireOk(
+      await ctx.exec(`${sysctlProbeScript(keyList)}\n${remoteFileScript(args.file, '')}`),
+      ctx.host,
+      'probe sysctl',
+    );
     return { keys: parseSysctlProbe(res.stdout, keyList), file: parseRemoteFile(res.stdout) };
   },
   plan: planSysctl,

@@ -5,11 +5,16 @@ import { parseSections, requireOk, section } from './common/probe.js';
 
 export const systemdArgs = z
   .object({
-    daemon_reload: z.boolean().default(false).describe('Reload unit files when some loaded unit reports NeedDaemonReload=yes.'),
+    daemon_reload: z
+      .boolean()
+      .default(false)
+      .describe('Reload unit files when some loaded unit reports NeedDaemonReload=yes.'),
     daemon_reexec: z
       .boolean()
       .default(false)
-      .describe('Re-execute systemd when a manager config (system.conf, system.conf.d/*.conf) is newer than the last reexec by ober-push, or than the boot.'),
+      .describe(
+        'Re-execute systemd when a manager config (system.conf, system.conf.d/*.conf) is newer than the last reexec by ober-push, or than the boot.',
+      ),
     force: z.boolean().default(false).describe('Reload/reexec even when nothing looks stale (always a change).'),
   })
   .strict();
@@ -28,7 +33,8 @@ export interface SystemdFacts {
 /** Written after each reexec; /run is emptied at boot, so without it the boot time counts. */
 export const REEXEC_STAMP = '/run/ober-push/daemon-reexec.stamp';
 
-const CONF_GLOBS = '/etc/systemd/system.conf /etc/systemd/system.conf.d/*.conf /run/systemd/system.conf.d/*.conf /usr/lib/systemd/system.conf.d/*.conf';
+const CONF_GLOBS =
+  '/etc/systemd/system.conf /etc/systemd/system.conf.d/*.conf /run/systemd/system.conf.d/*.conf /usr/lib/systemd/system.conf.d/*.conf';
 /** A removed (or renamed) drop-in leaves no file to stat: the directory's mtime tells. */
 const CONF_DIRS = '/etc/systemd/system.conf.d /run/systemd/system.conf.d';
 /** Sub-second mtimes: a drop-in written (or removed) in the same second as the last reexec still counts. */
@@ -47,16 +53,23 @@ export function systemdProbe(args: Pick<SystemdArgs, 'daemon_reload' | 'daemon_r
     );
   }
   lines.push(section('conf'));
-  if (args.daemon_reexec) lines.push(`for f in ${CONF_GLOBS} ${CONF_DIRS}; do if [ -e "$f" ]; then ${MTIME}; fi; done | sort -n | tail -1`);
+  if (args.daemon_reexec)
+    lines.push(`for f in ${CONF_GLOBS} ${CONF_DIRS}; do if [ -e "$f" ]; then ${MTIME}; fi; done | sort -n | tail -1`);
   lines.push(section('read'));
-  if (args.daemon_reexec) lines.push(`if [ -e ${REEXEC_STAMP} ]; then f=${REEXEC_STAMP}; ${MTIME}; else awk '/^btime /{print $2}' /proc/stat; fi`);
+  if (args.daemon_reexec)
+    lines.push(
+      `if [ -e ${REEXEC_STAMP} ]; then f=${REEXEC_STAMP}; ${MTIME}; else awk '/^btime /{print $2}' /proc/stat; fi`,
+    );
   return lines.join('\n');
 }
 
 export function parseSystemdProbe(stdout: string): SystemdFacts {
   const s = parseSections(stdout);
   const num = (k: string): number => Number((s.get(k) ?? '').trim() || '0');
-  const stale = (s.get('stale') ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const stale = (s.get('stale') ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return { staleUnits: stale, configMtime: num('conf'), managerReadAt: num('read') };
 }
 
@@ -66,13 +79,18 @@ export function planSystemd(f: SystemdFacts, a: SystemdArgs): Change[] {
   const reexec = a.daemon_reexec && (a.force || f.configMtime > f.managerReadAt);
   if (reexec) {
     changes.push({
-      summary: a.force ? 'systemd daemon-reexec (forced)' : 'systemd daemon-reexec (manager config changed since it was last read)',
+      summary: a.force
+        ? 'systemd daemon-reexec (forced)'
+        : 'systemd daemon-reexec (manager config changed since it was last read)',
       ops: [{ kind: 'exec', command: `systemctl daemon-reexec && mkdir -p /run/ober-push && touch ${REEXEC_STAMP}` }],
     });
   }
   if (a.daemon_reload && !reexec && (a.force || f.staleUnits.length > 0)) {
     const why = f.staleUnits.length > 0 ? ` (changed on disk: ${f.staleUnits.join(', ')})` : ' (forced)';
-    changes.push({ summary: `systemd daemon-reload${why}`, ops: [{ kind: 'exec', command: 'systemctl daemon-reload' }] });
+    changes.push({
+      summary: `systemd daemon-reload${why}`,
+      ops: [{ kind: 'exec', command: 'systemctl daemon-reload' }],
+    });
   }
   if (a.force) for (const c of changes) c.repeats = true;
   return changes;

@@ -17,7 +17,9 @@ export const REPO_TEMPLATES = fileURLToPath(new URL('../../templates/', import.m
 export const templateArgs = z
   .object({
     ...fileWriteOptions,
-    src: localPath.describe("Template file (.hbs), relative to the playbook directory, else to the repository's templates/ directory."),
+    src: localPath.describe(
+      "Template file (.hbs), relative to the playbook directory, else to the repository's templates/ directory.",
+    ),
   })
   .strict();
 

@@ -8,9 +8,20 @@ import { absPath } from './common/args.js';
 export const waitForArgs = z
   .object({
     port: z.number().int().min(1).max(65535).optional().describe('TCP port to wait for.'),
-    host: z.string().regex(/^[A-Za-z0-9.:-]+$/).default('127.0.0.1').describe('Address of the TCP port (as seen from the host).'),
-    state: z.enum(['started', 'stopped']).default('started').describe('started: port accepts connections / path exists; stopped: port refuses / path is gone.'),
-    url: z.string().regex(/^https?:\/\/\S+$/).optional().describe('HTTP(S) URL to poll (curl when present, else python3).'),
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9.:-]+$/)
+      .default('127.0.0.1')
+      .describe('Address of the TCP port (as seen from the host).'),
+    state: z
+      .enum(['started', 'stopped'])
+      .default('started')
+      .describe('started: port accepts connections / path exists; stopped: port refuses / path is gone.'),
+    url: z
+      .string()
+      .regex(/^https?:\/\/\S+$/)
+      .optional()
+      .describe('HTTP(S) URL to poll (curl when present, else python3).'),
     status: z.number().int().min(100).max(599).default(200).describe('HTTP status the url must answer with.'),
     body: z.string().optional().describe('Extended regular expression (grep -E) the response body must match.'),
     path: absPath.optional().describe('File or directory to wait for.'),
@@ -18,7 +29,10 @@ export const waitForArgs = z
     interval: z.number().int().min(10).default(250).describe('Milliseconds between attempts.'),
   })
   .strict()
-  .refine((a) => [a.port, a.url, a.path].filter((v) => v !== undefined).length === 1, 'give exactly one of port, url, path')
+  .refine(
+    (a) => [a.port, a.url, a.path].filter((v) => v !== undefined).length === 1,
+    'give exactly one of port, url, path',
+  )
   .refine((a) => a.url === undefined || a.state === 'started', 'state: stopped is for port and path only');
 
 export type WaitForArgs = z.infer<typeof waitForArgs>;
@@ -80,7 +94,8 @@ export function waitScript(a: WaitForArgs): string {
 
 export function describeWait(a: WaitForArgs): string {
   if (a.path !== undefined) return `${a.path} to ${a.state === 'started' ? 'exist' : 'be gone'}`;
-  if (a.port !== undefined) return `${a.host}:${a.port} to ${a.state === 'started' ? 'accept connections' : 'refuse connections'}`;
+  if (a.port !== undefined)
+    return `${a.host}:${a.port} to ${a.state === 'started' ? 'accept connections' : 'refuse connections'}`;
   return `${a.url ?? ''} to answer ${a.status}${a.body !== undefined ? ` with a body matching /${a.body}/` : ''}`;
 }
 
@@ -93,12 +108,18 @@ export const waitForModule = defineModule<WaitForArgs, null>({
   name: 'wait_for',
   description: 'Wait on the host for a TCP port to open/close, a URL to answer, or a path to appear/disappear.',
   args: waitForArgs,
-  async gather() {
-    return null;
+  gather() {
+    return Promise.resolve(null);
   },
   plan(_facts, args): Change[] {
-    const op = { kind: 'exec' as const, command: waitScript(args), timeoutMs: Math.round(args.timeout * 1000) + 15_000 };
-    return [{ summary: `wait up to ${args.timeout}s for ${describeWait(args)}`, ops: [op], probe: true, repeats: true }];
+    const op = {
+      kind: 'exec' as const,
+      command: waitScript(args),
+      timeoutMs: Math.round(args.timeout * 1000) + 15_000,
+    };
+    return [
+      { summary: `wait up to ${args.timeout}s for ${describeWait(args)}`, ops: [op], probe: true, repeats: true },
+    ];
   },
   result(_facts, _args, applied?: ExecResult | null) {
     return { elapsed_ms: applied ? parseElapsed(applied.stdout) : null };

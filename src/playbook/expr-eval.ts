@@ -22,7 +22,12 @@ function lookup(vars: Readonly<Record<string, unknown>>, path: readonly PathKey[
     walked = typeof key === 'number' ? `${walked}[${key}]` : walked === '' ? key : `${walked}.${key}`;
     if (Array.isArray(current) && typeof key === 'number' && key >= 0 && key < current.length) {
       current = current[key];
-    } else if (typeof current === 'object' && current !== null && !Array.isArray(current) && Object.hasOwn(current, String(key))) {
+    } else if (
+      typeof current === 'object' &&
+      current !== null &&
+      !Array.isArray(current) &&
+      Object.hasOwn(current, String(key))
+    ) {
       // Own properties only: no prototype members such as "constructor" or "__proto__".
       current = (current as Record<string, unknown>)[String(key)];
     } else {
@@ -51,10 +56,11 @@ function typeName(value: unknown): string {
 }
 
 function order(op: string, left: unknown, right: unknown): boolean {
-  const comparable = (typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string');
+  const comparable =
+    (typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string');
   if (!comparable) throw new ExprError(`cannot compare ${typeName(left)} ${op} ${typeName(right)}`);
-  const l = left as number | string;
-  const r = right as number | string;
+  const l = left;
+  const r = right;
   if (op === '<') return l < r;
   if (op === '<=') return l <= r;
   if (op === '>') return l > r;
@@ -68,7 +74,8 @@ function contains(container: unknown, item: unknown): boolean {
     return container.includes(item);
   }
   if (typeof container === 'object' && container !== null) {
-    if (typeof item !== 'string' && typeof item !== 'number') throw new ExprError(`cannot test whether a ${typeName(item)} is a key of a mapping`);
+    if (typeof item !== 'string' && typeof item !== 'number')
+      throw new ExprError(`cannot test whether a ${typeName(item)} is a key of a mapping`);
     return Object.hasOwn(container, String(item));
   }
   throw new ExprError(`"in" needs a list, a string or a mapping on its right, got ${typeName(container)}`);

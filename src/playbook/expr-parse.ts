@@ -59,7 +59,7 @@ function tokenize(text: string): Token[] {
       i++;
       while (i < text.length && text[i] !== ch) {
         if (text[i] === '\\' && i + 1 < text.length) i++;
-        value += text[i];
+        value += text[i] as string;
         i++;
       }
       if (i >= text.length) throw new ExprSyntaxError('unterminated string', start);

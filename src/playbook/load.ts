@@ -77,19 +77,33 @@ function parsePlay(raw: unknown, index: number, ctx: TaskContext): Play | null {
 }
 
 /** Handlers are notified by name: each needs one, and names are unique within a play. */
-function checkHandlers(source: YamlSource, playIndex: number, raw: unknown[], handlers: Task[], issues: ConfigIssue[]): void {
+function checkHandlers(
+  source: YamlSource,
+  playIndex: number,
+  raw: unknown[],
+  handlers: Task[],
+  issues: ConfigIssue[],
+): void {
   const locator = sourceLocator(source);
   raw.forEach((item, i) => {
     const path: PathSegment[] = [playIndex, 'handlers', i];
     if (item !== null && typeof item === 'object' && !('name' in item)) {
-      issues.push({ location: locator.key(path), path: formatKeyPath(path), message: 'missing required key "name" (handlers are notified by name)' });
+      issues.push({
+        location: locator.key(path),
+        path: formatKeyPath(path),
+        message: 'missing required key "name" (handlers are notified by name)',
+      });
     }
   });
   const seen = new Map<string, Task>();
   for (const handler of handlers) {
     const earlier = seen.get(handler.name);
     if (earlier) {
-      issues.push({ location: handler.location, path: formatKeyPath([playIndex, 'handlers']), message: `handler "${handler.name}" is defined twice in this play` });
+      issues.push({
+        location: handler.location,
+        path: formatKeyPath([playIndex, 'handlers']),
+        message: `handler "${handler.name}" is defined twice in this play`,
+      });
     }
     seen.set(handler.name, handler);
   }
@@ -110,8 +124,14 @@ function checkNotify(source: YamlSource, entries: ParsedTask[], handlers: Task[]
     task.notify.forEach((target, n) => {
       if (names.includes(target)) return;
       const path = isList ? [...notifyPath, n] : notifyPath;
-      const hint = didYouMean(target, names) || (names.length === 0 ? ' (this play has no handlers)' : ` (handlers: ${names.map((h) => `"${h}"`).join(', ')})`);
-      issues.push({ location: locator.value(path), path: formatKeyPath(path), message: `no handler named "${target}" in this play${hint}` });
+      const hint =
+        didYouMean(target, names) ||
+        (names.length === 0 ? ' (this play has no handlers)' : ` (handlers: ${names.map((h) => `"${h}"`).join(', ')})`);
+      issues.push({
+        location: locator.value(path),
+        path: formatKeyPath(path),
+        message: `no handler named "${target}" in this play${hint}`,
+      });
     });
   }
 }

@@ -8,11 +8,15 @@ const bool = z.boolean({ error: 'expected true or false' });
 
 // Each branch of a union carries the union's expectation: zod reports the branch whose type matched.
 const SERIAL = 'expected a positive integer or a percentage like "25%"';
-const serial = z.union([z.int({ error: SERIAL }).min(1), z.string({ error: SERIAL }).regex(/^(100|[1-9][0-9]?)%$/)], { error: SERIAL });
+const serial = z.union([z.int({ error: SERIAL }).min(1), z.string({ error: SERIAL }).regex(/^(100|[1-9][0-9]?)%$/)], {
+  error: SERIAL,
+});
 
 const DURATION = 'expected a duration like "500ms", "60s" or "2m"';
 const duration = z
-  .union([z.number({ error: DURATION }).min(0), z.string({ error: DURATION }).regex(/^\d+(\.\d+)?(ms|s|m|h)$/)], { error: DURATION })
+  .union([z.number({ error: DURATION }).min(0), z.string({ error: DURATION }).regex(/^\d+(\.\d+)?(ms|s|m|h)$/)], {
+    error: DURATION,
+  })
   .transform((value) => parseDuration(value) ?? 0);
 
 // prefault: the default goes through the transform to milliseconds (default would skip it).
@@ -33,12 +37,16 @@ export const playSchema = z.strictObject({
   serial: serial.optional(),
   max_fail_percentage: z.number({ error: 'expected a percentage 0-100' }).min(0).max(100).optional(),
   rolling: rolling.optional(),
-  stack: z.enum(['herr-ober'], { error: 'expected "herr-ober" (the stack whose variables this play validates and derives)' }).optional(),
+  stack: z
+    .enum(['herr-ober'], { error: 'expected "herr-ober" (the stack whose variables this play validates and derives)' })
+    .optional(),
   tasks: z.array(z.unknown(), { error: 'expected a list of tasks' }).nullable().optional(),
   handlers: z.array(z.unknown(), { error: 'expected a list of handlers' }).nullable().optional(),
 });
 
-export const playbookSchema = z.array(z.unknown(), { error: 'expected a list of plays' }).min(1, { error: 'expected at least one play' });
+export const playbookSchema = z
+  .array(z.unknown(), { error: 'expected a list of plays' })
+  .min(1, { error: 'expected at least one play' });
 
 const stringOrList = z.union([text, z.array(text)], { error: 'expected a string or a list of strings' });
 const condition = z.union([z.string(), z.boolean(), z.array(z.union([z.string(), z.boolean()]))], {
@@ -52,12 +60,17 @@ export const taskKeywordsSchema = z.strictObject({
   notify: stringOrList.optional(),
   tags: stringOrList.optional(),
   become: bool.optional(),
-  register: z.string({ error: 'expected a variable name' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a variable name' }).optional(),
+  register: z
+    .string({ error: 'expected a variable name' })
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a variable name' })
+    .optional(),
   changed_when: condition.optional(),
   failed_when: condition.optional(),
   ignore_errors: bool.optional(),
   loop: z
-    .union([z.array(z.unknown()), z.string().regex(/^\s*\{\{.*\}\}\s*$/s)], { error: 'expected a list, or a template such as "{{ ober.certs }}" that renders to one' })
+    .union([z.array(z.unknown()), z.string().regex(/^\s*\{\{.*\}\}\s*$/s)], {
+      error: 'expected a list, or a template such as "{{ ober.certs }}" that renders to one',
+    })
     .optional(),
 });
 

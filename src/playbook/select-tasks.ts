@@ -10,7 +10,11 @@ import type { Playbook, Task } from './types.js';
  * - with no --tags every other task runs; otherwise a task runs when it has a requested tag,
  *   or --tags holds `all`, `tagged` (task has tags) or `untagged` (task has none).
  */
-export function filterTasksByTags(tasks: readonly Task[], tags: readonly string[], skipTags: readonly string[]): Task[] {
+export function filterTasksByTags(
+  tasks: readonly Task[],
+  tags: readonly string[],
+  skipTags: readonly string[],
+): Task[] {
   const wanted = new Set(tags);
   const skipped = new Set(skipTags);
   return tasks.filter((task) => {

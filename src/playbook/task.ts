@@ -26,7 +26,12 @@ export function parseTask(raw: unknown, path: PathSegment[], ctx: TaskContext): 
     ctx.issues.push(issue);
     return null;
   };
-  if (!isPlainObject(raw)) return fail({ location, path: printed, message: `expected a task (a mapping with one module key)${raw === null ? ', got null' : ''}` });
+  if (!isPlainObject(raw))
+    return fail({
+      location,
+      path: printed,
+      message: `expected a task (a mapping with one module key)${raw === null ? ', got null' : ''}`,
+    });
   const known = [...ctx.modules.keys()].sort();
   const keys = Object.keys(raw);
   const moduleKeys = keys.filter((k) => ctx.modules.has(k));
@@ -44,7 +49,11 @@ export function parseTask(raw: unknown, path: PathSegment[], ctx: TaskContext): 
   }
   if (moduleKeys.length > 1) {
     const [first, second] = moduleKeys;
-    ctx.issues.push({ location: locator.key([...path, second ?? '']), path: printed, message: `a task runs exactly one module, found "${first}" and "${second}"` });
+    ctx.issues.push({
+      location: locator.key([...path, second ?? '']),
+      path: printed,
+      message: `a task runs exactly one module, found "${first}" and "${second}"`,
+    });
   }
   if (moduleKeys.length === 0 && ctx.issues.length === before) {
     ctx.issues.push({ location, path: printed, message: `missing a module key (known modules: ${known.join(', ')})` });
@@ -59,10 +68,16 @@ export function parseTask(raw: unknown, path: PathSegment[], ctx: TaskContext): 
   const args = raw[moduleName] ?? {};
   const argsPath = [...path, moduleName];
   // Strings with "{{" are templates: their type is only known after rendering, when the engine validates again.
-  const validated = validate(module.args, args, sourceLocator(ctx.source, argsPath), joinKeyPath(printed, moduleName), (p, code) => {
-    const found = valueAt(args, p);
-    return found.exists && (isTemplate(found.value) || (code === 'custom' && containsTemplate(found.value)));
-  });
+  const validated = validate(
+    module.args,
+    args,
+    sourceLocator(ctx.source, argsPath),
+    joinKeyPath(printed, moduleName),
+    (p, code) => {
+      const found = valueAt(args, p);
+      return found.exists && (isTemplate(found.value) || (code === 'custom' && containsTemplate(found.value)));
+    },
+  );
   ctx.issues.push(...validated.issues);
 
   const k = checked.data;
@@ -107,8 +122,14 @@ function containsTemplate(value: unknown): boolean {
 }
 
 /** Parses a condition now, so a syntax error fails the load; a list means all of its conditions. */
-function checkCondition(value: string | boolean | Array<string | boolean>, path: PathSegment[], ctx: TaskContext): string | null {
-  const parts = Array.isArray(value) ? value.map((v, i) => ({ text: String(v), at: [...path, i] })) : [{ text: String(value), at: path }];
+function checkCondition(
+  value: string | boolean | Array<string | boolean>,
+  path: PathSegment[],
+  ctx: TaskContext,
+): string | null {
+  const parts = Array.isArray(value)
+    ? value.map((v, i) => ({ text: String(v), at: [...path, i] }))
+    : [{ text: String(value), at: path }];
   let ok = true;
   for (const part of parts) {
     try {

@@ -2,7 +2,14 @@
 // retries with backoff where they are safe.
 import { readFile } from 'node:fs/promises';
 import { redact, Secret } from '../core/secret.js';
-import { DEFAULT_TICKET_RENEW_AFTER_MS, ticketHeaders, ticketNeed, tokenHeader, type PveAuth, type TicketSession } from './auth.js';
+import {
+  DEFAULT_TICKET_RENEW_AFTER_MS,
+  ticketHeaders,
+  ticketNeed,
+  tokenHeader,
+  type PveAuth,
+  type TicketSession,
+} from './auth.js';
 import { PveApiError, PvePermissionError, errorKindFor, type PveApiErrorInit } from './errors.js';
 import { encodeForm, type FormValue } from './form.js';
 import { HttpTransportError, httpExchange, type HttpResponse } from './http.js';
@@ -85,7 +92,11 @@ export class PveClient {
   }
 
   /** Send a request and return the envelope's `data`. GETs and unsent requests are retried; writes with an unknown outcome are not. */
-  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, params: { query?: Query; body?: Record<string, FormValue | undefined> }): Promise<T> {
+  async request<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    params: { query?: Query; body?: Record<string, FormValue | undefined> },
+  ): Promise<T> {
     const fullPath = this.#basePath + path + queryString(path, params.query);
     const bodyText = params.body !== undefined ? encodeForm(params.body) : undefined;
     const isWrite = method !== 'GET';
@@ -107,11 +118,18 @@ export class PveClient {
         });
       } catch (err) {
         if (err instanceof PveApiError) throw err;
-        if (err instanceof TlsTrustError) throw new PveApiError({ ...base, kind: 'tls', status: 0, message: err.message, cause: err });
+        if (err instanceof TlsTrustError)
+          throw new PveApiError({ ...base, kind: 'tls', status: 0, message: err.message, cause: err });
         if (!(err instanceof HttpTransportError)) throw err;
         if (err.sent && isWrite) {
           // The server may have acted on it: the caller must re-read, never resend blindly.
-          throw new PveApiError({ ...base, kind: 'unknown-outcome', status: 0, message: `${err.message} (the write may or may not have happened)`, cause: err });
+          throw new PveApiError({
+            ...base,
+            kind: 'unknown-outcome',
+            status: 0,
+            message: `${err.message} (the write may or may not have happened)`,
+            cause: err,
+          });
         }
         if (attempt < this.#retry.attempts) {
           await this.#backoff(method, path, attempt, err.code);
@@ -119,7 +137,7 @@ export class PveClient {
         }
         throw new PveApiError({ ...base, kind: 'unreachable', status: 0, message: err.message, cause: err });
       }
-      if (res.status === 200) return this.#envelope<T>(res, base);
+      if (res.status === 200) return this.#envelope(res, base) as T;
       const error = this.#httpError(res, base);
       // 596: the proxied hop failed after pveproxy handed the request on; a write may have run. Never resent.
       if (res.status === 596 && isWrite) {
@@ -135,17 +153,25 @@ export class PveClient {
     }
   }
 
-  #envelope<T>(res: HttpResponse, base: { method: string; path: string; endpoint: string; attempts: number }): T {
+  #envelope(res: HttpResponse, base: { method: string; path: string; endpoint: string; attempts: number }): unknown {
     try {
       const parsed = JSON.parse(res.body) as unknown;
-      if (parsed !== null && typeof parsed === 'object' && 'data' in parsed) return (parsed as { data: T }).data;
+      if (parsed !== null && typeof parsed === 'object' && 'data' in parsed) return parsed.data;
     } catch {
       // fall through
     }
-    throw new PveApiError({ ...base, kind: 'server', status: res.status, message: `unexpected response (${res.contentType || 'no content type'}): not a {data} envelope` });
+    throw new PveApiError({
+      ...base,
+      kind: 'server',
+      status: res.status,
+      message: `unexpected response (${res.contentType || 'no content type'}): not a {data} envelope`,
+    });
   }
 
-  #httpError(res: HttpResponse, base: { method: string; path: string; endpoint: string; attempts: number }): PveApiError {
+  #httpError(
+    res: HttpResponse,
+    base: { method: string; path: string; endpoint: string; attempts: number },
+  ): PveApiError {
     let message: string | undefined;
     let errors: Record<string, string> | undefined;
     if (res.body.trim().startsWith('{')) {
@@ -154,7 +180,8 @@ export class PveClient {
         if (typeof parsed.message === 'string') message = parsed.message.trim();
         if (parsed.errors && typeof parsed.errors === 'object') {
           errors = {};
-          for (const [k, v] of Object.entries(parsed.errors as Record<string, unknown>)) errors[k] = this.#scrub(String(v));
+          for (const [k, v] of Object.entries(parsed.errors as Record<string, unknown>))
+            errors[k] = this.#scrub(String(v));
         }
       } catch {
         // not JSON: the reason phrase is all there is
@@ -162,7 +189,13 @@ export class PveClient {
     }
     // Older servers only have the reason phrase; newer ones also the JSON message.
     const reason = this.#scrub(res.reason.trim() || message || `HTTP ${res.status}`);
-    const init: PveApiErrorInit = { ...base, kind: errorKindFor(res.status, reason), status: res.status, message: reason, ...(errors ? { errors } : {}) };
+    const init: PveApiErrorInit = {
+      ...base,
+      kind: errorKindFor(res.status, reason),
+      status: res.status,
+      message: reason,
+      ...(errors ? { errors } : {}),
+    };
     return res.status === 403 ? new PvePermissionError(init) : new PveApiError(init);
   }
 
@@ -213,13 +246,23 @@ export class PveClient {
         timeoutMs: this.#opts.timeoutMs ?? 30_000,
       });
     } catch (err) {
-      if (err instanceof TlsTrustError) throw new PveApiError({ ...base, kind: 'tls', status: 0, message: err.message, cause: err });
+      if (err instanceof TlsTrustError)
+        throw new PveApiError({ ...base, kind: 'tls', status: 0, message: err.message, cause: err });
       throw new PveApiError({ ...base, kind: 'unreachable', status: 0, message: (err as Error).message, cause: err });
     }
     if (res.status !== 200) throw this.#httpError(res, base);
-    const data = this.#envelope<{ ticket?: unknown; CSRFPreventionToken?: unknown; username?: unknown }>(res, base);
-    if (typeof data?.ticket !== 'string' || typeof data.CSRFPreventionToken !== 'string') {
-      throw new PveApiError({ ...base, kind: 'server', status: 200, message: 'ticket response without ticket or CSRFPreventionToken' });
+    const data = (this.#envelope(res, base) ?? {}) as {
+      ticket?: unknown;
+      CSRFPreventionToken?: unknown;
+      username?: unknown;
+    };
+    if (typeof data.ticket !== 'string' || typeof data.CSRFPreventionToken !== 'string') {
+      throw new PveApiError({
+        ...base,
+        kind: 'server',
+        status: 200,
+        message: 'ticket response without ticket or CSRFPreventionToken',
+      });
     }
     return {
       username: typeof data.username === 'string' ? data.username : username,
@@ -231,7 +274,10 @@ export class PveClient {
 
   #trustResolved(): Promise<TlsTrust> {
     const source = this.#opts.trust;
-    this.#trust ??= source.kind === 'ca-file' ? readFile(source.path).then((ca): TlsTrust => ({ kind: 'ca', ca })) : Promise.resolve(source);
+    this.#trust ??=
+      source.kind === 'ca-file'
+        ? readFile(source.path).then((ca): TlsTrust => ({ kind: 'ca', ca }))
+        : Promise.resolve(source);
     return this.#trust;
   }
 

@@ -1,6 +1,7 @@
 // What a cold restart must know before it stops a VM, and how it undoes pending hardware that will not start:
 // the vCPUs the VM gets (sockets × cores must fit the PVE node, or qemu-server refuses to start it), and the
 // config that puts back what the VM ran with (a stop applies every pending change, so a failed start leaves them).
+import { textOf } from '../core/text.js';
 
 /** One entry of GET .../pending. */
 export interface PendingEntry {
@@ -15,7 +16,13 @@ export class ColdRestartError extends Error {
   readonly node: string;
   /** stopped: the VM is down; running: it runs again (on the old hardware after a revert); untouched: never stopped. */
   readonly vmState: 'untouched' | 'running' | 'stopped';
-  constructor(args: { vmid: number; node: string; vmState: ColdRestartError['vmState']; message: string; cause?: unknown }) {
+  constructor(args: {
+    vmid: number;
+    node: string;
+    vmState: ColdRestartError['vmState'];
+    message: string;
+    cause?: unknown;
+  }) {
     super(args.message, args.cause === undefined ? undefined : { cause: args.cause });
     this.name = 'ColdRestartError';
     this.vmid = args.vmid;
@@ -32,17 +39,22 @@ export function maxVcpus(config: Readonly<Record<string, unknown>>): number {
 
 /** Keys whose change is pending: a value, or a delete. */
 export function pendingKeys(pending: readonly PendingEntry[]): string[] {
-  return pending.filter((p) => p.key !== 'digest' && (p.pending !== undefined || (p.delete ?? 0) > 0)).map((p) => p.key);
+  return pending
+    .filter((p) => p.key !== 'digest' && (p.pending !== undefined || (p.delete ?? 0) > 0))
+    .map((p) => p.key);
 }
 
 /** The config write that puts `keys` back to what the VM ran with (`current`), deleting the ones it did not have. */
-export function revertBody(keys: readonly string[], current: Readonly<Record<string, unknown>>): Record<string, string | number> {
+export function revertBody(
+  keys: readonly string[],
+  current: Readonly<Record<string, unknown>>,
+): Record<string, string | number> {
   const body: Record<string, string | number> = {};
   const remove: string[] = [];
   for (const key of keys) {
     const value = current[key];
     if (value === undefined || value === null) remove.push(key);
-    else body[key] = typeof value === 'number' ? value : String(value);
+    else body[key] = typeof value === 'number' ? value : textOf(value);
   }
   if (remove.length > 0) body['delete'] = remove.join(',');
   return body;

@@ -103,7 +103,14 @@ export class PveTaskError extends Error {
   readonly log: string[];
   readonly endpoint: string;
   readonly host: string | undefined;
-  constructor(args: { upid: string; node: string; exitStatus: string; log: string[]; endpoint: string; host?: string }) {
+  constructor(args: {
+    upid: string;
+    node: string;
+    exitStatus: string;
+    log: string[];
+    endpoint: string;
+    host?: string;
+  }) {
     const where = args.host ? `${args.host}: ` : '';
     const tailText = args.log.length > 0 ? `\n${args.log.join('\n')}` : '';
     super(`${where}Proxmox task ${args.upid} on ${args.endpoint}/${args.node} failed: ${args.exitStatus}${tailText}`);
@@ -116,7 +123,14 @@ export class PveTaskError extends Error {
     this.host = args.host;
   }
   forHost(host: string): PveTaskError {
-    return new PveTaskError({ upid: this.upid, node: this.node, exitStatus: this.exitStatus, log: this.log, endpoint: this.endpoint, host });
+    return new PveTaskError({
+      upid: this.upid,
+      node: this.node,
+      exitStatus: this.exitStatus,
+      log: this.log,
+      endpoint: this.endpoint,
+      host,
+    });
   }
 }
 

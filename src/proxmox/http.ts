@@ -40,7 +40,12 @@ export async function httpExchange(req: HttpRequest): Promise<HttpResponse> {
   } catch (err) {
     if (err instanceof Error && err.name === 'TlsTrustError') throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'ECONNECT';
-    throw new HttpTransportError(`cannot connect to ${req.host}:${req.port}: ${(err as Error).message}`, false, code, err);
+    throw new HttpTransportError(
+      `cannot connect to ${req.host}:${req.port}: ${(err as Error).message}`,
+      false,
+      code,
+      err,
+    );
   }
   const connected = socket;
   return new Promise<HttpResponse>((resolve, reject) => {
@@ -70,7 +75,7 @@ export async function httpExchange(req: HttpRequest): Promise<HttpResponse> {
         resolve({
           status: res.statusCode ?? 0,
           reason: res.statusMessage ?? '',
-          contentType: String(res.headers['content-type'] ?? ''),
+          contentType: res.headers['content-type'] ?? '',
           body: Buffer.concat(chunks).toString('utf8'),
         });
       });

@@ -28,8 +28,20 @@ export function pairsToRecord(pairs: PropertyPairs): Record<string, string> {
 }
 
 export const NIC_MODELS = [
-  'e1000', 'e1000-82540em', 'e1000-82544gc', 'e1000-82545em', 'e1000e', 'i82551', 'i82557b',
-  'i82559er', 'ne2k_isa', 'ne2k_pci', 'pcnet', 'rtl8139', 'virtio', 'vmxnet3',
+  'e1000',
+  'e1000-82540em',
+  'e1000-82544gc',
+  'e1000-82545em',
+  'e1000e',
+  'i82551',
+  'i82557b',
+  'i82559er',
+  'ne2k_isa',
+  'ne2k_pci',
+  'pcnet',
+  'rtl8139',
+  'virtio',
+  'vmxnet3',
 ] as const;
 
 /** A `netN` value: model and MAC, plus every other option as written (bridge, tag, firewall, queues, ...). */
@@ -50,7 +62,8 @@ export function parseNet(text: string): NetDevice {
       if (v !== '') macaddr = v;
     } else if (k === 'model') model = v;
     else if (k === 'macaddr') macaddr = v;
-    else if (k === '') model = v; // bare model without a MAC
+    else if (k === '')
+      model = v; // bare model without a MAC
     else options[k] = v;
   }
   if (model === undefined) throw new Error(`not a network device: ${JSON.stringify(text)}`);

@@ -24,7 +24,12 @@ export function createPveClient(endpoint: ProxmoxEndpoint, options: PveClientFac
     auth: {
       kind: 'token',
       tokenId: endpoint.tokenId,
-      secret: () => resolveSecretRef(endpoint.tokenSecret, { keyPath: `proxmox.${endpoint.name}.token_secret`, location: endpoint.location }, options.env),
+      secret: () =>
+        resolveSecretRef(
+          endpoint.tokenSecret,
+          { keyPath: `proxmox.${endpoint.name}.token_secret`, location: endpoint.location },
+          options.env,
+        ),
     },
     trust: trustFor(endpoint),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -38,7 +43,11 @@ export function trustFor(endpoint: ProxmoxEndpoint): TrustSource {
   if (endpoint.fingerprint !== undefined) {
     const sha256 = normalizeFingerprint(endpoint.fingerprint);
     if (!sha256) {
-      throw ConfigError.single(endpoint.location, `proxmox.${endpoint.name}.fingerprint`, 'expected a SHA-256 fingerprint (32 hex pairs, AA:BB:...)');
+      throw ConfigError.single(
+        endpoint.location,
+        `proxmox.${endpoint.name}.fingerprint`,
+        'expected a SHA-256 fingerprint (32 hex pairs, AA:BB:...)',
+      );
     }
     return { kind: 'fingerprint', sha256 };
   }
@@ -66,7 +75,10 @@ export interface PveVmResolver extends VmResolver {
 }
 
 /** The engine's VmResolver: `forHost(name)` gives the host's VmApi, or null without a `vm:` binding. */
-export function createVmResolver(inventory: Pick<Inventory, 'hosts' | 'proxmox'>, options: VmResolverOptions = {}): PveVmResolver {
+export function createVmResolver(
+  inventory: Pick<Inventory, 'hosts' | 'proxmox'>,
+  options: VmResolverOptions = {},
+): PveVmResolver {
   const clients = new Map<string, PveClient>();
   const apis = new Map<string, Promise<PveVmApi>>();
 
@@ -74,7 +86,8 @@ export function createVmResolver(inventory: Pick<Inventory, 'hosts' | 'proxmox'>
     let c = clients.get(name);
     if (!c) {
       const endpoint = inventory.proxmox.get(name);
-      if (!endpoint) throw ConfigError.single(null, `proxmox.${name}`, `no Proxmox endpoint named ${JSON.stringify(name)}`);
+      if (!endpoint)
+        throw ConfigError.single(null, `proxmox.${name}`, `no Proxmox endpoint named ${JSON.stringify(name)}`);
       c = createPveClient(endpoint, options);
       clients.set(name, c);
     }
@@ -98,7 +111,12 @@ export function createVmResolver(inventory: Pick<Inventory, 'hosts' | 'proxmox'>
   };
 }
 
-async function resolveBinding(client: PveClient, host: string, binding: VmBinding, options: VmApiOptions | undefined): Promise<PveVmApi> {
+async function resolveBinding(
+  client: PveClient,
+  host: string,
+  binding: VmBinding,
+  options: VmApiOptions | undefined,
+): Promise<PveVmApi> {
   if (binding.vmid !== undefined) {
     return new PveVmApi({ client, host, node: binding.node, vmid: binding.vmid, ...(options ? { options } : {}) });
   }
@@ -113,11 +131,15 @@ async function resolveBinding(client: PveClient, host: string, binding: VmBindin
   const matches = resources.filter((r) => r.type === 'qemu' && r.name === name);
   if (matches.length !== 1) {
     const found = matches.map((m) => `${m.vmid} on ${m.node}`).join(', ');
-    const why = matches.length === 0 ? `no QEMU VM named ${JSON.stringify(name)} on ${client.name}` : `${matches.length} VMs named ${JSON.stringify(name)} on ${client.name} (${found}); set vmid`;
+    const why =
+      matches.length === 0
+        ? `no QEMU VM named ${JSON.stringify(name)} on ${client.name}`
+        : `${matches.length} VMs named ${JSON.stringify(name)} on ${client.name} (${found}); set vmid`;
     throw ConfigError.single(null, `hosts.${host}.vm.name`, why);
   }
   const vm = matches[0];
-  if (vm?.vmid === undefined || vm.node === undefined) throw ConfigError.single(null, `hosts.${host}.vm.name`, 'cluster resource without vmid/node');
+  if (vm?.vmid === undefined || vm.node === undefined)
+    throw ConfigError.single(null, `hosts.${host}.vm.name`, 'cluster resource without vmid/node');
   // The VM may have migrated (HA); where it runs now wins over the inventory's node.
   return new PveVmApi({ client, host, node: vm.node, vmid: vm.vmid, ...(options ? { options } : {}) });
 }

@@ -53,7 +53,12 @@ export async function waitTask(client: PveClient, upidText: string, opts: WaitOp
     } catch (err) {
       // Right after creation the task may not be visible yet.
       const fresh = Date.now() - started < opts.appearMs;
-      if (fresh && err instanceof PveApiError && err.status === 400 && /no such task/i.test(JSON.stringify(err.errors ?? {}) + err.reason)) {
+      if (
+        fresh &&
+        err instanceof PveApiError &&
+        err.status === 400 &&
+        /no such task/i.test(JSON.stringify(err.errors ?? {}) + err.reason)
+      ) {
         await sleep(opts.pollMs);
         continue;
       }
@@ -76,7 +81,10 @@ export async function waitTask(client: PveClient, upidText: string, opts: WaitOp
   }
   const target = powerTarget(upid);
   if (target && /^\d+$/.test(upid.id)) {
-    await waitForVmStatus(client, upid.node, Number(upid.id), target, { ...opts, timeoutMs: Math.max(0, deadline - Date.now()) });
+    await waitForVmStatus(client, upid.node, Number(upid.id), target, {
+      ...opts,
+      timeoutMs: Math.max(0, deadline - Date.now()),
+    });
   }
 }
 
@@ -84,7 +92,10 @@ export async function waitTask(client: PveClient, upidText: string, opts: WaitOp
 export async function taskLogTail(client: PveClient, upid: Upid, n: number): Promise<string[]> {
   try {
     const lines = await client.get<Array<{ n?: number; t?: string }>>(taskPath(upid, 'log'), { start: 0, limit: 500 });
-    return lines.map((l) => l.t ?? '').filter((t) => t !== '').slice(-n);
+    return lines
+      .map((l) => l.t ?? '')
+      .filter((t) => t !== '')
+      .slice(-n);
   } catch {
     return [];
   }
@@ -108,7 +119,12 @@ export async function waitForVmStatus(
   for (;;) {
     const st = await client.get<VmStatusCurrent>(vmPath(node, vmid, 'status/current'));
     if (st.status === want) return;
-    if (Date.now() > deadline) throw new PveTimeoutError(client.name, `VM ${vmid} on ${node} to be ${want} (is ${st.status ?? 'unknown'})`, opts.timeoutMs);
+    if (Date.now() > deadline)
+      throw new PveTimeoutError(
+        client.name,
+        `VM ${vmid} on ${node} to be ${want} (is ${st.status ?? 'unknown'})`,
+        opts.timeoutMs,
+      );
     await sleep(opts.pollMs);
   }
 }

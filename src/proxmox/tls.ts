@@ -55,14 +55,14 @@ export function connectVerified(opts: TlsConnectOptions): Promise<TLSSocket> {
       socket.destroy();
       reject(Object.assign(new Error(`connect timeout after ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' }));
     }, opts.timeoutMs);
-    socket.once('error', (err) => {
+    socket.once('error', (err: Error) => {
       clearTimeout(timer);
       reject(classifyTlsError(err));
     });
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       if (opts.trust.kind === 'fingerprint') {
-        const presented = socket.getPeerCertificate().fingerprint256 ?? '';
+        const presented = socket.getPeerCertificate().fingerprint256;
         if (presented.toUpperCase() !== opts.trust.sha256.toUpperCase()) {
           socket.destroy();
           reject(

@@ -12,7 +12,8 @@ export interface Upid {
 }
 
 // The user field may contain `!` (tokens) but never `:`; pstart can exceed 8 hex digits on long-running hosts.
-const UPID_RE = /^UPID:([a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s]+):([^:\s]*):([^:\s]+):$/;
+const UPID_RE =
+  /^UPID:([a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):([0-9A-Fa-f]{8}):([^:\s]+):([^:\s]*):([^:\s]+):$/;
 
 export function parseUpid(text: string): Upid | null {
   const m = UPID_RE.exec(text);

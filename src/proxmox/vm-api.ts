@@ -5,6 +5,7 @@ import { ColdRestartError, maxVcpus, pendingKeys, revertBody, type PendingEntry 
 import { PveApiError, PveTaskError, attributeToHost, isPveConflict } from './errors.js';
 import { DEFAULT_WAIT, vmPath, waitForVmStatus, waitTask, type VmStatusCurrent, type WaitOptions } from './tasks.js';
 import { isUpid } from './upid.js';
+import { textOf } from '../core/text.js';
 
 export interface VmApiOptions {
   wait?: Partial<WaitOptions>;
@@ -83,7 +84,8 @@ export class PveVmApi implements VmApi {
         await this.#power('status/reboot', { timeout: this.#shutdownTimeoutS }, 'running', false);
         return `VM ${this.vmid} on ${this.node} rebooted through the API (HA-managed: its HA state stays started)`;
       }
-      if (st.status !== 'stopped') await this.#power('status/shutdown', { timeout: this.#shutdownTimeoutS, forceStop: 1 }, 'stopped');
+      if (st.status !== 'stopped')
+        await this.#power('status/shutdown', { timeout: this.#shutdownTimeoutS, forceStop: 1 }, 'stopped');
       try {
         await this.#power('status/start', {}, 'running');
       } catch (error) {
@@ -96,7 +98,9 @@ export class PveVmApi implements VmApi {
   /** The PVE node's CPU count; null when the token may not read it (Sys.Audit): the start then decides. */
   async #nodeCpus(): Promise<number | null> {
     try {
-      const status = await this.#client.get<{ cpuinfo?: { cpus?: number } }>(`/nodes/${encodeURIComponent(this.node)}/status`);
+      const status = await this.#client.get<{ cpuinfo?: { cpus?: number } }>(
+        `/nodes/${encodeURIComponent(this.node)}/status`,
+      );
       return typeof status.cpuinfo?.cpus === 'number' ? status.cpuinfo.cpus : null;
     } catch (err) {
       if (err instanceof PveApiError && err.kind === 'permission') return null;
@@ -108,7 +112,13 @@ export class PveVmApi implements VmApi {
   async #revertAndStart(keys: string[], current: Record<string, unknown>, startError: unknown): Promise<never> {
     const why = reasonOf(startError);
     const at = { vmid: this.vmid, node: this.node };
-    if (keys.length === 0) throw new ColdRestartError({ ...at, vmState: 'stopped', message: `VM ${this.vmid} did not start again (${why}): it is stopped`, cause: startError });
+    if (keys.length === 0)
+      throw new ColdRestartError({
+        ...at,
+        vmState: 'stopped',
+        message: `VM ${this.vmid} did not start again (${why}): it is stopped`,
+        cause: startError,
+      });
     try {
       const { digest } = await this.#client.get<{ digest?: string }>(this.path('config'));
       if (!digest) throw new Error('the config came without a digest');
@@ -123,7 +133,12 @@ export class PveVmApi implements VmApi {
     throw new ColdRestartError({ ...at, vmState: 'running', message, cause: startError });
   }
 
-  async #power(leaf: string, body: Record<string, string | number>, target: 'running' | 'stopped', resend = true): Promise<void> {
+  async #power(
+    leaf: string,
+    body: Record<string, string | number>,
+    target: 'running' | 'stopped',
+    resend = true,
+  ): Promise<void> {
     const wait = { ...this.#wait, timeoutMs: this.#wait.timeoutMs + this.#shutdownTimeoutS * 1000 };
     let upid: unknown;
     try {
@@ -146,15 +161,28 @@ export class PveVmApi implements VmApi {
    * A config write got no answer: look at the config and decide, never resend blindly. A POST
    * may still be running as a task, so watch for a while before concluding it never arrived.
    */
-  async #reconcileConfigWrite(method: 'POST' | 'PUT', path: string, body: Record<string, string | number>, cause: PveApiError): Promise<unknown> {
+  async #reconcileConfigWrite(
+    method: 'POST' | 'PUT',
+    path: string,
+    body: Record<string, string | number>,
+    cause: PveApiError,
+  ): Promise<unknown> {
     const wanted = Object.entries(body).filter(([k]) => !['digest', 'delete', 'background_delay'].includes(k));
     const deadline = Date.now() + this.#wait.appearMs;
     for (;;) {
       const config = await this.#client.get<Record<string, unknown>>(path);
-      if (wanted.every(([k, v]) => config[k] !== undefined && String(config[k]) === String(v))) return null;
+      if (wanted.every(([k, v]) => config[k] !== undefined && textOf(config[k]) === String(v))) return null;
       const unchanged = body['digest'] === undefined || config['digest'] === body['digest'];
       if (!unchanged) {
-        throw new PveApiError({ kind: 'conflict', status: 0, method, path, endpoint: this.proxmox, message: 'the write got no answer and the config has changed since; re-plan', cause });
+        throw new PveApiError({
+          kind: 'conflict',
+          status: 0,
+          method,
+          path,
+          endpoint: this.proxmox,
+          message: 'the write got no answer and the config has changed since; re-plan',
+          cause,
+        });
       }
       // Still the digest we planned from after the grace period: the write never happened, and the
       // digest guard makes a resend safe (if it did land after all, the resend is refused).

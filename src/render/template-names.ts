@@ -13,6 +13,15 @@ export interface TemplateNames {
 }
 
 type AstNode = hbs.AST.Node;
+/** What a call node holds at run time: Handlebars' types promise a hash and a program that may be absent. */
+interface CallNode {
+  params: hbs.AST.Expression[];
+  hash?: hbs.AST.Hash;
+  path: hbs.AST.PathExpression | hbs.AST.Literal;
+  loc: hbs.AST.SourceLocation;
+  program?: { body: hbs.AST.Statement[]; blockParams?: string[] };
+  inverse?: { body: hbs.AST.Statement[] };
+}
 
 const BUILTIN_HELPERS = new Set(['if', 'unless', 'each', 'with', 'lookup', 'log', ...Object.keys(helpers)]);
 /** Blocks whose body runs with another context: names in it are not top-level variables. */
@@ -26,7 +35,12 @@ export function templateNames(source: string, name: string): TemplateNames {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const line = /Parse error on line (\d+)/.exec(message)?.[1] ?? /- (\d+):\d+$/.exec(message)?.[1];
-    throw new TemplateError({ template: name, variable: null, message: parseReason(message), ...(line ? { line: Number(line) } : {}) });
+    throw new TemplateError({
+      template: name,
+      variable: null,
+      message: parseReason(message),
+      ...(line ? { line: Number(line) } : {}),
+    });
   }
   const required = new Map<string, number>();
   const guarded = new Set<string>();
@@ -35,10 +49,11 @@ export function templateNames(source: string, name: string): TemplateNames {
   while (stack.length > 0) {
     const node = stack.pop() as AstNode;
     if (node.type === 'MustacheStatement' || node.type === 'SubExpression' || node.type === 'BlockStatement') {
-      const call = node as hbs.AST.MustacheStatement | hbs.AST.SubExpression | hbs.AST.BlockStatement;
+      const call = node as unknown as CallNode;
       const isCall = call.params.length > 0 || (call.hash?.pairs.length ?? 0) > 0 || node.type !== 'MustacheStatement';
       const head = headName(call.path);
-      if (!isCall && head !== null && !BUILTIN_HELPERS.has(head) && !required.has(head)) required.set(head, call.loc.start.line);
+      if (!isCall && head !== null && !BUILTIN_HELPERS.has(head) && !required.has(head))
+        required.set(head, call.loc.start.line);
       const args = [...call.params, ...(call.hash?.pairs.map((p) => p.value) ?? [])];
       for (const arg of args) {
         const argHead = headName(arg);
@@ -46,10 +61,10 @@ export function templateNames(source: string, name: string): TemplateNames {
         if (arg.type === 'SubExpression') stack.push(arg);
       }
       if (node.type === 'BlockStatement') {
-        const block = node as hbs.AST.BlockStatement;
-        const changesContext = (head !== null && CONTEXT_BLOCKS.has(head)) || (block.program?.blockParams?.length ?? 0) > 0;
-        if (block.inverse) stack.push(...[...block.inverse.body].reverse());
-        if (block.program && !changesContext) stack.push(...[...block.program.body].reverse());
+        const changesContext =
+          (head !== null && CONTEXT_BLOCKS.has(head)) || (call.program?.blockParams?.length ?? 0) > 0;
+        if (call.inverse) stack.push(...[...call.inverse.body].reverse());
+        if (call.program && !changesContext) stack.push(...[...call.program.body].reverse());
       }
     }
   }

@@ -40,7 +40,7 @@ export function createRenderer(): Renderer {
     if (hit) return hit;
     let fn: Compiled;
     try {
-      fn = hb.compile(source, { strict: true, noEscape: true }) as Compiled;
+      fn = hb.compile(source, { strict: true, noEscape: true });
     } catch (err) {
       throw toTemplateError(err, source, name);
     }
@@ -72,7 +72,8 @@ export function createRenderer(): Renderer {
       run(`{{${CAPTURE} ${inner}}}`, context, text, { capture: holder });
     } catch (err) {
       // A missing parent of a nested path ("a.b" with no "a") fails inside Handlebars' lookup.
-      if (err instanceof TemplateError && err.variable === null) throw new TemplateError({ template: text, variable: expr });
+      if (err instanceof TemplateError && err.variable === null)
+        throw new TemplateError({ template: text, variable: expr });
       throw err;
     }
     if (!holder.set || holder.value === undefined) {

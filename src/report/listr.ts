@@ -82,7 +82,9 @@ export function createListrReporter(out: Writable, options: ReporterOptions): Re
           row.setTitle(title(event.host, row));
         }
       } else if (event.type === 'rolling-schedule' || event.type === 'rolling-recap') {
-        rollingLines.push(...(event.type === 'rolling-schedule' ? formatSchedule(c, event) : formatRollingRecap(c, event)));
+        rollingLines.push(
+          ...(event.type === 'rolling-schedule' ? formatSchedule(c, event) : formatRollingRecap(c, event)),
+        );
       } else if (event.type === 'recap') {
         for (const h of event.hosts) {
           const outcome = h.failure ? `${h.failure.task}: ${h.failure.message}` : null;
@@ -100,7 +102,9 @@ export function createListrReporter(out: Writable, options: ReporterOptions): Re
       }
       if (running) await running;
       for (const report of notable) {
-        out.write(`${report.host} | ${statusColor(c, report.status)(report.status)} | ${report.task}${report.message ? ` | ${report.message}` : ''}\n`);
+        out.write(
+          `${report.host} | ${statusColor(c, report.status)(report.status)} | ${report.task}${report.message ? ` | ${report.message}` : ''}\n`,
+        );
         for (const change of report.changes) for (const line of formatChange(c, change)) out.write(`${line}\n`);
       }
       for (const line of rollingLines) out.write(`${line}\n`);

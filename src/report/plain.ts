@@ -16,7 +16,11 @@ export function createPlainReporter(out: Writable, options: ReporterOptions): Re
           write(c.bold(`${event.check ? 'CHECK' : 'RUN'} ${event.playbook} on ${event.hosts.length} host(s)`));
           break;
         case 'play-start':
-          write(c.bold(`PLAY ${event.play} [${event.hosts.length} host(s)${event.batches.length > 1 ? `, ${event.batches.length} batches` : ''}]`));
+          write(
+            c.bold(
+              `PLAY ${event.play} [${event.hosts.length} host(s)${event.batches.length > 1 ? `, ${event.batches.length} batches` : ''}]`,
+            ),
+          );
           break;
         case 'host-unreachable':
           write(c.red(`${event.host} | unreachable | ${event.message}`));
@@ -26,9 +30,12 @@ export function createPlainReporter(out: Writable, options: ReporterOptions): Re
           if (quiet && !options.verbose) break;
           const label = `${event.handler ? 'handler ' : ''}${event.task}`;
           const tail = event.message ? ` | ${event.message}` : '';
-          write(`${event.host} | ${statusColor(c, event.status)(event.status)} | ${label}${tail} ${c.dim(`(${event.durationMs} ms)`)}`);
+          write(
+            `${event.host} | ${statusColor(c, event.status)(event.status)} | ${label}${tail} ${c.dim(`(${event.durationMs} ms)`)}`,
+          );
           for (const change of event.changes) for (const line of formatChange(c, change)) write(line);
-          if (event.detail && event.status === 'failed') for (const line of event.detail.split('\n')) write(c.dim(`    | ${line}`));
+          if (event.detail && event.status === 'failed')
+            for (const line of event.detail.split('\n')) write(c.dim(`    | ${line}`));
           break;
         }
         case 'play-end':
@@ -39,7 +46,9 @@ export function createPlainReporter(out: Writable, options: ReporterOptions): Re
           break;
         case 'rolling-step':
           if (event.status === 'start' && !options.verbose) break;
-          write(`${event.host} | ${rollingColor(c, event.status)(`${event.step} ${event.status}`)}${event.detail ? ` | ${event.detail}` : ''} ${c.dim(`(${event.ms} ms)`)}`);
+          write(
+            `${event.host} | ${rollingColor(c, event.status)(`${event.step} ${event.status}`)}${event.detail ? ` | ${event.detail}` : ''} ${c.dim(`(${event.ms} ms)`)}`,
+          );
           break;
         case 'rolling-schedule':
           for (const line of formatSchedule(c, event)) write(line);

@@ -23,7 +23,13 @@ export function formatRecap(c: ChalkInstance, hosts: HostRecap[], durationMs: nu
     if (!h.failure) continue;
     const code = h.failure.exitCode !== undefined ? ` (exit ${h.failure.exitCode})` : '';
     lines.push(c.red(`${h.host}: stopped at "${h.failure.task}": ${h.failure.message}${code}`));
-    if (h.failure.detail) lines.push(...h.failure.detail.split('\n').slice(-10).map((l) => c.dim(`  | ${l}`)));
+    if (h.failure.detail)
+      lines.push(
+        ...h.failure.detail
+          .split('\n')
+          .slice(-10)
+          .map((l) => c.dim(`  | ${l}`)),
+      );
   }
   lines.push(c.dim(`${hosts.length} host(s) in ${(durationMs / 1000).toFixed(2)}s`));
   return lines;
@@ -38,7 +44,13 @@ export function formatChange(c: ChalkInstance, change: ChangeReport): string[] {
     else {
       for (const line of unifiedDiff(change.diff.before, change.diff.after, change.diff.path).split('\n')) {
         if (line === '') continue;
-        const color = line.startsWith('+') ? c.green : line.startsWith('-') ? c.red : line.startsWith('@@') ? c.cyan : c.dim;
+        const color = line.startsWith('+')
+          ? c.green
+          : line.startsWith('-')
+            ? c.red
+            : line.startsWith('@@')
+              ? c.cyan
+              : c.dim;
         lines.push(`    ${color(line)}`);
       }
     }

@@ -11,7 +11,8 @@ export function formatSchedule(c: ChalkInstance, e: Extract<RunEvent, { type: 'r
   e.batches.forEach((b, i) => {
     lines.push(`  batch ${i + 1}: ${b.hosts.join(', ')}`);
     lines.push(c.dim(`    steps: ${b.steps.join(' → ')}`));
-    if (b.coldRestarts.length) lines.push(c.magenta(`    Proxmox cold restart while drained: ${b.coldRestarts.join(', ')}`));
+    if (b.coldRestarts.length)
+      lines.push(c.magenta(`    Proxmox cold restart while drained: ${b.coldRestarts.join(', ')}`));
   });
   return lines;
 }

@@ -58,7 +58,8 @@ export class SecretResolver {
 
   #resolve(value: unknown, path: PathSegment[], scope: VarsScope, depth: number): unknown {
     if (typeof value === 'string') {
-      if (isVaultText(value)) return this.#remember(this.#decrypt(value, scope.locate(path), this.#keyPath(scope, path)));
+      if (isVaultText(value))
+        return this.#remember(this.#decrypt(value, scope.locate(path), this.#keyPath(scope, path)));
       // A password written in clear under a password-like key is no less secret.
       const key = path[path.length - 1];
       if (typeof key === 'string' && SECRET_KEY.test(key)) this.#values.add(value);
@@ -87,7 +88,8 @@ export class SecretResolver {
     const keyPath = this.#keyPath(scope, path);
     if ('env' in ref) {
       const value = this.#sources.env[ref.env];
-      if (value === undefined || value === '') throw ConfigError.single(where, keyPath, `environment variable ${ref.env} is not set`);
+      if (value === undefined || value === '')
+        throw ConfigError.single(where, keyPath, `environment variable ${ref.env} is not set`);
       return value;
     }
     // Relative to the file that holds the reference, as every path in the inventory is.
@@ -113,7 +115,12 @@ export class SecretResolver {
     const cached = this.#cache.get(`vault:${text}`);
     if (cached !== undefined) return cached;
     const password = this.#sources.vaultPassword;
-    if (password === null) throw ConfigError.single(where, keyPath, 'the value is vault-encrypted: give --vault-password-file PATH or --ask-vault-pass');
+    if (password === null)
+      throw ConfigError.single(
+        where,
+        keyPath,
+        'the value is vault-encrypted: give --vault-password-file PATH or --ask-vault-pass',
+      );
     try {
       const { plaintext } = decryptVault(text, password);
       this.#cache.set(`vault:${text}`, plaintext);

@@ -16,7 +16,8 @@ export function resolveInventorySecrets(inventory: Inventory, resolver: SecretRe
   const vars = resolver.resolveVars(inventory.vars, scope('all', 'vars'));
   const groups = new Map(inventory.groups);
   for (const [name, group] of inventory.groups) {
-    const resolved = name === 'all' ? vars : resolver.resolveVars(group.vars, scope(`group:${name}`, `groups.${name}.vars`));
+    const resolved =
+      name === 'all' ? vars : resolver.resolveVars(group.vars, scope(`group:${name}`, `groups.${name}.vars`));
     groups.set(name, { ...group, vars: resolved });
   }
   const resolvedInventory: Inventory = { ...inventory, vars, groups, hosts: new Map() };

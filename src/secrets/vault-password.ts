@@ -7,12 +7,19 @@ export interface VaultPasswordOptions {
   askVaultPass?: boolean | undefined;
 }
 
-export async function readVaultPassword(options: VaultPasswordOptions, input: NodeJS.ReadStream = process.stdin, prompt: NodeJS.WriteStream = process.stderr): Promise<string | null> {
-  if (options.vaultPasswordFile !== undefined && options.askVaultPass) throw new UsageError('give either --vault-password-file or --ask-vault-pass, not both');
+export async function readVaultPassword(
+  options: VaultPasswordOptions,
+  input: NodeJS.ReadStream = process.stdin,
+  prompt: NodeJS.WriteStream = process.stderr,
+): Promise<string | null> {
+  if (options.vaultPasswordFile !== undefined && options.askVaultPass)
+    throw new UsageError('give either --vault-password-file or --ask-vault-pass, not both');
   if (options.vaultPasswordFile !== undefined) return passwordFromFile(options.vaultPasswordFile);
   if (!options.askVaultPass) return null;
   if (!input.isTTY || typeof input.setRawMode !== 'function') {
-    throw new UsageError('--ask-vault-pass needs a terminal to prompt on (stdin is not a TTY): use --vault-password-file PATH');
+    throw new UsageError(
+      '--ask-vault-pass needs a terminal to prompt on (stdin is not a TTY): use --vault-password-file PATH',
+    );
   }
   return askHidden(input, prompt, 'Vault password: ');
 }
@@ -48,8 +55,14 @@ function askHidden(input: NodeJS.ReadStream, out: NodeJS.WriteStream, question: 
     };
     const onData = (chunk: Buffer) => {
       for (const ch of chunk.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') return finish(null);
-        if (ch === '\u0003' || ch === '\u0004') return finish(new UsageError('no vault password given'));
+        if (ch === '\r' || ch === '\n') {
+          finish(null);
+          return;
+        }
+        if (ch === '\u0003' || ch === '\u0004') {
+          finish(new UsageError('no vault password given'));
+          return;
+        }
         if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
         else typed += ch;
       }

@@ -31,11 +31,15 @@ export function parseVaultHeader(line: string): VaultHeader {
   const parts = line.trim().split(';');
   const [magic, version, cipher, label] = parts;
   if (magic !== '$ANSIBLE_VAULT' || (version !== '1.1' && version !== '1.2')) {
-    throw new VaultError(`unsupported vault header "${line.trim().slice(0, 60)}" (expected $ANSIBLE_VAULT;1.1;AES256 or $ANSIBLE_VAULT;1.2;AES256;LABEL)`);
+    throw new VaultError(
+      `unsupported vault header "${line.trim().slice(0, 60)}" (expected $ANSIBLE_VAULT;1.1;AES256 or $ANSIBLE_VAULT;1.2;AES256;LABEL)`,
+    );
   }
   if (cipher !== 'AES256') throw new VaultError(`unsupported vault cipher "${cipher ?? ''}" (only AES256)`);
-  if (version === '1.2' && (label === undefined || label === '')) throw new VaultError('a 1.2 vault header needs a vault-id label');
-  if (parts.length > (version === '1.2' ? 4 : 3)) throw new VaultError(`unexpected fields in vault header "${line.trim().slice(0, 60)}"`);
+  if (version === '1.2' && (label === undefined || label === ''))
+    throw new VaultError('a 1.2 vault header needs a vault-id label');
+  if (parts.length > (version === '1.2' ? 4 : 3))
+    throw new VaultError(`unexpected fields in vault header "${line.trim().slice(0, 60)}"`);
   return version === '1.2' ? { version, cipher, label: label ?? '' } : { version, cipher };
 }
 
@@ -55,14 +59,21 @@ function fromHex(text: string, what: string): Buffer {
 export function decryptVault(text: string, password: string): { plaintext: string; header: VaultHeader } {
   const lines = text.trim().split(/\r?\n/);
   const header = parseVaultHeader(lines[0] ?? '');
-  const outer = fromHex(lines.slice(1).map((l) => l.trim()).join(''), 'body').toString('latin1');
+  const outer = fromHex(
+    lines
+      .slice(1)
+      .map((l) => l.trim())
+      .join(''),
+    'body',
+  ).toString('latin1');
   const fields = outer.split('\n');
   if (fields.length !== 3) throw new VaultError('malformed vault: expected salt, HMAC and ciphertext');
   const [saltHex = '', hmacHex = '', cipherHex = ''] = fields;
   const salt = fromHex(saltHex, 'salt');
   const expectedHmac = fromHex(hmacHex, 'HMAC');
   const ciphertext = fromHex(cipherHex, 'ciphertext');
-  if (salt.length === 0 || ciphertext.length === 0 || ciphertext.length % BLOCK !== 0) throw new VaultError('malformed vault: bad salt or ciphertext length');
+  if (salt.length === 0 || ciphertext.length === 0 || ciphertext.length % BLOCK !== 0)
+    throw new VaultError('malformed vault: bad salt or ciphertext length');
   const { aesKey, hmacKey, iv } = deriveKeys(password, salt);
   const actualHmac = createHmac('sha256', hmacKey).update(ciphertext).digest();
   // The HMAC check is what tells a wrong password from a right one; constant time so it leaks nothing.
@@ -75,14 +86,22 @@ export function decryptVault(text: string, password: string): { plaintext: strin
 }
 
 /** Encrypts like `ansible-vault encrypt_string`: 1.1, or 1.2 when a vault-id label is given. */
-export function encryptVault(plaintext: string, password: string, options: { label?: string; salt?: Buffer } = {}): string {
+export function encryptVault(
+  plaintext: string,
+  password: string,
+  options: { label?: string; salt?: Buffer } = {},
+): string {
   const salt = options.salt ?? randomBytes(32);
   const { aesKey, hmacKey, iv } = deriveKeys(password, salt);
   const cipher = createCipheriv('aes-256-ctr', aesKey, iv);
   const ciphertext = Buffer.concat([cipher.update(pad(Buffer.from(plaintext, 'utf8'))), cipher.final()]);
   const hmac = createHmac('sha256', hmacKey).update(ciphertext).digest();
-  const outer = Buffer.from(`${salt.toString('hex')}\n${hmac.toString('hex')}\n${ciphertext.toString('hex')}`, 'latin1').toString('hex');
-  const header = options.label !== undefined ? `$ANSIBLE_VAULT;1.2;AES256;${options.label}` : '$ANSIBLE_VAULT;1.1;AES256';
+  const outer = Buffer.from(
+    `${salt.toString('hex')}\n${hmac.toString('hex')}\n${ciphertext.toString('hex')}`,
+    'latin1',
+  ).toString('hex');
+  const header =
+    options.label !== undefined ? `$ANSIBLE_VAULT;1.2;AES256;${options.label}` : '$ANSIBLE_VAULT;1.1;AES256';
   const body = outer.match(/.{1,80}/g) ?? [];
   return `${[header, ...body].join('\n')}\n`;
 }

@@ -4,7 +4,15 @@ import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import { validate, type Locator } from '../config/zod-issues.js';
 import { DEFAULT_PATHS, type StackPaths } from './paths.js';
 import { MODULES_LOAD_CONTENT, WATCHDOG_DROP_IN_CONTENT, sysctlMap } from './tuning.js';
-import { certFileName, expandAddressRange, stackHostVarsSchema, stackVarsSchema, vridsFor, type StackHostVars, type StackVars } from './vars.js';
+import {
+  certFileName,
+  expandAddressRange,
+  stackHostVarsSchema,
+  stackVarsSchema,
+  vridsFor,
+  type StackHostVars,
+  type StackVars,
+} from './vars.js';
 
 /** A host of the stack: inventory name, address and (merged) variables. */
 export interface StackHost {
@@ -58,7 +66,14 @@ export interface StackContext {
   healthBackends: string[];
   /** Only whitelists some frontend references; each is rendered to `file`. */
   whitelists: Array<{ name: string; file: string; entries: string[] }>;
-  bgp: { routerId: string; localAddress: string; localAs: number; peerAs: number; holdTime: number; neighbors: string[] } | null;
+  bgp: {
+    routerId: string;
+    localAddress: string;
+    localAs: number;
+    peerAs: number;
+    holdTime: number;
+    neighbors: string[];
+  } | null;
   keepalived: {
     routerId: string;
     interface: string;
@@ -87,7 +102,11 @@ export interface StackContext {
 }
 
 export function whitelistContent(list: { name: string; entries: readonly string[] }): string {
-  return [`# Managed by ober-push: whitelist "${list.name}", used by frontends that allow it.`, ...list.entries, ''].join('\n');
+  return [
+    `# Managed by ober-push: whitelist "${list.name}", used by frontends that allow it.`,
+    ...list.entries,
+    '',
+  ].join('\n');
 }
 
 export interface DeriveOptions {
@@ -108,17 +127,28 @@ export function parseStackVars(vars: unknown): StackVars {
  * The template context for `host`. `vars` are the host's merged variables; `allHosts` are the stack's
  * hosts in inventory order (including `host`), whose own vars give `vrrp_vips`, `vrrp_priority`, `local_address`.
  */
-export function deriveStackContext(vars: unknown, host: StackHost, allHosts: readonly StackHost[], options: DeriveOptions = {}): StackContext {
+export function deriveStackContext(
+  vars: unknown,
+  host: StackHost,
+  allHosts: readonly StackHost[],
+  options: DeriveOptions = {},
+): StackContext {
   const v = parseStackVars(vars);
   const paths: StackPaths = { ...DEFAULT_PATHS, ...options.paths };
   const issues: ConfigIssue[] = [];
   const hostVars = new Map<string, StackHostVars>();
   for (const h of allHosts) {
-    const res = validate(stackHostVarsSchema, h === host ? { ...h.vars, ...(vars as object) } : h.vars, NO_LOCATION, `hosts.${h.name}`);
+    const res = validate(
+      stackHostVarsSchema,
+      h === host ? { ...h.vars, ...(vars as object) } : h.vars,
+      NO_LOCATION,
+      `hosts.${h.name}`,
+    );
     if (res.ok) hostVars.set(h.name, res.data);
     else issues.push(...res.issues);
   }
-  if (!allHosts.some((h) => h.name === host.name)) issues.push(issue('', `host ${host.name} is not one of the stack's hosts`));
+  if (!allHosts.some((h) => h.name === host.name))
+    issues.push(issue('', `host ${host.name} is not one of the stack's hosts`));
   if (issues.length > 0) throw new ConfigError(issues);
   const addressOf = (h: StackHost): string => hostVars.get(h.name)?.local_address ?? h.address;
   const address = addressOf(host);
@@ -174,7 +204,14 @@ export function deriveStackContext(vars: unknown, host: StackHost, allHosts: rea
   ctx.listFiles = ctx.whitelists.map((w) => ({ file: w.file, content: whitelistContent(w) }));
   if (v.bgp) {
     requireIpv4(address, host.name, issues);
-    ctx.bgp = { routerId: address, localAddress: address, localAs: v.bgp.local_as, peerAs: v.bgp.peer_as, holdTime: v.bgp.hold_time, neighbors: v.bgp.neighbors };
+    ctx.bgp = {
+      routerId: address,
+      localAddress: address,
+      localAs: v.bgp.local_as,
+      peerAs: v.bgp.peer_as,
+      holdTime: v.bgp.hold_time,
+      neighbors: v.bgp.neighbors,
+    };
   }
   if (v.ha_mode === 'keepalived' && v.keepalived) {
     for (const h of allHosts) requireIpv4(addressOf(h), h.name, issues);
@@ -200,7 +237,13 @@ function uniqueCerts(frontends: StackVars['frontends'], certsDir: string): Array
 }
 
 /** One instance per VIP: exactly one owner (from hosts' `vrrp_vips`), distinct backup priorities. */
-function vrrpInstances(v: StackVars, host: StackHost, allHosts: readonly StackHost[], hostVars: Map<string, StackHostVars>, issues: ConfigIssue[]): VrrpInstance[] {
+function vrrpInstances(
+  v: StackVars,
+  host: StackHost,
+  allHosts: readonly StackHost[],
+  hostVars: Map<string, StackHostVars>,
+  issues: ConfigIssue[],
+): VrrpInstance[] {
   const k = v.keepalived;
   if (!k) return [];
   const owners = new Map<string, string>();
@@ -214,14 +257,22 @@ function vrrpInstances(v: StackVars, host: StackHost, allHosts: readonly StackHo
     });
   });
   v.vips.forEach((vip, i) => {
-    if (!owners.has(vip)) issues.push(issue(`vips[${i}]`, `${vip} has no owner: list it in exactly one host's vrrp_vips`));
+    if (!owners.has(vip))
+      issues.push(issue(`vips[${i}]`, `${vip} has no owner: list it in exactly one host's vrrp_vips`));
   });
   const backupPriority = new Map<string, number>();
   allHosts.forEach((h, i) => {
     const p = hostVars.get(h.name)?.vrrp_priority ?? VRRP.defaultBackupBase - i;
-    if (p < VRRP.minBackup) issues.push(issue(`hosts.${h.name}`, `too many hosts for derived VRRP priorities; set vrrp_priority (51-249)`));
+    if (p < VRRP.minBackup)
+      issues.push(issue(`hosts.${h.name}`, `too many hosts for derived VRRP priorities; set vrrp_priority (51-249)`));
     const clash = [...backupPriority].find(([, q]) => q === p);
-    if (clash) issues.push(issue(`hosts.${h.name}.vrrp_priority`, `priority ${p} is also ${clash[0]}'s; backup priorities must be distinct`));
+    if (clash)
+      issues.push(
+        issue(
+          `hosts.${h.name}.vrrp_priority`,
+          `priority ${p} is also ${clash[0]}'s; backup priorities must be distinct`,
+        ),
+      );
     backupPriority.set(h.name, p);
   });
   const vrids = vridsFor(v.vips, k);
@@ -229,7 +280,14 @@ function vrrpInstances(v: StackVars, host: StackHost, allHosts: readonly StackHo
     const owner = owners.get(vip) ?? '';
     const vrid = vrids[i] ?? 0;
     const isOwner = owner === host.name;
-    return { name: `VI_${vrid}`, vip, vrid, owner, isOwner, priority: isOwner ? VRRP.ownerPriority : (backupPriority.get(host.name) ?? VRRP.minBackup) };
+    return {
+      name: `VI_${vrid}`,
+      vip,
+      vrid,
+      owner,
+      isOwner,
+      priority: isOwner ? VRRP.ownerPriority : (backupPriority.get(host.name) ?? VRRP.minBackup),
+    };
   });
 }
 

@@ -8,14 +8,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** deriveStackContext for the current host, with the stack's hosts = `groups[stack_group]` (default "all"). */
-export function stackContextFromVars(vars: Readonly<Record<string, unknown>>, options: DeriveOptions = {}): StackContext {
+export function stackContextFromVars(
+  vars: Readonly<Record<string, unknown>>,
+  options: DeriveOptions = {},
+): StackContext {
   const hostvars = isRecord(vars.hostvars) ? vars.hostvars : {};
   const groups = isRecord(vars.groups) ? vars.groups : {};
   const group = typeof vars.stack_group === 'string' ? vars.stack_group : 'all';
   const members = groups[group];
   const me = vars.inventory_hostname;
   if (typeof me !== 'string' || !Array.isArray(members)) {
-    throw ConfigError.single(null, 'stack_group', `no inventory group "${group}" (or no inventory_hostname) to derive the stack from`);
+    throw ConfigError.single(
+      null,
+      'stack_group',
+      `no inventory group "${group}" (or no inventory_hostname) to derive the stack from`,
+    );
   }
   const toHost = (name: string): StackHost => {
     const hv = hostvars[name];

@@ -57,9 +57,20 @@ export function renderStackFiles(ctx: StackContext, templatesDir: string = STACK
   }));
   const listSource = read('whitelist.lst.hbs');
   for (const list of ctx.whitelists) {
-    files.push({ path: list.file, mode: '0644', source: 'whitelist.lst.hbs', content: renderer.renderTemplate(listSource, { ober: ctx, list }, { name: 'whitelist.lst.hbs' }) });
+    files.push({
+      path: list.file,
+      mode: '0644',
+      source: 'whitelist.lst.hbs',
+      content: renderer.renderTemplate(listSource, { ober: ctx, list }, { name: 'whitelist.lst.hbs' }),
+    });
   }
-  if (ctx.isBgp) files.push({ path: ctx.paths.announcer, mode: '0755', source: 'files/ober-announcer.py', content: read('files/ober-announcer.py') });
+  if (ctx.isBgp)
+    files.push({
+      path: ctx.paths.announcer,
+      mode: '0755',
+      source: 'files/ober-announcer.py',
+      content: read('files/ober-announcer.py'),
+    });
   files.push({ path: ctx.paths.watchdogDropIn, mode: '0644', source: 'static', content: WATCHDOG_DROP_IN_CONTENT });
   files.push({ path: ctx.paths.modulesLoad, mode: '0644', source: 'static', content: MODULES_LOAD_CONTENT });
   return files;

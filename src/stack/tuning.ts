@@ -30,14 +30,21 @@ const KEEPALIVED_SYSCTL: Readonly<Record<string, SysctlEntry>> = Object.freeze({
 
 /** BGP mode: VIPs live on lo; do not answer or source ARP for them on the uplink. */
 const BGP_SYSCTL: Readonly<Record<string, SysctlEntry>> = Object.freeze({
-  'net.ipv4.conf.all.arp_ignore': { value: '1', why: 'answer ARP only for addresses of the asking interface (VIPs are on lo)' },
+  'net.ipv4.conf.all.arp_ignore': {
+    value: '1',
+    why: 'answer ARP only for addresses of the asking interface (VIPs are on lo)',
+  },
   'net.ipv4.conf.all.arp_announce': { value: '2', why: 'never use a VIP as the ARP source address' },
 });
 
 /** The full sysctl set for the stack: base, then the HA mode's keys, then `sysctl_extra` (which wins). */
 export function sysctlTuning(vars: Pick<StackVars, 'ha_mode' | 'sysctl_extra'>): Record<string, SysctlEntry> {
-  const out: Record<string, SysctlEntry> = { ...BASE_SYSCTL, ...(vars.ha_mode === 'keepalived' ? KEEPALIVED_SYSCTL : BGP_SYSCTL) };
-  for (const [key, value] of Object.entries(vars.sysctl_extra)) out[key] = { value: String(value), why: 'sysctl_extra' };
+  const out: Record<string, SysctlEntry> = {
+    ...BASE_SYSCTL,
+    ...(vars.ha_mode === 'keepalived' ? KEEPALIVED_SYSCTL : BGP_SYSCTL),
+  };
+  for (const [key, value] of Object.entries(vars.sysctl_extra))
+    out[key] = { value: String(value), why: 'sysctl_extra' };
   return out;
 }
 
@@ -47,7 +54,8 @@ export function sysctlMap(vars: Pick<StackVars, 'ha_mode' | 'sysctl_extra'>): Re
 }
 
 /** /etc/modules-load.d/ober-push.conf: load BBR at boot instead of relying on auto-load. */
-export const MODULES_LOAD_CONTENT = '# Written by ober-push: BBR congestion control (net.ipv4.tcp_congestion_control=bbr)\ntcp_bbr\n';
+export const MODULES_LOAD_CONTENT =
+  '# Written by ober-push: BBR congestion control (net.ipv4.tcp_congestion_control=bbr)\ntcp_bbr\n';
 
 /**
  * /etc/systemd/system.conf.d/ober-push-watchdog.conf. A drop-in, not an edit of system.conf (whose

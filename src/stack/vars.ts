@@ -9,7 +9,8 @@ export const NAME_RE = /^[A-Za-z0-9_.-]+$/;
 /** An URL path for health checks and monitor-uri: starts with /, no whitespace or config metacharacters. */
 export const URL_PATH_RE = /^\/[A-Za-z0-9._~!$&'()*+,=:@%/?-]*$/;
 /** A hostname (DNS name) for backend servers. */
-const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME_RE =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 /** A HAProxy duration: a number with an optional unit (us, ms, s, m, h, d). */
 const DURATION_RE = /^[0-9]{1,9}(us|ms|s|m|h|d)?$/;
 /** A Linux interface name (at most 15 characters). */
@@ -23,7 +24,10 @@ export const ipv4 = z.ipv4({ error: 'expected an IPv4 address' });
 const name = z.string().regex(NAME_RE, { error: 'expected a name of letters, digits, "_", "." or "-"' }).max(64);
 const port = z.number({ error: 'expected an integer 1-65535' }).int().min(1).max(65535);
 const asn = z.number({ error: 'expected an AS number 1-4294967295' }).int().min(1).max(4294967295);
-const urlPath = z.string().regex(URL_PATH_RE, { error: 'expected a path starting with "/" without whitespace' }).max(512);
+const urlPath = z
+  .string()
+  .regex(URL_PATH_RE, { error: 'expected a path starting with "/" without whitespace' })
+  .max(512);
 const duration = z.string().regex(DURATION_RE, { error: 'expected a duration like 30s, 500ms or 5m' });
 
 /** host:port of a backend server; host is an IPv4 address or a DNS name. */
@@ -59,7 +63,10 @@ const frontend = z
     /** Listening port on every VIP. */
     port,
     /** TLS termination: `cert` is a PEM with certificate and key on the controller; pushed mode 0600 to certs_dir/<basename>. */
-    tls: z.object({ cert: z.string().regex(/^[^\s\0]+$/, { error: 'expected a file path without whitespace' }) }).strict().optional(),
+    tls: z
+      .object({ cert: z.string().regex(/^[^\s\0]+$/, { error: 'expected a file path without whitespace' }) })
+      .strict()
+      .optional(),
     /** Whitelist names; when set only these sources may connect (checked before the TLS handshake). */
     allow: z.array(name).min(1).optional(),
     /** Backend to route to; default the first entry of `backends`. */
@@ -133,33 +140,67 @@ export const stackVarsSchema = z
     /** Named source lists; a frontend's `allow` references them. */
     whitelists: z.record(name, z.array(whitelistEntry).min(1)).default({}),
     /** Operator additions to the sysctl tuning set (override the defaults). */
-    sysctl_extra: z.record(z.string().regex(SYSCTL_KEY_RE, { error: 'expected a sysctl key' }), z.union([z.number(), z.string().regex(SYSCTL_VALUE_RE)])).default({}),
+    sysctl_extra: z
+      .record(
+        z.string().regex(SYSCTL_KEY_RE, { error: 'expected a sysctl key' }),
+        z.union([z.number(), z.string().regex(SYSCTL_VALUE_RE)]),
+      )
+      .default({}),
     /** true: sysctl keys the kernel lacks or forbids here (containers) are reported and skipped. */
     sysctl_ignore_unavailable: z.boolean().default(false),
     /** e.g. "3.2": install HAProxy from the haproxy.debian.net repository instead of the distro. */
-    haproxy_version: z.string().regex(/^3\.[0-9]{1,2}$/, { error: 'expected a HAProxy 3.x version like "3.2"' }).optional(),
+    haproxy_version: z
+      .string()
+      .regex(/^3\.[0-9]{1,2}$/, { error: 'expected a HAProxy 3.x version like "3.2"' })
+      .optional(),
     /** The lab's router network namespace (lab only). */
-    lab_router: z.object({ netns: name, birdc_socket: z.string().regex(/^[^\s\0]+$/).optional() }).strict().optional(),
+    lab_router: z
+      .object({
+        netns: name,
+        birdc_socket: z
+          .string()
+          .regex(/^[^\s\0]+$/)
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** Inventory group whose hosts form the stack (keepalived peers, VIP owners). */
     stack_group: name.default('all'),
   })
   .superRefine((v, ctx) => {
-    if (v.ha_mode === 'bgp' && !v.bgp) ctx.addIssue({ code: 'custom', path: ['bgp'], message: 'required when ha_mode is bgp' });
-    if (v.ha_mode === 'keepalived' && !v.keepalived) ctx.addIssue({ code: 'custom', path: ['keepalived'], message: 'required when ha_mode is keepalived' });
+    if (v.ha_mode === 'bgp' && !v.bgp)
+      ctx.addIssue({ code: 'custom', path: ['bgp'], message: 'required when ha_mode is bgp' });
+    if (v.ha_mode === 'keepalived' && !v.keepalived)
+      ctx.addIssue({ code: 'custom', path: ['keepalived'], message: 'required when ha_mode is keepalived' });
     duplicates(v.vips).forEach((i) => ctx.addIssue({ code: 'custom', path: ['vips', i], message: 'duplicate VIP' }));
-    duplicates(v.backends.map((b) => b.name)).forEach((i) => ctx.addIssue({ code: 'custom', path: ['backends', i, 'name'], message: 'duplicate backend name' }));
-    duplicates(v.frontends.map((f) => f.port)).forEach((i) => ctx.addIssue({ code: 'custom', path: ['frontends', i, 'port'], message: 'duplicate frontend port' }));
+    duplicates(v.backends.map((b) => b.name)).forEach((i) =>
+      ctx.addIssue({ code: 'custom', path: ['backends', i, 'name'], message: 'duplicate backend name' }),
+    );
+    duplicates(v.frontends.map((f) => f.port)).forEach((i) =>
+      ctx.addIssue({ code: 'custom', path: ['frontends', i, 'port'], message: 'duplicate frontend port' }),
+    );
     const certNames = v.frontends.map((f) => (f.tls ? certFileName(f.tls.cert) : null));
     v.frontends.forEach((f, i) => {
-      if (f.port === v.stats_port) ctx.addIssue({ code: 'custom', path: ['frontends', i, 'port'], message: `collides with stats_port ${v.stats_port}` });
+      if (f.port === v.stats_port)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['frontends', i, 'port'],
+          message: `collides with stats_port ${v.stats_port}`,
+        });
       if (f.backend !== undefined && !v.backends.some((b) => b.name === f.backend)) {
         ctx.addIssue({ code: 'custom', path: ['frontends', i, 'backend'], message: `no backend named "${f.backend}"` });
       }
       (f.allow ?? []).forEach((w, j) => {
-        if (!(w in v.whitelists)) ctx.addIssue({ code: 'custom', path: ['frontends', i, 'allow', j], message: `no whitelist named "${w}"` });
+        if (!(w in v.whitelists))
+          ctx.addIssue({ code: 'custom', path: ['frontends', i, 'allow', j], message: `no whitelist named "${w}"` });
       });
       const cert = certNames[i];
-      if (cert !== undefined && cert !== null && !NAME_RE.test(cert)) ctx.addIssue({ code: 'custom', path: ['frontends', i, 'tls', 'cert'], message: 'file name must be letters, digits, "_", "." or "-"' });
+      if (cert !== undefined && cert !== null && !NAME_RE.test(cert))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['frontends', i, 'tls', 'cert'],
+          message: 'file name must be letters, digits, "_", "." or "-"',
+        });
     });
     if (v.keepalived) checkVrids(v.vips, v.keepalived, ctx);
   });
@@ -191,7 +232,8 @@ export function certFileName(path: string): string {
 
 function checkVrids(vips: string[], k: z.infer<typeof keepalived>, ctx: z.RefinementCtx): void {
   for (const vip of Object.keys(k.vrids)) {
-    if (!vips.includes(vip)) ctx.addIssue({ code: 'custom', path: ['keepalived', 'vrids', vip], message: 'not one of vips' });
+    if (!vips.includes(vip))
+      ctx.addIssue({ code: 'custom', path: ['keepalived', 'vrids', vip], message: 'not one of vips' });
   }
   const ids = vridsFor(vips, k);
   ids.forEach((id, i) => {
@@ -200,11 +242,12 @@ function checkVrids(vips: string[], k: z.infer<typeof keepalived>, ctx: z.Refine
     const path = explicit ? ['keepalived', 'vrids', vip] : ['keepalived', 'vrid_base'];
     if (id > 255) ctx.addIssue({ code: 'custom', path, message: `VRID ${id} for ${vip} exceeds 255` });
     const first = ids.indexOf(id);
-    if (first !== i) ctx.addIssue({ code: 'custom', path, message: `VRID ${id} of ${vip} collides with ${vips[first] ?? ''}` });
+    if (first !== i)
+      ctx.addIssue({ code: 'custom', path, message: `VRID ${id} of ${vip} collides with ${vips[first] ?? ''}` });
   });
 }
 
 /** Indexes of items that repeat an earlier item. */
-function duplicates<T>(items: readonly T[]): number[] {
+function duplicates(items: readonly unknown[]): number[] {
   return items.flatMap((x, i) => (items.indexOf(x) !== i ? [i] : []));
 }

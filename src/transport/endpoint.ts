@@ -80,11 +80,13 @@ function resolveHop(
   depth: number,
   useOwnProxy: boolean,
 ): Endpoint {
-  if (depth > MAX_HOPS) throw ConfigError.single(null, `hosts.${spec.host}`, `ProxyJump chain longer than ${MAX_HOPS} hops (a loop?)`);
+  if (depth > MAX_HOPS)
+    throw ConfigError.single(null, `hosts.${spec.host}`, `ProxyJump chain longer than ${MAX_HOPS} hops (a loop?)`);
   const { homeDir, localUser, env } = environment;
   const hc = resolveHostConfig(config, name, { homeDir, localUser, user: overrides.user, port: overrides.port });
   const strict = hc.strictHostKeyChecking;
-  const agentSocket = hc.identityAgent === undefined || hc.identityAgent === 'SSH_AUTH_SOCK' ? env.SSH_AUTH_SOCK : hc.identityAgent;
+  const agentSocket =
+    hc.identityAgent === undefined || hc.identityAgent === 'SSH_AUTH_SOCK' ? env.SSH_AUTH_SOCK : hc.identityAgent;
   const passphrase = env[PASSPHRASE_ENV];
   const isTarget = depth === 0;
   const endpoint: Endpoint = {
@@ -99,11 +101,13 @@ function resolveHop(
     acceptNew: spec.acceptNewHostKeys === true || strict === 'accept-new' || strict === 'no' || strict === 'off',
     hashKnownHosts: hc.hashKnownHosts ?? false,
     connectTimeoutMs: spec.connectTimeoutMs ?? (hc.connectTimeoutSec ? hc.connectTimeoutSec * 1000 : 10_000),
-    keepaliveIntervalMs: spec.keepaliveIntervalMs ?? (hc.serverAliveIntervalSec !== undefined ? hc.serverAliveIntervalSec * 1000 : 15_000),
+    keepaliveIntervalMs:
+      spec.keepaliveIntervalMs ?? (hc.serverAliveIntervalSec !== undefined ? hc.serverAliveIntervalSec * 1000 : 15_000),
     keepaliveCountMax: hc.serverAliveCountMax ?? 3,
     homeDir,
   };
-  if (agentSocket !== undefined && agentSocket !== '' && agentSocket.toLowerCase() !== 'none') endpoint.agentSocket = agentSocket;
+  if (agentSocket !== undefined && agentSocket !== '' && agentSocket.toLowerCase() !== 'none')
+    endpoint.agentSocket = agentSocket;
   if (passphrase !== undefined && passphrase !== '') endpoint.passphrase = new Secret(passphrase);
   if (hc.hostKeyAlias !== undefined) endpoint.hostKeyAlias = hc.hostKeyAlias;
   if (!useOwnProxy) return endpoint;
@@ -146,7 +150,11 @@ export function parseHop(text: string, inventoryHost = ''): Hop {
   const m = /^(?:([^@]+)@)?(?:\[([^\]]+)\]|([^:@]+))(?::(\d+))?$/.exec(text.trim());
   const port = m?.[4] === undefined ? undefined : Number(m[4]);
   if (!m || (port !== undefined && (port < 1 || port > 65535))) {
-    throw ConfigError.single(null, `hosts.${inventoryHost}`, `bad ProxyJump hop "${text}" (expected [user@]host[:port])`);
+    throw ConfigError.single(
+      null,
+      `hosts.${inventoryHost}`,
+      `bad ProxyJump hop "${text}" (expected [user@]host[:port])`,
+    );
   }
   return { host: m[2] ?? m[3] ?? '', user: m[1], port };
 }

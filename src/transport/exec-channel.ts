@@ -40,7 +40,10 @@ export function openExecChannel(
           setTimeout(() => open(attempt + 1), 10 * 2 ** attempt);
           return;
         }
-        if (err) return done(new ConnectError(host, `${host}: cannot open an exec channel: ${err.message}`, { cause: err }));
+        if (err) {
+          done(new ConnectError(host, `${host}: cannot open an exec channel: ${err.message}`, { cause: err }));
+          return;
+        }
         done(stream);
       });
     } catch (err) {
@@ -71,8 +74,18 @@ export function runChannel(host: string, live: Live, command: string, options: E
       command,
       () => done,
       (stream) => {
-        if (stream instanceof ConnectError) return fail(stream);
-        collect(host, stream, options, (result) => finish(() => resolve(result)), fail, (t) => (timer = t));
+        if (stream instanceof ConnectError) {
+          fail(stream);
+          return;
+        }
+        collect(
+          host,
+          stream,
+          options,
+          (result) => finish(() => resolve(result)),
+          fail,
+          (t) => (timer = t),
+        );
       },
     );
   });
@@ -103,7 +116,11 @@ function collect(
     if (code !== null) {
       ok({ code, stdout: out, stderr: err });
     } else if (signal !== null) {
-      ok({ code: signalExitCode(signal), stdout: out, stderr: withSignalLine(err, `command killed by signal ${signal}`) });
+      ok({
+        code: signalExitCode(signal),
+        stdout: out,
+        stderr: withSignalLine(err, `command killed by signal ${signal}`),
+      });
     } else {
       fail(new ConnectError(host, `${host}: channel closed without an exit status (connection lost?)`));
     }
@@ -116,7 +133,12 @@ function collect(
         stream.close();
         // sshd answers the close only once the command has exited: fail now rather than wait.
         const partial = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
-        fail(new TaskError(`${host}: command timed out after ${ms} ms; sent SIGKILL and closed the channel`, tail(partial, 5) || undefined));
+        fail(
+          new TaskError(
+            `${host}: command timed out after ${ms} ms; sent SIGKILL and closed the channel`,
+            tail(partial, 5) || undefined,
+          ),
+        );
       }, ms),
     );
   }
@@ -142,7 +164,12 @@ export function killRemote(stream: ClientChannel): void {
   };
   const id = internals.outgoing?.id;
   const protocol = internals._client?._protocol;
-  if (id === undefined || (internals.outgoing?.state !== 'open' && internals.outgoing?.state !== 'eof') || typeof protocol?.signal !== 'function') return;
+  if (
+    id === undefined ||
+    (internals.outgoing?.state !== 'open' && internals.outgoing?.state !== 'eof') ||
+    typeof protocol?.signal !== 'function'
+  )
+    return;
   try {
     protocol.signal(id, 'KILL');
   } catch {

@@ -44,15 +44,16 @@ export function parseKnownHosts(text: string, file: string): KnownHostLine[] {
   const lines: KnownHostLine[] = [];
   text.split(/\r?\n/).forEach((raw, index) => {
     const fields = raw.trim().split(/\s+/);
-    if (fields[0] === undefined || fields[0] === '' || fields[0].startsWith('#')) return;
+    const first = fields[0];
+    if (first === undefined || first === '' || first.startsWith('#')) return;
     let marker: KnownHostLine['marker'] = null;
-    if (fields[0].startsWith('@')) {
-      const m = fields.shift();
-      if (m === '@revoked') marker = 'revoked';
-      else if (m === '@cert-authority') marker = 'cert-authority';
+    if (first.startsWith('@')) {
+      if (first === '@revoked') marker = 'revoked';
+      else if (first === '@cert-authority') marker = 'cert-authority';
       else return; // unknown marker: OpenSSH skips the line
     }
-    const [hosts, keyType, keyBase64] = fields;
+    const rest = marker === null ? fields : fields.slice(1);
+    const [hosts, keyType, keyBase64] = [rest[0], rest[1], rest[2]];
     if (hosts === undefined || keyType === undefined || keyBase64 === undefined) return; // malformed: skip like ssh
     lines.push({ marker, hosts, keyType, keyBase64, file, line: index + 1 });
   });
@@ -137,7 +138,9 @@ export class KnownHostsWriter {
     const sep = text === '' || text.endsWith('\n') ? '' : '\n';
     await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     // One O_APPEND write per line: even another process appending at once cannot split it.
-    await appendFile(this.file, `${sep}${hostField} ${keyTypeOf(keyBlob)} ${keyBlob.toString('base64')}\n`, { mode: 0o644 });
+    await appendFile(this.file, `${sep}${hostField} ${keyTypeOf(keyBlob)} ${keyBlob.toString('base64')}\n`, {
+      mode: 0o644,
+    });
     return { status: 'ok' };
   }
 }

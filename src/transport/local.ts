@@ -47,10 +47,18 @@ export class LocalTransport implements Transport {
         const out = Buffer.concat(stdout).toString('utf8');
         let err = Buffer.concat(stderr).toString('utf8');
         if (timedOut) {
-          reject(new TaskError(`${this.host}: command timed out after ${options.timeoutMs} ms and was killed`, tail(err || out, 5) || undefined));
+          reject(
+            new TaskError(
+              `${this.host}: command timed out after ${options.timeoutMs} ms and was killed`,
+              tail(err || out, 5) || undefined,
+            ),
+          );
           return;
         }
-        if (code !== null) return resolve({ code, stdout: out, stderr: err });
+        if (code !== null) {
+          resolve({ code, stdout: out, stderr: err });
+          return;
+        }
         err += `${err === '' || err.endsWith('\n') ? '' : '\n'}command killed by signal ${signal}\n`;
         resolve({ code: 128 + (signal ? constants.signals[signal] : 127), stdout: out, stderr: err });
       });

@@ -23,7 +23,8 @@ import { killRemote, openExecChannel, signalOfExitCode, withSignalLine, type Liv
  * shell is run by the name sshd gives it in argv[0] ("bash", so $0 and its messages read as on a channel of
  * their own) when PATH finds it by that name, else by $SHELL. __ober_sh is not exported: commands never see it.
  */
-const SETUP = 'exec 3>&2 2>/dev/null; __ober_sh=${SHELL:-/bin/sh}; [ "$(command -v "${__ober_sh##*/}")" -ef "$__ober_sh" ] && __ober_sh=${__ober_sh##*/}\n';
+const SETUP =
+  'exec 3>&2 2>/dev/null; __ober_sh=${SHELL:-/bin/sh}; [ "$(command -v "${__ober_sh##*/}")" -ef "$__ober_sh" ] && __ober_sh=${__ober_sh##*/}\n';
 
 /** Stdin up to this size goes through the shell (escaped, at most 4 bytes per byte); larger gets a channel. */
 export const SHELL_STDIN_MAX = 64 * 1024;
@@ -36,7 +37,8 @@ export function stdinPipe(data: string | Buffer): string {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let format = '';
   for (const [i, byte] of bytes.entries()) {
-    const plain = (byte >= 0x20 && byte < 0x7f && byte !== 0x25 && byte !== 0x5c && !(i === 0 && byte === 0x2d)) || byte === 0x0a;
+    const plain =
+      (byte >= 0x20 && byte < 0x7f && byte !== 0x25 && byte !== 0x5c && !(i === 0 && byte === 0x2d)) || byte === 0x0a;
     format += plain ? String.fromCharCode(byte) : `\\${byte.toString(8).padStart(3, '0')}`;
   }
   return `printf ${quote(format)}`;
@@ -103,7 +105,10 @@ export class ShellSession {
         'sh',
         () => this.#state === 'closed',
         (stream) => {
-          if (stream instanceof ConnectError) return this.#destroy(stream);
+          if (stream instanceof ConnectError) {
+            this.#destroy(stream);
+            return;
+          }
           this.#attach(stream);
           stream.write(SETUP);
           // The first frame discards whatever the login shell printed on startup (e.g. from ~/.bashrc).
@@ -126,7 +131,9 @@ export class ShellSession {
    */
   run(command: string, timeoutMs?: number, stdin?: string | Buffer): Promise<ExecResult> {
     if (this.#state !== 'idle') {
-      return Promise.reject(new ConnectError(this.#host, `${this.#host}: remote shell is ${this.#state === 'closed' ? 'closed' : 'busy'}`));
+      return Promise.reject(
+        new ConnectError(this.#host, `${this.#host}: remote shell is ${this.#state === 'closed' ? 'closed' : 'busy'}`),
+      );
     }
     this.#state = 'busy';
     const result = this.#frame(command, stdin);
@@ -136,7 +143,12 @@ export class ShellSession {
         if (!running || !this.#stream) return;
         killRemote(this.#stream);
         const partial = running.stderr.partial() || running.stdout.partial();
-        this.#destroy(new TaskError(`${this.#host}: command timed out after ${timeoutMs} ms; sent SIGKILL and closed the channel`, tail(partial, 5) || undefined));
+        this.#destroy(
+          new TaskError(
+            `${this.#host}: command timed out after ${timeoutMs} ms; sent SIGKILL and closed the channel`,
+            tail(partial, 5) || undefined,
+          ),
+        );
       }, timeoutMs);
     }
     return result;
@@ -159,8 +171,13 @@ export class ShellSession {
       };
       const m = this.#marker;
       // A marker that cannot be written (e.g. the command left the pipe non-blocking) ends the shell: no hang.
-      const run = stdin === undefined ? `exec "$__ober_sh" -c ${quote(command)}` : `${stdinPipe(stdin)} | "$__ober_sh" -c ${quote(command)}`;
-      stream.write(`(exec 2>&3 3>&- </dev/null; ${run}); printf '%s %s\\n' ${m} "$?" || exit 1; printf '%s\\n' ${m} >&3 || exit 1\n`);
+      const run =
+        stdin === undefined
+          ? `exec "$__ober_sh" -c ${quote(command)}`
+          : `${stdinPipe(stdin)} | "$__ober_sh" -c ${quote(command)}`;
+      stream.write(
+        `(exec 2>&3 3>&- </dev/null; ${run}); printf '%s %s\\n' ${m} "$?" || exit 1; printf '%s\\n' ${m} >&3 || exit 1\n`,
+      );
     });
   }
 
@@ -168,7 +185,11 @@ export class ShellSession {
     this.#stream = stream;
     stream.on('data', (chunk: Buffer) => this.#output(chunk, 'stdout'));
     stream.stderr.on('data', (chunk: Buffer) => this.#output(chunk, 'stderr'));
-    stream.on('error', (e: Error) => this.#destroy(new ConnectError(this.#host, `${this.#host}: remote shell channel error: ${e.message}`, { cause: e })));
+    stream.on('error', (e: Error) =>
+      this.#destroy(
+        new ConnectError(this.#host, `${this.#host}: remote shell channel error: ${e.message}`, { cause: e }),
+      ),
+    );
     stream.on('exit', (code: number | null, signal?: string) => {
       this.#exited = code !== null ? `exit status ${code}` : `signal ${signal ?? 'SIGunknown'}`;
       // Output written just before the shell died may still be on its way; the channel closes once it is in,
@@ -197,7 +218,8 @@ export class ShellSession {
     if (code === undefined || err.trailer !== '') {
       const e = new ConnectError(this.#host, `${this.#host}: remote shell sent a malformed frame`);
       running.reject(e);
-      return this.#destroy(e);
+      this.#destroy(e);
+      return;
     }
     this.#state = 'idle';
     const status = Number(code);
@@ -206,7 +228,10 @@ export class ShellSession {
     running.resolve({
       code: status,
       stdout: out.payload().toString('utf8'),
-      stderr: signal === null ? stderr : withSignalLine(stderr, `command killed by signal ${signal} (or it exited with ${status})`),
+      stderr:
+        signal === null
+          ? stderr
+          : withSignalLine(stderr, `command killed by signal ${signal} (or it exited with ${status})`),
     });
     if (this.#exited !== null) this.#destroy(); // the shell is gone: the frame made it, the next one cannot
   }

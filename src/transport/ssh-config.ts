@@ -63,7 +63,14 @@ export function parseSshConfig(text: string, opts: { file?: string; homeDir?: st
   return { entries };
 }
 
-function parseInto(out: SshConfigEntry[], text: string, file: string, home: string, outer: Array<string[] | null>, depth: number): void {
+function parseInto(
+  out: SshConfigEntry[],
+  text: string,
+  file: string,
+  home: string,
+  outer: Array<string[] | null>,
+  depth: number,
+): void {
   let guards = outer;
   text.split(/\r?\n/).forEach((raw, index) => {
     const lineNo = index + 1;
@@ -78,7 +85,8 @@ function parseInto(out: SshConfigEntry[], text: string, file: string, home: stri
     } else if (key === 'include') {
       if (depth >= MAX_INCLUDE_DEPTH) throw configError(file, lineNo, 'Include', 'includes nested too deeply');
       for (const arg of args) {
-        for (const inc of expandInclude(arg, home)) parseInto(out, readFileSync(inc, 'utf8'), inc, home, guards, depth + 1);
+        for (const inc of expandInclude(arg, home))
+          parseInto(out, readFileSync(inc, 'utf8'), inc, home, guards, depth + 1);
       }
     } else {
       out.push({ key, args, rest, guards, file, line: lineNo });
@@ -109,7 +117,11 @@ function splitArgs(rest: string, file: string, line: number): string[] {
 
 /** Relative Include paths are relative to ~/.ssh; the last path components may hold wildcards. */
 function expandInclude(pattern: string, home: string): string[] {
-  const abs = pattern.startsWith('~') ? join(home, pattern.slice(1)) : isAbsolute(pattern) ? pattern : join(home, '.ssh', pattern);
+  const abs = pattern.startsWith('~')
+    ? join(home, pattern.slice(1))
+    : isAbsolute(pattern)
+      ? pattern
+      : join(home, '.ssh', pattern);
   return globPath(abs);
 }
 
@@ -144,7 +156,8 @@ export function resolveHostConfig(config: SshConfig, name: string, ctx: ResolveC
   const identityFiles: SshConfigEntry[] = [];
   for (const entry of config.entries) {
     if (!entry.guards.every((g) => g !== null && patternListMatch(g, name))) continue;
-    if (entry.key === 'identityfile') identityFiles.push(entry); // every IdentityFile is tried, in order
+    if (entry.key === 'identityfile')
+      identityFiles.push(entry); // every IdentityFile is tried, in order
     else if (!first.has(entry.key)) first.set(entry.key, entry);
   }
   const home = ctx.homeDir ?? homedir();
@@ -166,7 +179,8 @@ export function resolveHostConfig(config: SshConfig, name: string, ctx: ResolveC
   const jump = word('proxyjump');
   if (jump !== undefined && jump.toLowerCase() !== 'none') cfg.proxyJump = jump;
   const proxyCommand = first.get('proxycommand')?.rest;
-  if (proxyCommand !== undefined && proxyCommand.toLowerCase() !== 'none') cfg.proxyCommand = expand(proxyCommand, tokens);
+  if (proxyCommand !== undefined && proxyCommand.toLowerCase() !== 'none')
+    cfg.proxyCommand = expand(proxyCommand, tokens);
   const strict = word('stricthostkeychecking');
   if (strict !== undefined) cfg.strictHostKeyChecking = strict.toLowerCase();
   const knownHosts = first.get('userknownhostsfile')?.args;
@@ -176,7 +190,8 @@ export function resolveHostConfig(config: SshConfig, name: string, ctx: ResolveC
   const hash = word('hashknownhosts');
   if (hash !== undefined) cfg.hashKnownHosts = hash.toLowerCase() === 'yes';
   const agent = word('identityagent');
-  if (agent !== undefined) cfg.identityAgent = agent === 'SSH_AUTH_SOCK' || agent.toLowerCase() === 'none' ? agent : path(agent);
+  if (agent !== undefined)
+    cfg.identityAgent = agent === 'SSH_AUTH_SOCK' || agent.toLowerCase() === 'none' ? agent : path(agent);
   const connectTimeout = intOption(first.get('connecttimeout'), 0, 86_400);
   if (connectTimeout !== undefined) cfg.connectTimeoutSec = connectTimeout;
   const alive = intOption(first.get('serveraliveinterval'), 0, 86_400);
@@ -199,7 +214,8 @@ function intOption(entry: SshConfigEntry | undefined, min: number, max: number):
   if (!entry) return undefined;
   const value = entry.args[0] ?? '';
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= min && n <= max)) throw configError(entry.file, entry.line, entry.key, `expected an integer ${min}-${max}, got "${value}"`);
+  if (!(n >= min && n <= max))
+    throw configError(entry.file, entry.line, entry.key, `expected an integer ${min}-${max}, got "${value}"`);
   return n;
 }
 

@@ -55,8 +55,14 @@ export function describeEndpoint(ep: Endpoint): string {
  * Connect and authenticate; rejects with ConnectError (HostKeyError for key problems) naming `host`. The socket and
  * the handshake run under `gate` (a jump host's connection first, under its own slot, never nested in this one).
  */
-export async function openConnection(ep: Endpoint, host: string, writerFor: WriterFor, gate: HandshakeGate): Promise<Connection> {
-  const where = ep.label === host ? `${host} (${describeEndpoint(ep)})` : `${host}: ${ep.label} (${describeEndpoint(ep)})`;
+export async function openConnection(
+  ep: Endpoint,
+  host: string,
+  writerFor: WriterFor,
+  gate: HandshakeGate,
+): Promise<Connection> {
+  const where =
+    ep.label === host ? `${host} (${describeEndpoint(ep)})` : `${host}: ${ep.label} (${describeEndpoint(ep)})`;
   const auth = planAuth({
     user: ep.user,
     identityFiles: ep.identityFiles,
@@ -65,7 +71,10 @@ export async function openConnection(ep: Endpoint, host: string, writerFor: Writ
     ...(ep.passphrase !== undefined ? { passphrase: ep.passphrase } : {}),
   });
   if (auth.methods.length === 0) {
-    throw new ConnectError(host, `${where}: no SSH credentials to offer (no ssh-agent, no usable key)${skippedText(auth.skipped)}`);
+    throw new ConnectError(
+      host,
+      `${where}: no SSH credentials to offer (no ssh-agent, no usable key)${skippedText(auth.skipped)}`,
+    );
   }
 
   const jump = ep.jump ? await openConnection(ep.jump, host, writerFor, gate) : null;
@@ -78,14 +87,25 @@ export async function openConnection(ep: Endpoint, host: string, writerFor: Writ
 }
 
 /** The socket (direct, ProxyCommand, or a channel through `jump`) and the SSH handshake on it. */
-async function handshake(ep: Endpoint, host: string, where: string, auth: AuthPlan, writerFor: WriterFor, jump: Connection | null): Promise<Connection> {
+async function handshake(
+  ep: Endpoint,
+  host: string,
+  where: string,
+  auth: AuthPlan,
+  writerFor: WriterFor,
+  jump: Connection | null,
+): Promise<Connection> {
   let proxy: ProxyProcess | null = null;
   let sock: Duplex | undefined;
   if (ep.jump && jump) {
     try {
       sock = await forwardOut(jump.client, ep.hostName, ep.port, ep.connectTimeoutMs);
     } catch (err) {
-      throw new ConnectError(host, `${where}: jump host ${ep.jump.hostName} cannot reach ${ep.hostName}:${ep.port}: ${messageOf(err)}`, { cause: err });
+      throw new ConnectError(
+        host,
+        `${where}: jump host ${ep.jump.hostName} cannot reach ${ep.hostName}:${ep.port}: ${messageOf(err)}`,
+        { cause: err },
+      );
     }
   } else if (ep.proxyCommand !== undefined) {
     proxy = spawnProxyCommand(ep.proxyCommand);
@@ -94,7 +114,8 @@ async function handshake(ep: Endpoint, host: string, where: string, auth: AuthPl
 
   const keyName = ep.hostKeyAlias ?? knownHostName(ep.hostName, ep.port);
   const lines = readKnownHosts(ep.knownHostsFiles);
-  let keyError: ConnectError | null = null;
+  // Set from the host verifier's callback: `as` keeps TypeScript from narrowing it to null at the check below.
+  let keyError = null as ConnectError | null;
   const client = new SshClient();
   const config: ConnectConfig = {
     host: ep.hostName,
@@ -109,8 +130,8 @@ async function handshake(ep: Endpoint, host: string, where: string, auth: AuthPl
     hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
       checkHostKey(ep, host, where, keyName, lines, key, writerFor).then(
         () => verify(true),
-        (err: ConnectError) => {
-          keyError = err;
+        (err: unknown) => {
+          keyError = err instanceof ConnectError ? err : new ConnectError(host, `${where}: ${String(err)}`);
           verify(false);
         },
       );
@@ -133,7 +154,9 @@ async function handshake(ep: Endpoint, host: string, where: string, auth: AuthPl
     cleanup();
     if (keyError) throw keyError;
     await proxy?.exited; // its stderr often says why (e.g. "nc: connect to … failed")
-    throw new ConnectError(host, `${where}: ${connectFailure(err, ep, auth.offered, auth.skipped, proxy)}`, { cause: err });
+    throw new ConnectError(host, `${where}: ${connectFailure(err, ep, auth.offered, auth.skipped, proxy)}`, {
+      cause: err,
+    });
   }
   if (!sock) client.setNoDelay(true); // many small request/response round trips: no Nagle delay
   client.once('close', () => {
@@ -187,7 +210,12 @@ async function checkHostKey(
       );
     }
     case 'revoked':
-      throw new HostKeyError(host, `${where}: host key ${presented} is revoked (${verdict.line.file}:${verdict.line.line})`, [], presented);
+      throw new HostKeyError(
+        host,
+        `${where}: host key ${presented} is revoked (${verdict.line.file}:${verdict.line.line})`,
+        [],
+        presented,
+      );
     case 'cert-authority':
       throw new HostKeyError(
         host,
@@ -210,7 +238,13 @@ function forwardOut(client: Client, host: string, port: number, timeoutMs: numbe
   });
 }
 
-function connectFailure(err: unknown, ep: Endpoint, offered: string[], skipped: string[], proxy: ProxyProcess | null): string {
+function connectFailure(
+  err: unknown,
+  ep: Endpoint,
+  offered: string[],
+  skipped: string[],
+  proxy: ProxyProcess | null,
+): string {
   const level = (err as { level?: string }).level;
   const proxyErr = proxy?.stderr() ? ` (ProxyCommand said: ${proxy.stderr()})` : '';
   if (level === 'client-authentication') {

@@ -8,7 +8,13 @@
 import { ConnectError } from '../core/errors.js';
 import type { ExecOptions, ExecResult } from '../core/module.js';
 import type { Transport } from '../core/transport.js';
-import { resolveEndpoint, processEnvironment, type ConnectionSpec, type Endpoint, type SshEnvironment } from './endpoint.js';
+import {
+  resolveEndpoint,
+  processEnvironment,
+  type ConnectionSpec,
+  type Endpoint,
+  type SshEnvironment,
+} from './endpoint.js';
 import { runChannel, type Live } from './exec-channel.js';
 import { HandshakeGate } from './handshake-gate.js';
 import { KnownHostsWriter } from './known-hosts.js';
@@ -85,7 +91,7 @@ export class SshTransport implements Transport {
     return new Promise<ExecResult>((resolve, reject) => {
       this.#queue.push({
         dedicated: options.stdin !== undefined && Buffer.byteLength(options.stdin) > SHELL_STDIN_MAX,
-        start: (lease) => this.#run(lease, epoch, command, options).then(resolve, reject),
+        start: (lease) => void this.#run(lease, epoch, command, options).then(resolve, reject),
         fail: reject,
       });
       this.#pump();
@@ -134,7 +140,7 @@ export class SshTransport implements Transport {
     try {
       do {
         this.#pumpAgain = false;
-        for (let i = 0; i < this.#queue.length; ) {
+        for (let i = 0; i < this.#queue.length;) {
           const waiter = this.#queue[i] as Waiter;
           const lease = this.#lease(waiter.dedicated);
           if (!lease) {
@@ -144,6 +150,7 @@ export class SshTransport implements Transport {
           this.#queue.splice(i, 1);
           waiter.start(lease);
         }
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by a re-entrant #pump() call
       } while (this.#pumpAgain);
     } finally {
       this.#pumping = false;

@@ -18,7 +18,10 @@ describe.skipIf(labSkipReason())('lab apt repository', () => {
 
   it('the base is a fresh cloud image: no haproxy, exabgp or keepalived, only the lab repo as source', async () => {
     const host = labState().hosts[0]!;
-    const r = await execOnHost(host.name, 'command -v haproxy exabgp keepalived; cat /etc/apt/sources.list; ls /etc/apt/sources.list.d');
+    const r = await execOnHost(
+      host.name,
+      'command -v haproxy exabgp keepalived; cat /etc/apt/sources.list; ls /etc/apt/sources.list.d',
+    );
     expect(r.stdout.trim()).toBe('deb [trusted=yes] http://10.99.0.200:8000/ ./');
   });
 

@@ -51,30 +51,45 @@ describe.skipIf(skip)('BGP between the lab router and the hosts', () => {
     // Leave the hosts as fresh as they were for the other lab tests.
     await Promise.all(
       speakers.map((h) =>
-        execOnHost(h.name, `systemctl stop lab-exabgp; systemctl reset-failed lab-exabgp; apt-get purge -y -q exabgp >/dev/null; apt-get autoremove --purge -y -q >/dev/null; rm -rf /etc/lab-exabgp ${COMMAND_FIFO}`),
+        execOnHost(
+          h.name,
+          `systemctl stop lab-exabgp; systemctl reset-failed lab-exabgp; apt-get purge -y -q exabgp >/dev/null; apt-get autoremove --purge -y -q >/dev/null; rm -rf /etc/lab-exabgp ${COMMAND_FIFO}`,
+        ),
       ),
     );
   });
 
   it('installs one multipath route with a next hop per announcing host', async () => {
     const expected = speakers.map((h) => h.address);
-    await waitFor(() => routerNextHops().join() === expected.join(), { timeoutMs: 20_000, what: `next hops ${expected.join()}` });
+    await waitFor(() => routerNextHops().join() === expected.join(), {
+      timeoutMs: 20_000,
+      what: `next hops ${expected.join()}`,
+    });
     expect(birdc('show', 'protocols')).toMatch(new RegExp(`${speakers[0]!.name}\\s+BGP\\s+---\\s+up`));
   });
 
   it('drops a next hop on an API withdraw and regains it on announce', async () => {
     const host = speakers[0]!;
     await sh(host.name, `echo "withdraw route ${state!.vip}/32 next-hop self" > ${COMMAND_FIFO}`);
-    await waitFor(() => !routerNextHops().includes(host.address), { timeoutMs: 5_000, what: `${host.address} withdrawn` });
+    await waitFor(() => !routerNextHops().includes(host.address), {
+      timeoutMs: 5_000,
+      what: `${host.address} withdrawn`,
+    });
     expect(routerNextHops()).toEqual(speakers.slice(1).map((h) => h.address));
     await sh(host.name, `echo "announce route ${state!.vip}/32 next-hop self" > ${COMMAND_FIFO}`);
-    await waitFor(() => routerNextHops().includes(host.address), { timeoutMs: 5_000, what: `${host.address} announced again` });
+    await waitFor(() => routerNextHops().includes(host.address), {
+      timeoutMs: 5_000,
+      what: `${host.address} announced again`,
+    });
   });
 
   it('drops the next hop when ExaBGP stops, and the route when no host announces', async () => {
     for (const host of speakers) {
       await sh(host.name, 'systemctl stop lab-exabgp');
-      await waitFor(() => !routerNextHops().includes(host.address), { timeoutMs: 5_000, what: `${host.address} gone after stop` });
+      await waitFor(() => !routerNextHops().includes(host.address), {
+        timeoutMs: 5_000,
+        what: `${host.address} gone after stop`,
+      });
     }
     expect(routerNextHops()).toEqual([]);
   });

@@ -11,13 +11,18 @@ const env = { LAB_PREFIX: PREFIX, LAB_STATE: STATE };
 
 function namespaces(prefix: string): string[] {
   const out = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
-  return out.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(prefix));
+  return out
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith(prefix));
 }
 
 function cgroups(prefix: string): string[] {
   return readdirSync('/sys/fs/cgroup').flatMap((h) => {
     try {
-      return readdirSync(`/sys/fs/cgroup/${h}`).filter((d) => d.startsWith(prefix)).map((d) => `${h}/${d}`);
+      return readdirSync(`/sys/fs/cgroup/${h}`)
+        .filter((d) => d.startsWith(prefix))
+        .map((d) => `${h}/${d}`);
     } catch {
       return [];
     }
@@ -37,9 +42,19 @@ describe.skipIf(labSkipReason())('lab down', () => {
     const up = runLab(['up', '--hosts', '1'], env);
     expect(up.code, up.stderr).toBe(0);
     const second = labState(STATE);
-    const pids = [second.router.birdPid, second.backend.httpPid, second.backend.aptPid, ...second.hosts.flatMap((h) => [h.nspawnPid, h.pid1])];
+    const pids = [
+      second.router.birdPid,
+      second.backend.httpPid,
+      second.backend.aptPid,
+      ...second.hosts.flatMap((h) => [h.nspawnPid, h.pid1]),
+    ];
     expect(pids.every(alive)).toBe(true);
-    expect(namespaces(PREFIX).sort()).toEqual([`${PREFIX}backend`, `${PREFIX}client`, `${PREFIX}lb01`, `${PREFIX}router`]);
+    expect(namespaces(PREFIX).sort()).toEqual([
+      `${PREFIX}backend`,
+      `${PREFIX}client`,
+      `${PREFIX}lb01`,
+      `${PREFIX}router`,
+    ]);
     expect(cgroups(PREFIX).length).toBeGreaterThan(0);
 
     const down = runLab(['down'], env);

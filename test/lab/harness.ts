@@ -71,10 +71,15 @@ export function runLab(args: string[], env: Record<string, string> = {}): ExecRe
 
 function run(file: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<ExecResult> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      file,
+      args,
+      { encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
     // The command may exit without reading its stdin: a closed pipe is not an error here.
     child.stdin?.on('error', () => {});
     child.stdin?.end(opts.input ?? '');
@@ -85,9 +90,16 @@ function run(file: string, args: string[], opts: { timeoutMs?: number; input?: s
 export function hostPid1(name: string): number {
   const { nspawnPid } = labHost(name);
   for (const task of readdirSync(`/proc/${nspawnPid}/task`)) {
-    const children = readFileSync(`/proc/${nspawnPid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const children = readFileSync(`/proc/${nspawnPid}/task/${task}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
     for (const child of children) {
-      const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${child}/status`, 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+      const nspid =
+        /^NSpid:\s+(.*)$/m
+          .exec(readFileSync(`/proc/${child}/status`, 'utf8'))?.[1]
+          ?.trim()
+          .split(/\s+/) ?? [];
       if (nspid.length > 1 && nspid[nspid.length - 1] === '1') return Number(child);
     }
   }
@@ -104,8 +116,17 @@ export interface ExecOptions {
 /** Runs a shell command on a lab host; resolves with its exit code and output (never rejects on exit code). */
 export function execOnHost(name: string, cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
   if (opts.via === 'ssh') return run('ssh', [...sshArgs(), name, cmd], opts);
-  const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8', 'DEBIAN_FRONTEND=noninteractive'];
-  return run('nsenter', ['-t', String(hostPid1(name)), '-a', '--', '/usr/bin/env', '-i', ...env, '/bin/sh', '-c', cmd], opts);
+  const env = [
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'HOME=/root',
+    'LANG=C.UTF-8',
+    'DEBIAN_FRONTEND=noninteractive',
+  ];
+  return run(
+    'nsenter',
+    ['-t', String(hostPid1(name)), '-a', '--', '/usr/bin/env', '-i', ...env, '/bin/sh', '-c', cmd],
+    opts,
+  );
 }
 
 /** Arguments for the system ssh client that reach lab hosts by name with strict host key checking. */

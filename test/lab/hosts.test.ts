@@ -11,7 +11,10 @@ describe.skipIf(labSkipReason())('lab hosts', () => {
     expect(hosts.length).toBeGreaterThanOrEqual(1);
     const ids = new Set<string>();
     for (const host of hosts) {
-      const r = await execOnHost(host.name, 'cat /proc/1/comm; systemctl is-system-running; hostname; cat /etc/machine-id');
+      const r = await execOnHost(
+        host.name,
+        'cat /proc/1/comm; systemctl is-system-running; hostname; cat /etc/machine-id',
+      );
       const [comm, state, hostname, machineId] = r.stdout.trim().split('\n');
       expect(comm).toBe('systemd');
       expect(['running', 'degraded']).toContain(state);
@@ -25,7 +28,10 @@ describe.skipIf(labSkipReason())('lab hosts', () => {
     const { hosts } = labState();
     for (const host of hosts) {
       // The system ssh client with the lab's ssh_config: StrictHostKeyChecking yes, lab known_hosts only.
-      const r = spawnSync('ssh', [...sshArgs(), host.name, 'hostname; ip -4 -o addr show host0'], { encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync('ssh', [...sshArgs(), host.name, 'hostname; ip -4 -o addr show host0'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.stdout).toContain(host.name);
@@ -40,9 +46,17 @@ describe.skipIf(labSkipReason())('lab hosts', () => {
     const foreign = `${dir}/known_hosts`;
     // Same names, but every key belongs to a different host: ssh must refuse.
     const other = state.hosts[1] ?? host;
-    const lines = readFileSync(state.knownHosts, 'utf8').split('\n').filter((l) => l.startsWith(`${other.name},`));
-    writeFileSync(foreign, lines.map((l) => l.replace(`${other.name},${other.address}`, `${host.name},${host.address}`)).join('\n') + '\n');
-    const r = spawnSync('ssh', [...sshArgs(), '-o', `UserKnownHostsFile=${foreign}`, host.name, 'true'], { encoding: 'utf8', timeout: 30_000 });
+    const lines = readFileSync(state.knownHosts, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith(`${other.name},`));
+    writeFileSync(
+      foreign,
+      lines.map((l) => l.replace(`${other.name},${other.address}`, `${host.name},${host.address}`)).join('\n') + '\n',
+    );
+    const r = spawnSync('ssh', [...sshArgs(), '-o', `UserKnownHostsFile=${foreign}`, host.name, 'true'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).not.toBe(0);
     if (other !== host) expect(r.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
   });

@@ -24,7 +24,10 @@ if (!values['any-target'] && !/^10\.99\.\d+\.\d+$/.test(url.hostname)) {
 }
 const concurrency = Math.max(1, Number(values.concurrency));
 const maxRequests = values.requests ? Number(values.requests) : Infinity;
-const durationMs = Math.min(values.duration ? Number(values.duration) * 1000 : maxRequests === Infinity ? 5000 : 600_000, 600_000);
+const durationMs = Math.min(
+  values.duration ? Number(values.duration) * 1000 : maxRequests === Infinity ? 5000 : 600_000,
+  600_000,
+);
 const timeoutMs = Number(values['timeout-ms']);
 const agent = values.keepalive ? new http.Agent({ keepAlive: true, maxSockets: concurrency }) : undefined;
 
@@ -97,7 +100,10 @@ await Promise.all(Array.from({ length: concurrency }, worker));
 agent?.destroy();
 const elapsedMs = performance.now() - started;
 latencies.sort((a, b) => a - b);
-const pct = (p) => (latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 100) / 100 : null);
+const pct = (p) =>
+  latencies.length
+    ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] * 100) / 100
+    : null;
 const result = {
   url: url.href,
   concurrency,

@@ -13,7 +13,12 @@ describe.skipIf(labSkipReason())('lab load generator', () => {
 
   it('keep-alive for a bounded duration stops by itself', async () => {
     const { backend } = labState();
-    const r = await runLoad({ url: `http://${backend.address}:${backend.httpPort}/`, concurrency: 5, durationS: 2, keepalive: true });
+    const r = await runLoad({
+      url: `http://${backend.address}:${backend.httpPort}/`,
+      concurrency: 5,
+      durationS: 2,
+      keepalive: true,
+    });
     expect(r.failed).toBe(0);
     expect(r.ok).toBeGreaterThan(0);
     expect(r.elapsedMs).toBeLessThan(5_000);
@@ -21,7 +26,12 @@ describe.skipIf(labSkipReason())('lab load generator', () => {
 
   it('counts failures by kind: timeouts from /slow, refused connections', async () => {
     const { backend, hosts } = labState();
-    const slow = await runLoad({ url: `http://${backend.address}:${backend.httpPort}/slow?ms=5000`, concurrency: 2, requests: 2, timeoutMs: 300 });
+    const slow = await runLoad({
+      url: `http://${backend.address}:${backend.httpPort}/slow?ms=5000`,
+      concurrency: 2,
+      requests: 2,
+      timeoutMs: 300,
+    });
     expect(slow.errors).toEqual({ timeout: 2 });
     // Nothing listens on port 80 of a fresh host yet.
     const refused = await runLoad({ url: `http://${hosts[0]!.address}:9/`, concurrency: 1, requests: 3 });

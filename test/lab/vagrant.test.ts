@@ -12,7 +12,12 @@ const hasVagrant = spawnSync('sh', ['-c', 'command -v vagrant'], { encoding: 'ut
 
 if (!hasVagrant) console.warn('[lab] vagrant validate skipped: the vagrant binary is absent (apt-get install vagrant)');
 
-type Inventory = { ssh: Record<string, string>; hosts: Record<string, Record<string, unknown>>; groups: unknown; vars: Record<string, unknown> };
+type Inventory = {
+  ssh: Record<string, string>;
+  hosts: Record<string, Record<string, unknown>>;
+  groups: unknown;
+  vars: Record<string, unknown>;
+};
 
 // Differences that follow from real VMs vs. nspawn hosts, and nothing else.
 function comparableVars(vars: Record<string, unknown>): Record<string, unknown> {
@@ -22,11 +27,18 @@ function comparableVars(vars: Record<string, unknown>): Record<string, unknown> 
 }
 
 describe('vagrant topology', () => {
-  it.skipIf(!hasVagrant)('vagrant validate passes (provider config ignored: no hypervisor here; skipped without vagrant)', () => {
-    const r = spawnSync('vagrant', ['validate', '--ignore-provider'], { cwd: VAGRANT_DIR, encoding: 'utf8', timeout: 120_000 });
-    expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('Vagrantfile validated successfully');
-  });
+  it.skipIf(!hasVagrant)(
+    'vagrant validate passes (provider config ignored: no hypervisor here; skipped without vagrant)',
+    () => {
+      const r = spawnSync('vagrant', ['validate', '--ignore-provider'], {
+        cwd: VAGRANT_DIR,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain('Vagrantfile validated successfully');
+    },
+  );
 
   it('the vagrant inventory describes the same topology as the lab inventory for 3 hosts', () => {
     const printed = runLab(['inventory', '--hosts', '3']);

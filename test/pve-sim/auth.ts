@@ -55,7 +55,10 @@ export class SimAuth {
 
   /** A new ticket and CSRF token for `user`. */
   issue(user: string): { ticket: string; csrf: string } {
-    const time = Math.floor(this.#now() / 1000).toString(16).toUpperCase().padStart(8, '0');
+    const time = Math.floor(this.#now() / 1000)
+      .toString(16)
+      .toUpperCase()
+      .padStart(8, '0');
     const plain = `PVE:${user}:${time}`;
     return { ticket: `${plain}::${this.#sign(plain)}`, csrf: `${time}:${this.#sign(`${time}:${user}`)}` };
   }

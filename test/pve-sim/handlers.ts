@@ -15,7 +15,12 @@ export function handle(state: SimState, req: ApiRequest): unknown {
     case 'GET version':
       return { version: '9.2.11', release: '9.2', repoid: 'simulated' };
     case 'GET nodes':
-      return [...state.nodes].map(([node, n]) => ({ node, status: n.online ? 'online' : 'offline', type: 'node', id: `node/${node}` }));
+      return [...state.nodes].map(([node, n]) => ({
+        node,
+        status: n.online ? 'online' : 'offline',
+        type: 'node',
+        id: `node/${node}`,
+      }));
     case 'GET cluster/resources':
       return clusterResources(state, req);
   }
@@ -41,11 +46,13 @@ export function handle(state: SimState, req: ApiRequest): unknown {
   // Permission before proxying, proxying before parameter checks (pveproxy's order).
   if (vmid !== undefined) checkVmPermission(req, vmid);
   const n = state.nodes.get(node);
-  if (!n) throw die(`hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`);
+  if (!n)
+    throw die(`hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`);
   if (!n.online) throw new SimHttpError(595, 'No route to host', { body: 'empty' });
   if (s[2] === 'tasks') return taskEndpoint(state, node, s[3] ?? '', s[4] ?? '', req);
   if (s[2] === 'status') {
-    if (!hasPrivilege(req.identity?.privileges ?? 'all', 'Sys.Audit')) throw new SimHttpError(403, `Permission check failed (/nodes/${node}, Sys.Audit)`);
+    if (!hasPrivilege(req.identity?.privileges ?? 'all', 'Sys.Audit'))
+      throw new SimHttpError(403, `Permission check failed (/nodes/${node}, Sys.Audit)`);
     return { cpuinfo: { cpus: n.cpus, sockets: 1, cores: n.cpus, model: 'Simulated CPU' }, uptime: 86_400 };
   }
   if (vmid === undefined) return [...state.vms.values()].filter((v) => v.node === node).map((v) => vmSummary(v));
@@ -53,7 +60,8 @@ export function handle(state: SimState, req: ApiRequest): unknown {
   const vm = state.vms.get(Number(vmid));
   const leaf = s.slice(4).join('/');
   if (leaf.startsWith('status/') && leaf !== 'status/current') {
-    if (!vm || vm.node !== node) throw die(`Configuration file 'nodes/${node}/qemu-server/${vmid}.conf' does not exist`);
+    if (!vm || vm.node !== node)
+      throw die(`Configuration file 'nodes/${node}/qemu-server/${vmid}.conf' does not exist`);
     return powerAction(state, vm, leaf.slice(7) as PowerAction, req.params, req.identity?.id ?? 'root@pam');
   }
   if (!vm || vm.node !== node) throw die(`Configuration file 'nodes/${node}/qemu-server/${vmid}.conf' does not exist`);
@@ -77,7 +85,10 @@ function checkVmPermission(req: ApiRequest, vmid: string): void {
   if (leaf.startsWith('status/') && leaf !== 'status/current') need = 'VM.PowerMgmt';
   else if (leaf === 'config' && req.method !== 'GET') {
     // Each key needs its own VM.Config.* privilege.
-    const keys = [...Object.keys(req.params).filter((k) => !CONTROL_PARAMS.has(k)), ...(req.params['delete'] ?? '').split(',').filter((k) => k !== '')];
+    const keys = [
+      ...Object.keys(req.params).filter((k) => !CONTROL_PARAMS.has(k)),
+      ...(req.params['delete'] ?? '').split(',').filter((k) => k !== ''),
+    ];
     for (const key of keys) {
       const priv = privilegeFor(key);
       if (!hasPrivilege(privs, priv)) throw new SimHttpError(403, `Permission check failed (/vms/${vmid}, ${priv})`);
@@ -96,18 +107,26 @@ function writeConfig(state: SimState, vm: SimVm, req: ApiRequest): unknown {
   if (changes.size === 0 && deletes.length === 0) throw die('no options specified');
   const check = (): void => {
     if (vm.lock) throw die(`VM is locked (${vm.lock})`);
-    if (p['digest'] !== undefined && p['digest'] !== vm.digest()) throw die('checksum mismatch (file change by other user?)');
+    if (p['digest'] !== undefined && p['digest'] !== vm.digest())
+      throw die('checksum mismatch (file change by other user?)');
   };
   check();
   if (req.method === 'PUT') {
     vm.write(changes, deletes, state.events);
     return null;
   }
-  return state.tasks.start(vm.node, 'qmconfig', String(vm.vmid), req.identity?.id ?? 'root@pam', state.delays.config, () => {
-    check(); // a write that raced in between fails the task with the same text
-    vm.write(changes, deletes, state.events);
-    return [`update VM ${vm.vmid}: ${[...changes.keys(), ...deletes.map((d) => `-${d}`)].join(' ')}`];
-  });
+  return state.tasks.start(
+    vm.node,
+    'qmconfig',
+    String(vm.vmid),
+    req.identity?.id ?? 'root@pam',
+    state.delays.config,
+    () => {
+      check(); // a write that raced in between fails the task with the same text
+      vm.write(changes, deletes, state.events);
+      return [`update VM ${vm.vmid}: ${[...changes.keys(), ...deletes.map((d) => `-${d}`)].join(' ')}`];
+    },
+  );
 }
 
 function statusCurrent(vm: SimVm): Record<string, unknown> {
@@ -137,7 +156,12 @@ function pendingList(vm: SimVm): Array<Record<string, unknown>> {
   const typed = SimVm.typed(vm.conf);
   const pend = SimVm.typed(vm.pending);
   for (const [key, value] of Object.entries(typed)) {
-    out.push({ key, value, ...(pend[key] !== undefined ? { pending: pend[key] } : {}), ...(vm.pendingDelete.has(key) ? { delete: 1 } : {}) });
+    out.push({
+      key,
+      value,
+      ...(pend[key] !== undefined ? { pending: pend[key] } : {}),
+      ...(vm.pendingDelete.has(key) ? { delete: 1 } : {}),
+    });
   }
   for (const [key, pending] of Object.entries(pend)) if (typed[key] === undefined) out.push({ key, pending });
   out.push({ key: 'digest', value: vm.digest() });
@@ -152,8 +176,20 @@ function clusterResources(state: SimState, req: ApiRequest): unknown {
   const privs = req.identity?.privileges ?? 'all';
   const vms = [...state.vms.values()]
     .filter(() => hasPrivilege(privs, 'VM.Audit'))
-    .map((vm) => ({ id: `qemu/${vm.vmid}`, type: 'qemu', node: vm.node, ...vmSummary(vm), template: 0, ...(vm.ha ? { hastate: vm.ha.state } : {}) }));
-  const nodes = [...state.nodes].map(([node, n]) => ({ id: `node/${node}`, type: 'node', node, status: n.online ? 'online' : 'offline' }));
+    .map((vm) => ({
+      id: `qemu/${vm.vmid}`,
+      type: 'qemu',
+      node: vm.node,
+      ...vmSummary(vm),
+      template: 0,
+      ...(vm.ha ? { hastate: vm.ha.state } : {}),
+    }));
+  const nodes = [...state.nodes].map(([node, n]) => ({
+    id: `node/${node}`,
+    type: 'node',
+    node,
+    status: n.online ? 'online' : 'offline',
+  }));
   if (type === 'vm') return vms;
   if (type === 'node') return nodes;
   return [...nodes, ...vms];

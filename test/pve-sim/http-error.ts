@@ -5,7 +5,11 @@ export class SimHttpError extends Error {
   /** JSON body with `message` (and `errors`), or an empty body (401, 595). */
   readonly body: 'json' | 'empty';
   readonly errors: Record<string, string> | undefined;
-  constructor(status: number, message: string, opts: { body?: 'json' | 'empty'; errors?: Record<string, string> } = {}) {
+  constructor(
+    status: number,
+    message: string,
+    opts: { body?: 'json' | 'empty'; errors?: Record<string, string> } = {},
+  ) {
     super(message);
     this.status = status;
     this.body = opts.body ?? 'json';

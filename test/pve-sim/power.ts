@@ -5,7 +5,13 @@ import type { SimVm } from './vm.js';
 
 export type PowerAction = 'start' | 'stop' | 'shutdown' | 'reboot';
 
-export function powerAction(state: SimState, vm: SimVm, action: PowerAction, params: Record<string, string>, user: string): string {
+export function powerAction(
+  state: SimState,
+  vm: SimVm,
+  action: PowerAction,
+  params: Record<string, string>,
+  user: string,
+): string {
   const node = vm.node;
   const id = String(vm.vmid);
   if (action === 'reboot') {
@@ -22,20 +28,29 @@ export function powerAction(state: SimState, vm: SimVm, action: PowerAction, par
     return state.tasks.start(node, action === 'start' ? 'hastart' : 'hastop', id, user, state.delays.haTask, () => {
       vm.ha = { managed: true, state: want };
       // The local resource manager acts later, in its own task.
-      if (action === 'start') state.tasks.start(node, 'qmstart', id, 'root@pam', state.delays.haAction, () => doStart(state, vm));
+      if (action === 'start')
+        state.tasks.start(node, 'qmstart', id, 'root@pam', state.delays.haAction, () => doStart(state, vm));
       else state.tasks.start(node, 'qmshutdown', id, 'root@pam', state.delays.haAction, () => doStop(state, vm));
       return [`Requesting HA ${action} for VM ${vm.vmid}`];
     });
   }
-  if (action === 'start') return state.tasks.start(node, 'qmstart', id, user, state.delays.start, () => doStart(state, vm));
+  if (action === 'start')
+    return state.tasks.start(node, 'qmstart', id, user, state.delays.start, () => doStart(state, vm));
   if (action === 'stop') return state.tasks.start(node, 'qmstop', id, user, state.delays.stop, () => doStop(state, vm));
   const ignores = state.ignoresAcpi.has(vm.vmid) && vm.status === 'running';
   const forceStop = params['forceStop'] === '1';
-  return state.tasks.start(node, 'qmshutdown', id, user, ignores ? state.delays.shutdownTimeout : state.delays.shutdown, () => {
-    if (vm.status === 'stopped') return ['VM already stopped'];
-    if (ignores && !forceStop) throw new Error('VM quit/powerdown failed - got timeout');
-    return doStop(state, vm);
-  });
+  return state.tasks.start(
+    node,
+    'qmshutdown',
+    id,
+    user,
+    ignores ? state.delays.shutdownTimeout : state.delays.shutdown,
+    () => {
+      if (vm.status === 'stopped') return ['VM already stopped'];
+      if (ignores && !forceStop) throw new Error('VM quit/powerdown failed - got timeout');
+      return doStop(state, vm);
+    },
+  );
 }
 
 function doStart(state: SimState, vm: SimVm): string[] {

@@ -47,7 +47,16 @@ interface FailRule {
   match: ((r: { method: string; path: string }) => boolean) | undefined;
 }
 
-const DEFAULT_DELAYS: SimDelays = { config: 20, start: 30, stop: 20, shutdown: 30, haTask: 10, haAction: 150, rebootRestart: 50, shutdownTimeout: 100 };
+const DEFAULT_DELAYS: SimDelays = {
+  config: 20,
+  start: 30,
+  stop: 20,
+  shutdown: 30,
+  haTask: 10,
+  haAction: 150,
+  rebootRestart: 50,
+  shutdownTimeout: 100,
+};
 
 export class PveSim implements SimState {
   readonly entryNode: string;
@@ -65,7 +74,8 @@ export class PveSim implements SimState {
   authFailDelayMs: number;
   latencyMs = 0;
   readonly #fail: FailRule[] = [];
-  readonly #drop: Array<{ remaining: number; match: ((r: { method: string; path: string }) => boolean) | undefined }> = [];
+  readonly #drop: Array<{ remaining: number; match: ((r: { method: string; path: string }) => boolean) | undefined }> =
+    [];
   readonly #server: Server;
   #port = 0;
 
@@ -112,7 +122,10 @@ export class PveSim implements SimState {
     this.auth.tokens.set(tokenId, { secret, privileges: Array.isArray(privileges) ? new Set(privileges) : privileges });
   }
   addUser(username: string, password: string, privileges: Privileges | string[] = 'all'): void {
-    this.auth.users.set(username, { password, privileges: Array.isArray(privileges) ? new Set(privileges) : privileges });
+    this.auth.users.set(username, {
+      password,
+      privileges: Array.isArray(privileges) ? new Set(privileges) : privileges,
+    });
   }
   addVm(spec: SimVmSpec): SimVm {
     const vm = new SimVm({ ...spec, status: spec.status ?? 'running' });
@@ -127,8 +140,13 @@ export class PveSim implements SimState {
 
   // ---- faults ----
   /** The next `count` requests (matching `match`, if given) fail with `status` (500, 595, 596: after it ran). */
-  failNext(count: number, status: number, opts: { message?: string; match?: (r: { method: string; path: string }) => boolean } = {}): void {
-    const message = opts.message ?? (status === 595 ? 'No route to host' : status === 596 ? 'Broken pipe' : 'internal error');
+  failNext(
+    count: number,
+    status: number,
+    opts: { message?: string; match?: (r: { method: string; path: string }) => boolean } = {},
+  ): void {
+    const message =
+      opts.message ?? (status === 595 ? 'No route to host' : status === 596 ? 'Broken pipe' : 'internal error');
     this.#fail.push({ remaining: count, status, message, match: opts.match });
   }
   /** The next `count` matching requests are handled, then the connection is cut before the answer. */
@@ -171,16 +189,25 @@ export class PveSim implements SimState {
     const url = new URL(req.url ?? '/', 'https://sim');
     const method = req.method ?? 'GET';
     const rel = url.pathname.replace(/^\/api2\/json\/?/, '');
-    const segments = rel.split('/').filter((x) => x !== '').map((x) => decodeURIComponent(x));
+    const segments = rel
+      .split('/')
+      .filter((x) => x !== '')
+      .map((x) => decodeURIComponent(x));
     const entry: SimRequest = { method, path: `/${segments.join('/')}`, params: {}, identity: null, status: 0 };
     this.requests.push(entry);
     if (this.latencyMs > 0) await sleep(this.latencyMs);
     try {
-      if (!url.pathname.startsWith('/api2/json')) throw new SimHttpError(501, `Method '${method} ${url.pathname}' not implemented`);
-      if (body !== '' && (method === 'GET' || method === 'DELETE')) throw new SimHttpError(501, `Unexpected content for method '${method}'`);
-      const params = { ...parseBody(body, String(req.headers['content-type'] ?? '')), ...Object.fromEntries(url.searchParams) };
+      if (!url.pathname.startsWith('/api2/json'))
+        throw new SimHttpError(501, `Method '${method} ${url.pathname}' not implemented`);
+      if (body !== '' && (method === 'GET' || method === 'DELETE'))
+        throw new SimHttpError(501, `Unexpected content for method '${method}'`);
+      const params = {
+        ...parseBody(body, String(req.headers['content-type'] ?? '')),
+        ...Object.fromEntries(url.searchParams),
+      };
       entry.params = params;
-      if (method === 'POST' && entry.path === '/access/ticket') return this.#send(res, entry, 200, await this.#ticket(params));
+      if (method === 'POST' && entry.path === '/access/ticket')
+        return this.#send(res, entry, 200, await this.#ticket(params));
       const auth = this.auth.check(req.headers, method !== 'GET');
       if (!auth.ok) {
         await sleep(this.authFailDelayMs);
@@ -193,7 +220,13 @@ export class PveSim implements SimState {
         rule.remaining -= 1;
         throw new SimHttpError(rule.status, rule.message, { body: rule.status >= 595 ? 'empty' : 'json' });
       }
-      const apiReq: ApiRequest = { method, path: segments.join('/'), segments, params, identity: auth.identity satisfies Identity };
+      const apiReq: ApiRequest = {
+        method,
+        path: segments.join('/'),
+        segments,
+        params,
+        identity: auth.identity satisfies Identity,
+      };
       const data = handle(this, apiReq);
       if (rule) {
         rule.remaining -= 1;
@@ -230,7 +263,11 @@ export class PveSim implements SimState {
   #send(res: ServerResponse, entry: SimRequest, status: number, data: unknown): void {
     entry.status = status;
     const text = JSON.stringify({ data: data ?? null });
-    res.writeHead(status, 'OK', { 'Content-Type': 'application/json;charset=UTF-8', Server: 'pve-api-daemon/3.0', 'Cache-Control': 'max-age=0' });
+    res.writeHead(status, 'OK', {
+      'Content-Type': 'application/json;charset=UTF-8',
+      Server: 'pve-api-daemon/3.0',
+      'Cache-Control': 'max-age=0',
+    });
     res.end(text);
   }
 
@@ -253,7 +290,9 @@ function parseBody(body: string, contentType: string): Record<string, string> {
   if (body === '') return {};
   if (contentType.startsWith('application/json')) {
     const parsed = JSON.parse(body) as Record<string, unknown>;
-    return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v)]));
+    return Object.fromEntries(
+      Object.entries(parsed).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v)]),
+    );
   }
   // pveproxy's decoder: each pair is split on every '=', only the first two pieces count.
   const out: Record<string, string> = {};

@@ -2,12 +2,37 @@
 // pending-vs-live rules of qemu-server for the keys ober-push manages.
 import { createHash, randomBytes } from 'node:crypto';
 
-export const INT_KEYS = new Set(['cores', 'sockets', 'balloon', 'vcpus', 'cpuunits', 'onboot', 'numa', 'template', 'protection']);
+export const INT_KEYS = new Set([
+  'cores',
+  'sockets',
+  'balloon',
+  'vcpus',
+  'cpuunits',
+  'onboot',
+  'numa',
+  'template',
+  'protection',
+]);
 // Applied immediately on a running VM ("fast-plug" options).
 const FAST_PLUG = new Set(['name', 'onboot', 'description', 'tags', 'protection', 'startup', 'hookscript', 'lock']);
 // Changes of these NIC options force an unplug + re-plug (or stay pending without network hotplug).
 const REPLUG_NET_OPTIONS = ['model', 'macaddr', 'queues', 'mtu'];
-export const NIC_MODELS = ['e1000', 'e1000-82540em', 'e1000-82544gc', 'e1000-82545em', 'e1000e', 'i82551', 'i82557b', 'i82559er', 'ne2k_isa', 'ne2k_pci', 'pcnet', 'rtl8139', 'virtio', 'vmxnet3'];
+export const NIC_MODELS = [
+  'e1000',
+  'e1000-82540em',
+  'e1000-82544gc',
+  'e1000-82545em',
+  'e1000e',
+  'i82551',
+  'i82557b',
+  'i82559er',
+  'ne2k_isa',
+  'ne2k_pci',
+  'pcnet',
+  'rtl8139',
+  'virtio',
+  'vmxnet3',
+];
 
 export type SimEvent =
   | { type: 'nic-replug'; vmid: number; key: string; from: string; to: string }
@@ -46,7 +71,12 @@ export function printNetValue(p: NetParts): string {
 function netSignature(text: string | undefined): Record<string, string> {
   if (!text) return {};
   const p = parseNetValue(text);
-  return { model: p.model, macaddr: (p.macaddr ?? '').toUpperCase(), queues: p.options.get('queues') ?? '', mtu: p.options.get('mtu') ?? '' };
+  return {
+    model: p.model,
+    macaddr: (p.macaddr ?? '').toUpperCase(),
+    queues: p.options.get('queues') ?? '',
+    mtu: p.options.get('mtu') ?? '',
+  };
 }
 
 export function randomMac(): string {
@@ -63,7 +93,13 @@ export class SimVm {
   readonly pendingDelete = new Set<string>();
   ha: { managed: boolean; state: 'started' | 'stopped' } | null;
 
-  constructor(spec: { vmid: number; node: string; status: 'running' | 'stopped'; config: Record<string, string | number>; ha?: boolean }) {
+  constructor(spec: {
+    vmid: number;
+    node: string;
+    status: 'running' | 'stopped';
+    config: Record<string, string | number>;
+    ha?: boolean;
+  }) {
     this.vmid = spec.vmid;
     this.node = spec.node;
     this.status = spec.status;
@@ -84,7 +120,8 @@ export class SimVm {
     const lines: string[] = [];
     const desc = this.conf.get('description');
     if (desc !== undefined) for (const l of desc.split('\n')) lines.push(`#${l}`);
-    for (const k of [...this.conf.keys()].filter((k) => k !== 'description').sort()) lines.push(`${k}: ${this.conf.get(k)}`);
+    for (const k of [...this.conf.keys()].filter((k) => k !== 'description').sort())
+      lines.push(`${k}: ${this.conf.get(k)}`);
     if (this.pending.size > 0 || this.pendingDelete.size > 0) {
       lines.push('', '[PENDING]');
       if (this.pendingDelete.size > 0) lines.push(`delete: ${[...this.pendingDelete].sort().join(',')}`);
@@ -146,14 +183,16 @@ export class SimVm {
     for (const [k, v] of [...this.pending]) {
       let live = false;
       if (FAST_PLUG.has(k)) live = true;
-      else if (k === 'balloon') live = this.conf.get('balloon') !== '0' && v !== '0'; // toggling the device is not hot-pluggable
+      else if (k === 'balloon')
+        live = this.conf.get('balloon') !== '0' && v !== '0'; // toggling the device is not hot-pluggable
       else if (/^net\d+$/.test(k) && hotplug.has('network')) {
         const old = this.conf.get(k);
         if (old === undefined) events.push({ type: 'nic-hotplug', vmid: this.vmid, key: k, value: v });
         else {
           const a = netSignature(old);
           const b = netSignature(v);
-          if (REPLUG_NET_OPTIONS.some((o) => a[o] !== b[o])) events.push({ type: 'nic-replug', vmid: this.vmid, key: k, from: old, to: v });
+          if (REPLUG_NET_OPTIONS.some((o) => a[o] !== b[o]))
+            events.push({ type: 'nic-replug', vmid: this.vmid, key: k, from: old, to: v });
         }
         live = true;
       }

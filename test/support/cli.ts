@@ -19,12 +19,18 @@ export interface CliOptions {
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const [command, argv] = options.isolateNetwork ? ['unshare', ['--net', process.execPath, bin, ...args]] : [process.execPath, [bin, ...args]];
+  const [command, argv] = options.isolateNetwork
+    ? ['unshare', ['--net', process.execPath, bin, ...args]]
+    : [process.execPath, [bin, ...args]];
   return runProcess(command, argv, { cwd: options.cwd ?? repoRoot, env: { NO_COLOR: '1', CI: '1', ...options.env } });
 }
 
 /** Runs a command to completion, collecting its output; `env` is added to this process's environment. */
-export function runProcess(command: string, argv: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runProcess(
+  command: string,
+  argv: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, {
       cwd: options.cwd ?? repoRoot,

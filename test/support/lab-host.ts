@@ -18,7 +18,10 @@ const HOST_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:
 /** argv that runs `sh -c command` on the host: nsenter into all of PID 1's namespaces, or ssh as root. */
 function hostArgv(host: string, command: string, via: LabVia): [string, string[]] {
   if (via === 'ssh') return ['ssh', [...sshArgs(), host, command]];
-  return ['nsenter', ['-t', String(hostPid1(host)), '-a', '--', '/usr/bin/env', '-i', ...HOST_ENV, '/bin/sh', '-c', command]];
+  return [
+    'nsenter',
+    ['-t', String(hostPid1(host)), '-a', '--', '/usr/bin/env', '-i', ...HOST_ENV, '/bin/sh', '-c', command],
+  ];
 }
 
 /** A RunCommand on a lab host. Binary-safe stdin (put ops); never rejects on an exit code. */
@@ -38,7 +41,11 @@ export function labRun(host: string, via: LabVia = 'nsenter'): RunCommand {
       });
       child.on('close', (code) => {
         clearTimeout(timer);
-        resolvePromise({ code: code ?? 128, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+        resolvePromise({
+          code: code ?? 128,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        });
       });
       child.stdin.on('error', () => undefined); // a command that does not read stdin closes it early
       child.stdin.end(options?.stdin ?? '');
@@ -79,7 +86,12 @@ export interface LabOutcome<F> {
 }
 
 /** Parse the args with the module's schema (as the engine does), gather and plan on the host, then apply (unless apply: false). */
-export async function runOnLab<A, F>(module: ModuleDef<A, F>, host: string, rawArgs: unknown, options: LabOptions & { apply?: boolean } = {}): Promise<LabOutcome<F>> {
+export async function runOnLab<A, F>(
+  module: ModuleDef<A, F>,
+  host: string,
+  rawArgs: unknown,
+  options: LabOptions & { apply?: boolean } = {},
+): Promise<LabOutcome<F>> {
   const args = module.args.parse(rawArgs);
   const facts = await module.gather(labContext(host, options), args);
   const changes = module.plan(facts, args);
@@ -95,7 +107,12 @@ export async function runOnLab<A, F>(module: ModuleDef<A, F>, host: string, rawA
 }
 
 /** Check mode: gather and plan only. */
-export function planOnLab<A, F>(module: ModuleDef<A, F>, host: string, rawArgs: unknown, options: LabOptions = {}): Promise<LabOutcome<F>> {
+export function planOnLab<A, F>(
+  module: ModuleDef<A, F>,
+  host: string,
+  rawArgs: unknown,
+  options: LabOptions = {},
+): Promise<LabOutcome<F>> {
   return runOnLab(module, host, rawArgs, { ...options, apply: false });
 }
 
@@ -103,16 +120,25 @@ export function planOnLab<A, F>(module: ModuleDef<A, F>, host: string, rawArgs: 
  * Run the module, then plan again: the second plan must be empty (the module converged).
  * Returns the first run; its changes are what was reported as "changed".
  */
-export async function runTwice<A, F>(module: ModuleDef<A, F>, host: string, rawArgs: unknown, options: LabOptions = {}): Promise<LabOutcome<F>> {
+export async function runTwice<A, F>(
+  module: ModuleDef<A, F>,
+  host: string,
+  rawArgs: unknown,
+  options: LabOptions = {},
+): Promise<LabOutcome<F>> {
   const first = await runOnLab(module, host, rawArgs, options);
   const second = await planOnLab(module, host, rawArgs, options);
-  expect(second.changes.map((c) => c.summary), `${module.name} on ${host} did not converge`).toEqual([]);
+  expect(
+    second.changes.map((c) => c.summary),
+    `${module.name} on ${host} did not converge`,
+  ).toEqual([]);
   return first;
 }
 
 /** A shell command on the host that must succeed; resolves with its stdout. */
 export async function onHost(host: string, command: string, via: LabVia = 'nsenter'): Promise<string> {
   const res = await labRun(host, via)(command);
-  if (res.code !== 0) throw new Error(`${host}: \`${command.split('\n')[0]}\` exited ${res.code}: ${res.stderr}${res.stdout}`);
+  if (res.code !== 0)
+    throw new Error(`${host}: \`${command.split('\n')[0]}\` exited ${res.code}: ${res.stderr}${res.stdout}`);
   return res.stdout;
 }

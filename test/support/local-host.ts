@@ -17,7 +17,11 @@ export const localRun: RunCommand = (command: string, options?: ExecOptions): Pr
     child.on('error', reject);
     child.on('close', (code) => {
       if (timer) clearTimeout(timer);
-      resolvePromise({ code: code ?? 128, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolvePromise({
+        code: code ?? 128,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
     child.stdin.on('error', () => undefined); // a command that does not read stdin closes it early
     child.stdin.end(options?.stdin ?? '');
@@ -62,7 +66,11 @@ export interface RunOutcome<F> {
 }
 
 /** Parse the args with the module's schema (as the engine does), gather, plan, and optionally apply. */
-export async function runModule<A, F>(module: ModuleDef<A, F>, rawArgs: unknown, options: LocalOptions & { apply?: boolean } = {}): Promise<RunOutcome<F>> {
+export async function runModule<A, F>(
+  module: ModuleDef<A, F>,
+  rawArgs: unknown,
+  options: LocalOptions & { apply?: boolean } = {},
+): Promise<RunOutcome<F>> {
   const args = module.args.parse(rawArgs);
   const ctx = localContext(options);
   const facts = await module.gather(ctx, args);
@@ -79,6 +87,10 @@ export async function runModule<A, F>(module: ModuleDef<A, F>, rawArgs: unknown,
 }
 
 /** Plan only (check mode). */
-export function planModule<A, F>(module: ModuleDef<A, F>, rawArgs: unknown, options: LocalOptions = {}): Promise<RunOutcome<F>> {
+export function planModule<A, F>(
+  module: ModuleDef<A, F>,
+  rawArgs: unknown,
+  options: LocalOptions = {},
+): Promise<RunOutcome<F>> {
   return runModule(module, rawArgs, { ...options, apply: false });
 }

@@ -17,7 +17,13 @@ const HOSTILE = [0x2d, 0x25, 0x5c, 0x27, 0x22, 0x00, 0x0a, 0x0d, 0x24, 0x60, 0xf
 
 export type ContentKind = 'random bytes' | 'leading dash' | 'hostile bytes' | 'invalid utf-8' | 'text';
 
-export const CONTENT_KINDS: readonly ContentKind[] = ['random bytes', 'leading dash', 'hostile bytes', 'invalid utf-8', 'text'];
+export const CONTENT_KINDS: readonly ContentKind[] = [
+  'random bytes',
+  'leading dash',
+  'hostile bytes',
+  'invalid utf-8',
+  'text',
+];
 
 export function randomContent(rand: () => number, kind: ContentKind, size: number): Buffer {
   const bytes = Buffer.alloc(size);
@@ -25,7 +31,8 @@ export function randomContent(rand: () => number, kind: ContentKind, size: numbe
     const r = rand();
     if (kind === 'random bytes') bytes[i] = Math.floor(r * 256);
     else if (kind === 'hostile bytes') bytes[i] = HOSTILE[Math.floor(r * HOSTILE.length)] ?? 0;
-    else if (kind === 'invalid utf-8') bytes[i] = r < 0.3 ? 0x80 + Math.floor(rand() * 0x80) : 0x20 + Math.floor(rand() * 0x5f);
+    else if (kind === 'invalid utf-8')
+      bytes[i] = r < 0.3 ? 0x80 + Math.floor(rand() * 0x80) : 0x20 + Math.floor(rand() * 0x5f);
     else bytes[i] = r < 0.05 ? 0x0a : 0x20 + Math.floor(rand() * 0x5f);
   }
   if (kind === 'leading dash' && size > 0) bytes.fill(0x2d, 0, Math.min(size, 1 + Math.floor(rand() * 5)));

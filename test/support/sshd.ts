@@ -80,7 +80,9 @@ async function startIn(dir: string, options: SshdOptions): Promise<Sshd> {
     const configPath = join(dir, 'sshd_config');
     writeFileSync(configPath, sshdConfig(dir, port, options));
     // setpriv --pdeathsig: sshd dies with the test process even if stop() is never called (a crashed worker).
-    const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', SSHD, '-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', SSHD, '-D', '-e', '-f', configPath], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let log = '';
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     const up = await waitForPort(port, child, deadline);

@@ -14,11 +14,18 @@ import { executeRun } from '../execute.js';
 import type { RunCliOptions } from '../options.js';
 import { defaultPlaybook } from '../setup.js';
 
-export async function deploy(playbookArg: string | undefined, opts: RunCliOptions, fallback = 'site.yml'): Promise<number> {
+export async function deploy(
+  playbookArg: string | undefined,
+  opts: RunCliOptions,
+  fallback = 'site.yml',
+): Promise<number> {
   const forks = parseForks(opts.forks);
   const resolver = await createSecretResolver(opts);
   const inventory = resolveInventorySecrets(await loadInventory(opts.inventory), resolver);
-  const playbook = resolvePlaybookSecrets(await loadPlaybook(resolve(playbookArg ?? defaultPlaybook(fallback)), builtinModules), resolver);
+  const playbook = resolvePlaybookSecrets(
+    await loadPlaybook(resolve(playbookArg ?? defaultPlaybook(fallback)), builtinModules),
+    resolver,
+  );
   const options: RunOptions = {
     check: Boolean(opts.check),
     diff: Boolean(opts.diff),
@@ -42,10 +49,16 @@ export async function deploy(playbookArg: string | undefined, opts: RunCliOption
 
 export function parseForks(value: string): number {
   const forks = Number.parseInt(value, 10);
-  if (!Number.isInteger(forks) || forks < 1 || String(forks) !== value.trim()) throw new UsageError(`--forks: expected a positive integer, got "${value}"`);
+  if (!Number.isInteger(forks) || forks < 1 || String(forks) !== value.trim())
+    throw new UsageError(`--forks: expected a positive integer, got "${value}"`);
   return forks;
 }
 
 function splitList(value: string | undefined): string[] {
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }

@@ -13,14 +13,21 @@ const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 export async function doctorCommand(opts: FleetCommandOptions): Promise<number> {
   const inventory = await loadInventory(opts.inventory);
   const names = selectHosts(inventory, opts.limit ?? 'all');
-  const connector = createConnector(inventory, { acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), sshConfig: opts.sshConfig });
+  const connector = createConnector(inventory, {
+    acceptNewHostKeys: Boolean(opts.acceptNewHostKeys),
+    sshConfig: opts.sshConfig,
+  });
   let rows;
   try {
     rows = await probeFleet({ inventory, names, connect: connector.connect, deep: true });
   } finally {
     await connector.closeAll();
   }
-  const results = rows.map((r) => ('status' in r ? { host: r.host, checks: doctorChecks(r.status) } : { host: r.host, error: r.error, unreachable: r.unreachable }));
+  const results = rows.map((r) =>
+    'status' in r
+      ? { host: r.host, checks: doctorChecks(r.status) }
+      : { host: r.host, error: r.error, unreachable: r.unreachable },
+  );
   const failed = results.filter((r) => 'checks' in r && (r.checks ?? []).some((c) => c.level === 'fail')).length;
   const unreachable = results.filter((r) => 'error' in r).length;
   if (opts.json) process.stdout.write(`${JSON.stringify({ hosts: results, failed, unreachable }, null, 2)}\n`);
@@ -32,7 +39,9 @@ export async function doctorCommand(opts: FleetCommandOptions): Promise<number> 
       }
       process.stdout.write(`${r.host}\n${r.checks.map(formatCheck).join('')}`);
     }
-    process.stdout.write(`${failed === 0 && unreachable === 0 ? 'no failures' : `${failed} host(s) with failures${unreachable > 0 ? `, ${unreachable} unreachable` : ''}`}\n`);
+    process.stdout.write(
+      `${failed === 0 && unreachable === 0 ? 'no failures' : `${failed} host(s) with failures${unreachable > 0 ? `, ${unreachable} unreachable` : ''}`}\n`,
+    );
   }
   return unreachable > 0 ? ExitCode.unreachable : failed > 0 ? ExitCode.taskFailed : ExitCode.ok;
 }

@@ -9,7 +9,7 @@ import { createConnector } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { makeVmResolver } from '../setup.js';
 
-interface FactsOptions {
+export interface FactsOptions {
   inventory: string;
   limit?: string;
   forks: string;
@@ -23,7 +23,10 @@ type FactsRow = { host: string; facts: HostFacts } | { host: string; error: stri
 export async function factsCommand(opts: FactsOptions): Promise<number> {
   const inventory = await loadInventory(opts.inventory);
   const names = selectHosts(inventory, opts.limit ?? 'all');
-  const connector = createConnector(inventory, { acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), sshConfig: opts.sshConfig });
+  const connector = createConnector(inventory, {
+    acceptNewHostKeys: Boolean(opts.acceptNewHostKeys),
+    sshConfig: opts.sshConfig,
+  });
   const vms = await makeVmResolver(inventory, () => undefined);
   const limit = pLimit(Math.max(1, Number.parseInt(opts.forks, 10) || 50));
   try {
@@ -36,7 +39,11 @@ export async function factsCommand(opts: FactsOptions): Promise<number> {
           try {
             return { host: name, facts: await session.facts() };
           } catch (error) {
-            return { host: name, error: error instanceof Error ? error.message : String(error), unreachable: error instanceof ConnectError };
+            return {
+              host: name,
+              error: error instanceof Error ? error.message : String(error),
+              unreachable: error instanceof ConnectError,
+            };
           } finally {
             await session.close();
           }
@@ -57,7 +64,16 @@ function formatTable(rows: FactsRow[]): string {
     if ('error' in r) return [r.host, `error: ${r.error}`];
     const f = r.facts;
     const iface = f.defaultInterface ? `${f.defaultInterface.name} ${f.defaultInterface.addresses.join(',')}` : '-';
-    return [r.host, `${f.os.id} ${f.os.versionId} (${f.os.family})`, f.kernel, String(f.cpus), String(f.memoryMb), f.init, f.packageManager, iface];
+    return [
+      r.host,
+      `${f.os.id} ${f.os.versionId} (${f.os.family})`,
+      f.kernel,
+      String(f.cpus),
+      String(f.memoryMb),
+      f.init,
+      f.packageManager,
+      iface,
+    ];
   });
   return table([header, ...lines]);
 }
@@ -66,5 +82,9 @@ function formatTable(rows: FactsRow[]): string {
 export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n') + '\n';
+  return (
+    rows
+      .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '))
+      .join('\n') + '\n'
+  );
 }

@@ -9,7 +9,7 @@ import { resolveInventorySecrets } from '../../secrets/resolve-run.js';
 import type { SecretSet } from '../../secrets/secret-set.js';
 import { ExitCode } from '../exit-codes.js';
 
-interface InventoryOptions {
+export interface InventoryOptions {
   inventory: string;
   list?: boolean;
   graph?: boolean;
@@ -31,7 +31,9 @@ export async function inventoryCommand(opts: InventoryOptions): Promise<number> 
 
 async function printInventory(inventory: Inventory, opts: InventoryOptions, secrets: SecretSet): Promise<number> {
   if (opts.graph) {
-    process.stdout.write(opts.json ? `${JSON.stringify(groupTree(inventory), null, 2)}\n` : `${graphLines(inventory).join('\n')}\n`);
+    process.stdout.write(
+      opts.json ? `${JSON.stringify(groupTree(inventory), null, 2)}\n` : `${graphLines(inventory).join('\n')}\n`,
+    );
     return ExitCode.ok;
   }
   let names = selectHosts(inventory, opts.limit ?? 'all');
@@ -39,7 +41,10 @@ async function printInventory(inventory: Inventory, opts: InventoryOptions, secr
     if (!inventory.hosts.has(opts.host)) throw new UsageError(`--host ${opts.host}: no such host in ${opts.inventory}`);
     names = [opts.host];
   }
-  const hosts = names.map((n) => inventory.hosts.get(n)).filter((h): h is Host => !!h).map(hostView);
+  const hosts = names
+    .map((n) => inventory.hosts.get(n))
+    .filter((h): h is Host => !!h)
+    .map(hostView);
   const view = secrets.redactDeep(opts.host ? hosts[0] : { hosts, proxmox: proxmoxView(inventory) });
   if (opts.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
   else {
@@ -66,7 +71,12 @@ function proxmoxView(inventory: Inventory): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, p] of inventory.proxmox) {
     const source = 'env' in p.tokenSecret ? `env ${p.tokenSecret.env}` : `file ${p.tokenSecret.file}`;
-    out[name] = { url: p.url, token_id: p.tokenId, token_secret: `[redacted: from ${source}]`, tls: p.fingerprint ? 'fingerprint' : p.caFile ? 'ca_file' : p.insecure ? 'INSECURE' : 'system' };
+    out[name] = {
+      url: p.url,
+      token_id: p.tokenId,
+      token_secret: `[redacted: from ${source}]`,
+      tls: p.fingerprint ? 'fingerprint' : p.caFile ? 'ca_file' : p.insecure ? 'INSECURE' : 'system',
+    };
   }
   return out;
 }
@@ -82,7 +92,11 @@ function groupTree(inventory: Inventory): GroupNode {
   const node = (name: string, seen: Set<string>): GroupNode => {
     const g = inventory.groups.get(name);
     const next = new Set(seen).add(name);
-    return { name, hosts: g?.hosts ?? [], children: (g?.children ?? []).filter((c) => !seen.has(c)).map((c) => node(c, next)) };
+    return {
+      name,
+      hosts: g?.hosts ?? [],
+      children: (g?.children ?? []).filter((c) => !seen.has(c)).map((c) => node(c, next)),
+    };
   };
   const tops = [...inventory.groups.keys()].filter((n) => n !== 'all' && !childOf.has(n));
   const grouped = new Set([...inventory.groups.values()].flatMap((g) => g.hosts));

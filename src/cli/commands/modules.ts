@@ -4,13 +4,14 @@ import { describeModule, formatModuleDoc, formatModuleList } from '../../modules
 import { builtinModules } from '../../modules/registry.js';
 import { ExitCode } from '../exit-codes.js';
 
-export async function modulesCommand(name: string | undefined): Promise<number> {
+export function modulesCommand(name: string | undefined): number {
   if (!name) {
     process.stdout.write(`${formatModuleList(builtinModules.values())}\n`);
     return ExitCode.ok;
   }
   const module = builtinModules.get(name);
-  if (!module) throw new UsageError(`no module named "${name}"; known modules: ${[...builtinModules.keys()].join(', ')}`);
+  if (!module)
+    throw new UsageError(`no module named "${name}"; known modules: ${[...builtinModules.keys()].join(', ')}`);
   process.stdout.write(`${formatModuleDoc(describeModule(module))}\n`);
   return ExitCode.ok;
 }

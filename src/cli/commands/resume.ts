@@ -28,7 +28,10 @@ import { makeReporter, makeVmResolver } from '../setup.js';
 
 export async function resumeCommand(opts: RunCliOptions): Promise<number> {
   const journal = await readLatestJournal(process.cwd());
-  if (!journal) throw new UsageError(`no rolling journal in ${resolve('.ober-push/journal')}: nothing to resume (resume runs in the directory the roll ran in)`);
+  if (!journal)
+    throw new UsageError(
+      `no rolling journal in ${resolve('.ober-push/journal')}: nothing to resume (resume runs in the directory the roll ran in)`,
+    );
   if (journal.status === 'done') {
     process.stdout.write(`run ${journal.runId} finished: nothing to resume\n`);
     return ExitCode.ok;
@@ -36,13 +39,19 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
   // The run it continues must be gone: resuming a live roll runs two at once. (A live lock on a node, from the
   // run's process on another workstation or a copy of this journal, is refused by the roll's preflight.)
   if (journal.workstation === hostname() && journal.pid !== process.pid && pidAlive(journal.pid)) {
-    throw new RunStillRunning({ runId: journal.runId, pid: journal.pid, workstation: journal.workstation, startedAt: journal.startedAt });
+    throw new RunStillRunning({
+      runId: journal.runId,
+      pid: journal.pid,
+      workstation: journal.workstation,
+      startedAt: journal.startedAt,
+    });
   }
   const resolver = await createSecretResolver(opts);
   // The journal keeps the names of the run's -e variables, never their values: the operator gives them again.
   const extraVars = parseExtraVars(opts.extraVars, process.cwd(), resolver);
   const vars = compareExtraVars(journal, extraVars);
-  if (vars.missing.length > 0 || vars.unexpected.length > 0) throw new ExtraVarsMismatch({ runId: journal.runId, ...vars, expected: journal.options.extraVarNames });
+  if (vars.missing.length > 0 || vars.unexpected.length > 0)
+    throw new ExtraVarsMismatch({ runId: journal.runId, ...vars, expected: journal.options.extraVarNames });
   const inventory = resolveInventorySecrets(await loadInventory(opts.inventory), resolver);
   const playbook = resolvePlaybookSecrets(await loadPlaybook(journal.playbook, builtinModules), resolver);
   await addProxmoxSecrets(inventory, resolver);
@@ -74,15 +83,26 @@ export async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
   const selected = selectHosts(inventory, opts.limit);
   const reporter = makeReporter(opts, resolver.secrets());
   const emit = reporter.onEvent.bind(reporter);
-  const connector = createConnector(inventory, { acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), sshConfig: opts.sshConfig });
+  const connector = createConnector(inventory, {
+    acceptNewHostKeys: Boolean(opts.acceptNewHostKeys),
+    sshConfig: opts.sshConfig,
+  });
   const vms = await makeVmResolver(inventory, emit);
   const magic = magicVars(inventory);
   const nodes = [...inventory.hosts.values()].map((host) => {
     const vars = { ...magic, ...host.vars, inventory_hostname: host.name };
-    return { session: new HostSession({ host, connect: connector.connect, vms, emit }), target: targetFromVars(host.name, host.address, vars, 'bgp') };
+    return {
+      session: new HostSession({ host, connect: connector.connect, vms, emit }),
+      target: targetFromVars(host.name, host.address, vars, 'bgp'),
+    };
   });
   try {
-    const ok = await restoreNodes({ nodes, selected, emit, options: { inventory: opts.inventory, journalBaseDir: process.cwd(), check: Boolean(opts.check) } });
+    const ok = await restoreNodes({
+      nodes,
+      selected,
+      emit,
+      options: { inventory: opts.inventory, journalBaseDir: process.cwd(), check: Boolean(opts.check) },
+    });
     return ok ? ExitCode.ok : ExitCode.taskFailed;
   } finally {
     await connector.closeAll();

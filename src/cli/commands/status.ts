@@ -19,7 +19,10 @@ export interface FleetCommandOptions {
 export async function statusCommand(opts: FleetCommandOptions): Promise<number> {
   const inventory = await loadInventory(opts.inventory);
   const names = selectHosts(inventory, opts.limit ?? 'all');
-  const connector = createConnector(inventory, { acceptNewHostKeys: Boolean(opts.acceptNewHostKeys), sshConfig: opts.sshConfig });
+  const connector = createConnector(inventory, {
+    acceptNewHostKeys: Boolean(opts.acceptNewHostKeys),
+    sshConfig: opts.sshConfig,
+  });
   let rows: FleetRow[];
   try {
     rows = await probeFleet({ inventory, names, connect: connector.connect });
@@ -37,7 +40,13 @@ export async function statusCommand(opts: FleetCommandOptions): Promise<number> 
   return verdict.code;
 }
 
-export function fleetVerdict(rows: FleetRow[]): { code: number; text: string; healthy: number; serving: number; total: number } {
+export function fleetVerdict(rows: FleetRow[]): {
+  code: number;
+  text: string;
+  healthy: number;
+  serving: number;
+  total: number;
+} {
   const ok = rows.filter((r): r is Extract<FleetRow, { status: NodeStatus }> => 'status' in r);
   const healthy = ok.filter((r) => r.status.healthy).length;
   const serving = ok.filter((r) => r.status.serving).length;
@@ -53,7 +62,8 @@ function haColumn(st: NodeStatus): string {
     const a = st.announcer;
     return `bgp ${st.units['ober-exabgp']?.active ?? '?'} ${a ? `${a.state}${a.reason ? `(${a.reason})` : ''}` : 'no-state'}`;
   }
-  if (st.haMode === 'keepalived') return `vrrp ${st.units['ober-keepalived']?.active ?? '?'} ${st.vipsHeld.length > 0 ? `MASTER ${st.vipsHeld.join(',')}` : 'BACKUP'}`;
+  if (st.haMode === 'keepalived')
+    return `vrrp ${st.units['ober-keepalived']?.active ?? '?'} ${st.vipsHeld.length > 0 ? `MASTER ${st.vipsHeld.join(',')}` : 'BACKUP'}`;
   return '-';
 }
 
@@ -63,11 +73,26 @@ function formatStatus(rows: FleetRow[]): string {
     if ('error' in r) return [r.host, `${r.unreachable ? 'UNREACHABLE' : 'ERROR'}: ${r.error}`];
     const st = r.status;
     const hap = `${st.haproxy.version ?? '?'} ${st.units['ober-haproxy']?.active ?? '?'}${st.haproxy.draining ? ' draining' : ''}`;
-    const queues = st.nic.combined !== null ? `${st.nic.name ?? ''} ${st.nic.combined}/${st.nic.maxCombined ?? '?'}` : `${st.nic.name ?? '-'} ?`;
-    const watchdog = st.watchdog.runtimeSec ? `${st.watchdog.runtimeSec}s${st.watchdog.devices.length > 0 ? '' : ' no-dev'}` : 'off';
+    const queues =
+      st.nic.combined !== null
+        ? `${st.nic.name ?? ''} ${st.nic.combined}/${st.nic.maxCombined ?? '?'}`
+        : `${st.nic.name ?? '-'} ?`;
+    const watchdog = st.watchdog.runtimeSec
+      ? `${st.watchdog.runtimeSec}s${st.watchdog.devices.length > 0 ? '' : ' no-dev'}`
+      : 'off';
     const sysctl = st.sysctlDrift.length === 0 ? 'ok' : `drift ${st.sysctlDrift.length}`;
     const state = st.healthy ? (st.withdrawn ? 'withdrawn' : 'healthy') : `UNHEALTHY: ${st.problems.join('; ')}`;
-    return [r.host, hap, st.haproxy.currConns === null ? '-' : String(st.haproxy.currConns), st.haproxy.health === null ? '-' : String(st.haproxy.health), haColumn(st), queues, watchdog, sysctl, state];
+    return [
+      r.host,
+      hap,
+      st.haproxy.currConns === null ? '-' : String(st.haproxy.currConns),
+      st.haproxy.health === null ? '-' : String(st.haproxy.health),
+      haColumn(st),
+      queues,
+      watchdog,
+      sysctl,
+      state,
+    ];
   });
   return table([header, ...lines]);
 }

@@ -8,7 +8,7 @@ import { ExitCode } from '../exit-codes.js';
 import { makeVmResolver } from '../setup.js';
 import { table } from './facts.js';
 
-interface VmStatusOptions {
+export interface VmStatusOptions {
   inventory: string;
   limit?: string;
   json?: boolean;

@@ -12,10 +12,21 @@ export interface PeerState {
   why: string;
 }
 
-export function judgePeer(name: string, probe: NodeProbe | Error, mode: NodeOps['target']['mode'], routed: boolean | null): PeerState {
+export function judgePeer(
+  name: string,
+  probe: NodeProbe | Error,
+  mode: NodeOps['target']['mode'],
+  routed: boolean | null,
+): PeerState {
   if (probe instanceof Error) return { name, serving: false, why: `unreachable: ${probe.message}` };
   if (!isServing(probe, mode)) {
-    const why = probe.withdrawnFile ? 'withdrawn' : probe.health !== 200 ? `/health ${probe.health || 'no answer'}` : mode === 'bgp' ? `announcer ${probe.announcer?.state ?? 'unknown'}, BGP sessions ${probe.bgpEstablished}` : `keepalived ${probe.units.keepalived}`;
+    const why = probe.withdrawnFile
+      ? 'withdrawn'
+      : probe.health !== 200
+        ? `/health ${probe.health || 'no answer'}`
+        : mode === 'bgp'
+          ? `announcer ${probe.announcer?.state ?? 'unknown'}, BGP sessions ${probe.bgpEstablished}`
+          : `keepalived ${probe.units.keepalived}`;
     return { name, serving: false, why };
   }
   if (routed === false) return { name, serving: false, why: 'not a next hop at the router' };
@@ -30,7 +41,12 @@ export function capacityVerdict(peers: PeerState[], minHealthy: number): { ok: b
   return { ok: serving.length >= minHealthy, text };
 }
 
-export async function checkCapacity(self: NodeOps, others: NodeOps[], minHealthy: number, nextHops: NextHopReader): Promise<StepOutcome> {
+export async function checkCapacity(
+  self: NodeOps,
+  others: NodeOps[],
+  minHealthy: number,
+  nextHops: NextHopReader,
+): Promise<StepOutcome> {
   const router = self.target.router;
   const vip = self.target.vips[0];
   const hops = router && vip && self.target.mode === 'bgp' ? await nextHops(router, vip) : null;

@@ -26,7 +26,9 @@ export class ExtraVarsMismatch extends Error {
   /** Every name the run had. */
   readonly expected: string[];
   constructor(args: { runId: string; missing: string[]; unexpected: string[]; expected: string[] }) {
-    super(`run ${args.runId}: -e variables differ (missing: ${args.missing.join(', ') || 'none'}; not in the run: ${args.unexpected.join(', ') || 'none'})`);
+    super(
+      `run ${args.runId}: -e variables differ (missing: ${args.missing.join(', ') || 'none'}; not in the run: ${args.unexpected.join(', ') || 'none'})`,
+    );
     this.name = 'ExtraVarsMismatch';
     this.runId = args.runId;
     this.missing = args.missing;
@@ -44,7 +46,9 @@ export class RollHoldsNode extends Error {
   /** node: the roll is at this node; fleet: the roll is on its way through the fleet. */
   readonly lock: 'node' | 'fleet';
   constructor(args: { host: string; holder: string; runId: string; lock: 'node' | 'fleet' }) {
-    super(`a roll holds this node (${args.lock} lock of ${args.holder}): deploy does not run on a node mid-roll; wait for run ${args.runId} to finish`);
+    super(
+      `a roll holds this node (${args.lock} lock of ${args.holder}): deploy does not run on a node mid-roll; wait for run ${args.runId} to finish`,
+    );
     this.name = 'RollHoldsNode';
     this.lock = args.lock;
     this.host = args.host;

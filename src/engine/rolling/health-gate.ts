@@ -26,6 +26,14 @@ export async function healthGate(ops: NodeOps, timeoutMs: number, signal?: Abort
     throw new StepFailed('health', t.name, `health gate failed after ${timeoutMs} ms: ${problem}`, r.error);
   }
   const p = r.value;
-  const bgp = t.mode === 'bgp' ? `, BGP established, announcer ${p.announcer?.state}` : t.mode === 'vrrp' ? ', keepalived active' : '';
-  return { status: 'ok', detail: `/health 200, backends ${p.backends.map((b) => `${b.name} ${b.up}/${b.total}`).join(' ') || 'none'}${bgp} after ${r.ms} ms` };
+  const bgp =
+    t.mode === 'bgp'
+      ? `, BGP established, announcer ${p.announcer?.state}`
+      : t.mode === 'vrrp'
+        ? ', keepalived active'
+        : '';
+  return {
+    status: 'ok',
+    detail: `/health 200, backends ${p.backends.map((b) => `${b.name} ${b.up}/${b.total}`).join(' ') || 'none'}${bgp} after ${r.ms} ms`,
+  };
 }

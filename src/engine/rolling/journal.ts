@@ -5,6 +5,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RollingPhase } from '../events.js';
 import { isPhase } from './phase.js';
+import { textOf } from '../../core/text.js';
 
 export interface JournalNode {
   phase: RollingPhase;
@@ -89,31 +90,53 @@ export async function readLatestJournal(baseDir: string): Promise<Journal | null
 }
 
 export function parseJournal(text: string): Journal {
-  const v = JSON.parse(text) as Journal;
-  if (typeof v.runId !== 'string' || typeof v.nodes !== 'object' || v.nodes === null) throw new Error('not a rolling journal (no runId or nodes)');
+  // Parsed as what it may be, not what it should be: the checks below make it a Journal.
+  const v = JSON.parse(text) as Partial<Omit<Journal, 'nodes'>> & {
+    nodes?: Record<string, { phase?: unknown }> | null;
+  };
+  if (typeof v.runId !== 'string' || typeof v.nodes !== 'object' || v.nodes === null)
+    throw new Error('not a rolling journal (no runId or nodes)');
   for (const [host, node] of Object.entries(v.nodes)) {
-    if (!isPhase(node.phase)) throw new Error(`journal ${v.runId}: node ${host} has an unknown phase "${String(node.phase)}"`);
+    if (!isPhase(node.phase))
+      throw new Error(`journal ${v.runId}: node ${host} has an unknown phase "${textOf(node.phase)}"`);
   }
-  return { ...v, options: parseOptions(v.options) };
+  // The other fields are taken as written (the journal is ours; its phases, checked above, are what resume trusts).
+  return { ...(v as Journal), options: parseOptions(v.options) };
 }
 
 /** Journals written before names-only kept `extraVars` (values): keep their names, drop the values. */
 function parseOptions(raw: unknown): JournalOptions {
   const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : []);
+  const strings = (x: unknown): string[] =>
+    Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : [];
   const legacy = o['extraVars'];
-  const names = Array.isArray(o['extraVarNames']) ? strings(o['extraVarNames']) : typeof legacy === 'object' && legacy !== null ? Object.keys(legacy) : [];
-  return { ...(typeof o['limit'] === 'string' ? { limit: o['limit'] } : {}), tags: strings(o['tags']), skipTags: strings(o['skipTags']), extraVarNames: [...names].sort() };
+  const names = Array.isArray(o['extraVarNames'])
+    ? strings(o['extraVarNames'])
+    : typeof legacy === 'object' && legacy !== null
+      ? Object.keys(legacy)
+      : [];
+  return {
+    ...(typeof o['limit'] === 'string' ? { limit: o['limit'] } : {}),
+    tags: strings(o['tags']),
+    skipTags: strings(o['skipTags']),
+    extraVarNames: [...names].sort(),
+  };
 }
 
 /**
  * Resume needs the -e variables of the run it continues: the journal holds their names only. Returns the names
  * the operator did not give again (empty: all there) and the ones the original run did not have.
  */
-export function compareExtraVars(journal: Journal, given: Record<string, unknown>): { missing: string[]; unexpected: string[] } {
+export function compareExtraVars(
+  journal: Journal,
+  given: Record<string, unknown>,
+): { missing: string[]; unexpected: string[] } {
   const want = new Set(journal.options.extraVarNames);
   const have = Object.keys(given);
-  return { missing: [...want].filter((n) => !Object.hasOwn(given, n)).sort(), unexpected: have.filter((n) => !want.has(n)).sort() };
+  return {
+    missing: [...want].filter((n) => !Object.hasOwn(given, n)).sort(),
+    unexpected: have.filter((n) => !want.has(n)).sort(),
+  };
 }
 
 /** Record a node's new phase (pure: returns the updated journal). */
@@ -137,7 +160,9 @@ export function parseRemotePhase(text: string): RemotePhase | null {
   if (!text.trim()) return null;
   try {
     const v = JSON.parse(text) as Partial<RemotePhase>;
-    return typeof v.runId === 'string' && isPhase(v.phase) && typeof v.at === 'string' ? { runId: v.runId, phase: v.phase, at: v.at } : null;
+    return typeof v.runId === 'string' && isPhase(v.phase) && typeof v.at === 'string'
+      ? { runId: v.runId, phase: v.phase, at: v.at }
+      : null;
   } catch {
     return null;
   }

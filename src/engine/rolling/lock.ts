@@ -1,6 +1,7 @@
 // Roll locks: who holds a node (or the fleet), since when, for which run; and whether a lock we find is ours,
 // someone's live roll, or stale. Foreign and stale locks both need --break-lock; the message names the holder.
 import { readFileSync } from 'node:fs';
+import { textOf } from '../../core/text.js';
 
 export interface LockInfo {
   runId: string;
@@ -36,20 +37,38 @@ export type LockVerdict =
  * scripts read the file the same way), so a lock with stray spaces or blank lines can still be taken over.
  */
 export function normalizeLockText(text: string): string {
-  return text.replace(/[ \t\r\n]+/g, ' ').replace(/^ /, '').replace(/ $/, '');
+  return text
+    .replace(/[ \t\r\n]+/g, ' ')
+    .replace(/^ /, '')
+    .replace(/ $/, '');
 }
 
 export function lockContent(me: Me, now: Date): string {
-  const info: LockInfo = { runId: me.runId, user: me.user, workstation: me.workstation, pid: me.pid, since: now.toISOString(), command: me.command };
+  const info: LockInfo = {
+    runId: me.runId,
+    user: me.user,
+    workstation: me.workstation,
+    pid: me.pid,
+    since: now.toISOString(),
+    command: me.command,
+  };
   return JSON.stringify(info);
 }
 
 export function parseLock(text: string): LockInfo | null {
   if (!text.trim()) return null;
   try {
-    const v = JSON.parse(text) as Partial<LockInfo>;
+    const v = JSON.parse(text) as Partial<Record<keyof LockInfo, unknown>>;
     if (typeof v.runId !== 'string' || typeof v.since !== 'string') return null;
-    return { runId: v.runId, user: String(v.user ?? '?'), workstation: String(v.workstation ?? '?'), pid: Number(v.pid ?? 0), since: v.since, command: String(v.command ?? '?') };
+    const str = (x: unknown) => (x === undefined ? '?' : textOf(x));
+    return {
+      runId: v.runId,
+      user: str(v.user),
+      workstation: str(v.workstation),
+      pid: Number(v.pid ?? 0),
+      since: v.since,
+      command: str(v.command),
+    };
   } catch {
     return null;
   }
@@ -83,10 +102,14 @@ export function classifyLock(text: string, me: Me, now: Date, pidAlive: (pid: nu
   if (lock.runId === me.runId && lock.workstation === me.workstation) {
     if (lock.pid === me.pid) return { kind: 'ours', lock };
     // The same run in another process: resume must not take over while the run it resumes still lives.
-    return pidAlive(lock.pid) ? { kind: 'foreign', lock, text: `${who}; that process is still running` } : { kind: 'resumable', lock };
+    return pidAlive(lock.pid)
+      ? { kind: 'foreign', lock, text: `${who}; that process is still running` }
+      : { kind: 'resumable', lock };
   }
-  if (lock.workstation === me.workstation && !pidAlive(lock.pid)) return { kind: 'stale', lock, text: `${who}; that process is gone` };
-  if (now.getTime() - Date.parse(lock.since) > STALE_AFTER_MS) return { kind: 'stale', lock, text: `${who}; older than ${STALE_AFTER_MS / 3600_000}h` };
+  if (lock.workstation === me.workstation && !pidAlive(lock.pid))
+    return { kind: 'stale', lock, text: `${who}; that process is gone` };
+  if (now.getTime() - Date.parse(lock.since) > STALE_AFTER_MS)
+    return { kind: 'stale', lock, text: `${who}; older than ${STALE_AFTER_MS / 3600_000}h` };
   return { kind: 'foreign', lock, text: who };
 }
 
@@ -106,13 +129,24 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** What a plain (non-rolling) play makes of a node's roll lock: it never runs on a node a live roll holds. */
-export type NodeHold = { kind: 'free' } | { kind: 'held'; lock: LockInfo; text: string } | { kind: 'stale'; text: string };
+export type NodeHold =
+  { kind: 'free' } | { kind: 'held'; lock: LockInfo; text: string } | { kind: 'stale'; text: string };
 
-export function nodeHold(text: string, self: Pick<Me, 'workstation' | 'pid'>, now: Date, alive: (pid: number) => boolean): NodeHold {
+export function nodeHold(
+  text: string,
+  self: Pick<Me, 'workstation' | 'pid'>,
+  now: Date,
+  alive: (pid: number) => boolean,
+): NodeHold {
   const lock = parseLock(text);
   // Our own process's (a rolling play earlier in this run left the node locked): not another roll.
   if (lock && lock.workstation === self.workstation && lock.pid === self.pid) return { kind: 'free' };
-  const v = classifyLock(text, { runId: '', user: '', workstation: self.workstation, pid: self.pid, command: '' }, now, alive);
+  const v = classifyLock(
+    text,
+    { runId: '', user: '', workstation: self.workstation, pid: self.pid, command: '' },
+    now,
+    alive,
+  );
   if (v.kind === 'foreign') return { kind: 'held', lock: v.lock, text: v.text };
   if (v.kind === 'stale') return { kind: 'stale', text: v.text };
   return { kind: 'free' };

@@ -43,8 +43,20 @@ export function sessionOps(session: HostSession, target: RollTarget, become: boo
 }
 
 /** Run a script that must succeed; a non-zero exit fails the step with the script's output. */
-export async function mustExec(ops: NodeOps, step: RollingStep, what: string, script: string, timeoutMs = 30_000): Promise<ExecResult> {
+export async function mustExec(
+  ops: NodeOps,
+  step: RollingStep,
+  what: string,
+  script: string,
+  timeoutMs = 30_000,
+): Promise<ExecResult> {
   const r = await ops.exec(script, timeoutMs);
-  if (r.code !== 0) throw new StepFailed(step, ops.target.name, `${what} failed (exit ${r.code})`, (r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n'));
+  if (r.code !== 0)
+    throw new StepFailed(
+      step,
+      ops.target.name,
+      `${what} failed (exit ${r.code})`,
+      (r.stderr || r.stdout).trim().split('\n').slice(-5).join('\n'),
+    );
   return r;
 }

@@ -9,7 +9,8 @@ import type { RollTarget } from './target.js';
 import { rollFiles } from './remote-files.js';
 
 export interface AnnouncerState {
-  state: 'announced' | 'withdrawn' | string;
+  /** 'announced' or 'withdrawn' from our announcer; whatever else it wrote, as is. */
+  state: string;
   reason: string | null;
 }
 
@@ -87,7 +88,12 @@ except Exception as e: print(getattr(e, "code", 0))' ${url}; fi; echo`.text, // 
 export function parseProbe(stdout: string, vips: readonly string[]): NodeProbe {
   const s = parseSections(stdout);
   const get = (k: string) => (s.get(k) ?? '').trim();
-  const units = new Map(get('units').split('\n').map((l) => l.split(' ') as [string, string?]).map(([u, st]) => [u, st ?? 'unknown']));
+  const units = new Map(
+    get('units')
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string?])
+      .map(([u, st]) => [u, st ?? 'unknown']),
+  );
   const sessions = get('sessions');
   const drain = get('drain');
   const addrs = get('addresses');
@@ -105,7 +111,11 @@ export function parseProbe(stdout: string, vips: readonly string[]): NodeProbe {
       .filter(Boolean)
       .map((l) => l.split(' '))
       .map(([name, up, total]) => ({ name: name ?? '', up: Number(up), total: Number(total) })),
-    units: { haproxy: units.get('ober-haproxy') ?? 'unknown', exabgp: units.get('ober-exabgp') ?? 'unknown', keepalived: units.get('ober-keepalived') ?? 'unknown' },
+    units: {
+      haproxy: units.get('ober-haproxy') ?? 'unknown',
+      exabgp: units.get('ober-exabgp') ?? 'unknown',
+      keepalived: units.get('ober-keepalived') ?? 'unknown',
+    },
     announcer: parseAnnouncer(get('announcer')),
     bgpEstablished: Number.parseInt(get('bgp'), 10) || 0,
     vipsHeld: vips.filter((vip) => new RegExp(`\\binet ${vip.replace(/\./g, '\\.')}/`).test(addrs)),
@@ -145,4 +155,3 @@ export function healthProblem(p: NodeProbe, mode: RollTarget['mode']): string | 
   if (mode === 'vrrp' && p.units.keepalived !== 'active') return `ober-keepalived is ${p.units.keepalived}`;
   return null;
 }
-

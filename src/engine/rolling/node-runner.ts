@@ -41,16 +41,32 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
 
   /** Wait until the node answers over SSH again (a new boot id when `newBoot`). */
   const waitForNode = async (step: RollingStep, newBoot: boolean): Promise<number> => {
-    const r = await poll(() => d.ops.probe(true), (p) => p.bootId !== '' && (!newBoot || p.bootId !== bootBefore), { timeoutMs: d.timeouts.reconnectMs, intervalMs: 1000, signal });
-    if (!r.ok) throw new StepFailed(step, t.name, `the node did not come back over SSH${newBoot ? ' with a new boot id' : ''} within ${d.timeouts.reconnectMs} ms`, r.error);
+    const r = await poll(
+      () => d.ops.probe(true),
+      (p) => p.bootId !== '' && (!newBoot || p.bootId !== bootBefore),
+      { timeoutMs: d.timeouts.reconnectMs, intervalMs: 1000, signal },
+    );
+    if (!r.ok)
+      throw new StepFailed(
+        step,
+        t.name,
+        `the node did not come back over SSH${newBoot ? ' with a new boot id' : ''} within ${d.timeouts.reconnectMs} ms`,
+        r.error,
+      );
     return r.ms;
   };
 
   return async (step) => {
     switch (step) {
       case 'lock': {
-        const r = await mustExec(d.ops, 'lock', 'taking the node lock', acquireScript(files.lock, lockContent(d.me, new Date()), d.takeover));
-        if (!r.stdout.startsWith('acquired')) throw new StepFailed('lock', t.name, `node lock held: ${r.stdout.split('\n').slice(1).join(' ').trim()}`);
+        const r = await mustExec(
+          d.ops,
+          'lock',
+          'taking the node lock',
+          acquireScript(files.lock, lockContent(d.me, new Date()), d.takeover),
+        );
+        if (!r.stdout.startsWith('acquired'))
+          throw new StepFailed('lock', t.name, `node lock held: ${r.stdout.split('\n').slice(1).join(' ').trim()}`);
         return { status: 'ok', detail: files.lock };
       }
       case 'capacity':
@@ -58,7 +74,12 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
       case 'withdraw': {
         // Armed before the route changes, disarmed once drained: connections still open here keep their packets.
         const relay = await setRelay(d.fleet, t.name, true);
-        const r = await withdraw(d.ops, { peers: d.others, nextHops: d.nextHops, verifyTimeoutMs: d.timeouts.verifyMs, signal });
+        const r = await withdraw(d.ops, {
+          peers: d.others,
+          nextHops: d.nextHops,
+          verifyTimeoutMs: d.timeouts.verifyMs,
+          signal,
+        });
         if (r.vipsHeld.length > 0 || t.mode !== 'vrrp') vipsHeld = r.vipsHeld;
         const detail = `${r.detail ?? ''}${relayNote(relay)}`;
         return { status: r.status, ...(detail ? { detail } : {}) };
@@ -72,8 +93,14 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
         bootBefore = (await d.ops.probe(true)).bootId;
         await d.ctx.runHostTasks(d.session);
         if (!d.session.stopped) await d.ctx.runHandlers(d.session);
-        if (d.session.stopped) throw new StepFailed('work', t.name, `a task ${d.session.stopped === 'unreachable' ? 'lost the host' : 'failed'} (see above)`);
-        if (signal?.aborted) throw new StepFailed('work', t.name, 'interrupted during the tasks: some may not have run');
+        if (d.session.stopped)
+          throw new StepFailed(
+            'work',
+            t.name,
+            `a task ${d.session.stopped === 'unreachable' ? 'lost the host' : 'failed'} (see above)`,
+          );
+        if (signal?.aborted)
+          throw new StepFailed('work', t.name, 'interrupted during the tasks: some may not have run');
         if (d.session.needs.delete('reconnect-after-reboot')) {
           const ms = await waitForNode('work', true);
           return { status: 'ok', detail: `rebooted; back over SSH after ${ms} ms` };
@@ -83,7 +110,12 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
       case 'vm-cold-restart': {
         if (!needsColdRestart(d.session.needs)) return { status: 'skipped', detail: 'no pending hardware changes' };
         const vm = await d.session.vm();
-        if (!vm) throw new StepFailed('vm-cold-restart', t.name, `needs ${[...d.session.needs].join(', ')} but has no Proxmox vm binding`);
+        if (!vm)
+          throw new StepFailed(
+            'vm-cold-restart',
+            t.name,
+            `needs ${[...d.session.needs].join(', ')} but has no Proxmox vm binding`,
+          );
         const how = await vm.coldRestart();
         d.session.needs.delete('vm-cold-restart');
         d.session.needs.delete('vm-nic-replug');
@@ -95,7 +127,12 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
       case 'announce': {
         // Armed before the route changes and held through settle: connections the new hash moves keep their node.
         const relay = await setRelay(d.fleet, t.name, true);
-        const r = await announce(d.ops, { nextHops: d.nextHops, vipsHeld, verifyTimeoutMs: d.timeouts.verifyMs, signal });
+        const r = await announce(d.ops, {
+          nextHops: d.nextHops,
+          vipsHeld,
+          verifyTimeoutMs: d.timeouts.verifyMs,
+          signal,
+        });
         const detail = `${r.detail ?? ''}${relayNote(relay)}`;
         return { status: r.status, ...(detail ? { detail } : {}) };
       }

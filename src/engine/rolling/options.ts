@@ -17,4 +17,8 @@ export interface RollingRunOptions {
   nextHops?: NextHopReader;
 }
 
-export const DEFAULTS = Object.freeze({ healthTimeoutMs: 60_000, verifyTimeoutMs: 15_000, reconnectTimeoutMs: 300_000 });
+export const DEFAULTS = Object.freeze({
+  healthTimeoutMs: 60_000,
+  verifyTimeoutMs: 15_000,
+  reconnectTimeoutMs: 300_000,
+});

@@ -1,7 +1,15 @@
 // A node's phases in a roll, in order, and the steps that lead from one to the next.
 import type { RollingPhase, RollingStep } from '../events.js';
 
-export const PHASES: readonly RollingPhase[] = ['pending', 'locked', 'withdrawn', 'drained', 'worked', 'healthy', 'announced'];
+export const PHASES: readonly RollingPhase[] = [
+  'pending',
+  'locked',
+  'withdrawn',
+  'drained',
+  'worked',
+  'healthy',
+  'announced',
+];
 
 export function phaseIndex(phase: RollingPhase): number {
   return PHASES.indexOf(phase);
@@ -28,7 +36,18 @@ export const PHASE_AFTER: Partial<Record<RollingStep, RollingPhase>> = {
 
 /** Every step of a node, in order; vm-cold-restart only where a VM has pending hardware changes. */
 export function nodeSteps(coldRestart: boolean): RollingStep[] {
-  return ['lock', 'capacity', 'withdraw', 'drain', 'work', ...(coldRestart ? (['vm-cold-restart'] as const) : []), 'health', 'announce', 'settle', 'unlock'];
+  return [
+    'lock',
+    'capacity',
+    'withdraw',
+    'drain',
+    'work',
+    ...(coldRestart ? (['vm-cold-restart'] as const) : []),
+    'health',
+    'announce',
+    'settle',
+    'unlock',
+  ];
 }
 
 /**

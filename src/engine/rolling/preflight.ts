@@ -43,7 +43,8 @@ export interface PreflightPlan {
 export function preflight(input: PreflightInput): PreflightPlan {
   const { me, now, resume } = input;
   const plan: PreflightPlan = { start: new Map(), takeover: new Map(), warnings: [], problems: [] };
-  const fix = (host: string) => `\`ober-push resume -i ${input.inventory}\` continues that roll; \`ober-push restore -i ${input.inventory} --limit ${host}\` re-announces the node once healthy`;
+  const fix = (host: string) =>
+    `\`ober-push resume -i ${input.inventory}\` continues that roll; \`ober-push restore -i ${input.inventory} --limit ${host}\` re-announces the node once healthy`;
   for (const n of input.nodes) {
     const remote = parseRemotePhase(n.phaseRaw);
     const local = resume?.nodes[n.host]?.phase ?? 'pending';
@@ -53,7 +54,10 @@ export function preflight(input: PreflightInput): PreflightPlan {
     // The earlier of the two records: the node's own may lag (the connection died) or lead (we died before the journal).
     if (resume && remote?.runId === resume.runId && phaseIndex(remote.phase) < phaseIndex(local)) start = remote.phase;
 
-    for (const [what, key, raw] of [['fleet lock', 'fleet', n.fleetLockRaw], ['node lock', 'node', n.lockRaw]] as const) {
+    for (const [what, key, raw] of [
+      ['fleet lock', 'fleet', n.fleetLockRaw],
+      ['node lock', 'node', n.lockRaw],
+    ] as const) {
       const v = classifyLock(raw, me, now, input.pidAlive);
       if (v.kind === 'free') continue;
       if (v.kind === 'ours' || v.kind === 'resumable') {
@@ -65,7 +69,10 @@ export function preflight(input: PreflightInput): PreflightPlan {
         takeover[key] = normalizeLockText(raw);
         continue;
       }
-      const hint = v.kind === 'stale' ? 'it looks stale: --break-lock takes it over' : 'another roll is running: wait for it, or --break-lock if it is dead';
+      const hint =
+        v.kind === 'stale'
+          ? 'it looks stale: --break-lock takes it over'
+          : 'another roll is running: wait for it, or --break-lock if it is dead';
       plan.problems.push({ host: n.host, message: `${what} held by ${v.text} (${hint})` });
     }
 
@@ -75,7 +82,10 @@ export function preflight(input: PreflightInput): PreflightPlan {
         plan.warnings.push(`${n.host}: adopting it in phase ${remote.phase} from run ${remote.runId}`);
         start = phaseIndex(remote.phase) < phaseIndex('locked') ? 'pending' : remote.phase;
       } else {
-        plan.problems.push({ host: n.host, message: `left in phase "${remote.phase}" by run ${remote.runId} at ${remote.at}${n.withdrawnFile ? ' (withdrawn)' : ''}: ${fix(n.host)}` });
+        plan.problems.push({
+          host: n.host,
+          message: `left in phase "${remote.phase}" by run ${remote.runId} at ${remote.at}${n.withdrawnFile ? ' (withdrawn)' : ''}: ${fix(n.host)}`,
+        });
       }
     } else if (n.withdrawnFile && !(resume && isUnfinished(start)) && phaseIndex(start) < phaseIndex('withdrawn')) {
       plan.problems.push({

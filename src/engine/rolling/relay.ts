@@ -16,7 +16,12 @@ const CHAIN = 'ip ober_relay stray';
 /** Add `holder` and (re)write the stray chain to copy strays to `peers`. Prints "armed", or "unavailable". */
 export function armScript(paths: StackPaths, holder: string, peers: readonly string[]): string {
   const dups = peers.map((p) => `dup to ${p}`).join(' ');
-  const rules = [`flush chain ${CHAIN}`, `add rule ${CHAIN} ip dscp ${RELAY_MARK} drop`, `add rule ${CHAIN} ip dscp set ${RELAY_MARK} ${dups} drop`, ''].join('\n');
+  const rules = [
+    `flush chain ${CHAIN}`,
+    `add rule ${CHAIN} ip dscp ${RELAY_MARK} drop`,
+    `add rule ${CHAIN} ip dscp set ${RELAY_MARK} ${dups} drop`,
+    '',
+  ].join('\n');
   return [
     withLock(paths),
     sh`nft list chain ${CHAIN.split(' ')} >/dev/null 2>&1 || { echo unavailable; exit 0; }`.text,
@@ -56,7 +61,9 @@ export interface RelayResult {
 
 /** Arm (or disarm) the relay on every node of `fleet` for `holder`; each relays to all the others. */
 export function setRelay(fleet: readonly NodeOps[], holder: string, on: boolean): Promise<RelayResult> {
-  return onBgpNodes(fleet, (n, peers) => (on ? armScript(n.target.paths, holder, peers) : disarmScript(n.target.paths, holder)));
+  return onBgpNodes(fleet, (n, peers) =>
+    on ? armScript(n.target.paths, holder, peers) : disarmScript(n.target.paths, holder),
+  );
 }
 
 /** Clear the relay on every node of `fleet` (no holder left, chain empty). */
@@ -64,7 +71,10 @@ export function clearRelay(fleet: readonly NodeOps[]): Promise<RelayResult> {
   return onBgpNodes(fleet, (n) => clearScript(n.target.paths));
 }
 
-async function onBgpNodes(fleet: readonly NodeOps[], script: (n: NodeOps, peers: string[]) => string): Promise<RelayResult> {
+async function onBgpNodes(
+  fleet: readonly NodeOps[],
+  script: (n: NodeOps, peers: string[]) => string,
+): Promise<RelayResult> {
   const bgp = fleet.filter((n) => n.target.mode === 'bgp');
   if (bgp.length < 2) return { unavailable: [] }; // nobody to relay to
   const results = await Promise.all(

@@ -42,9 +42,11 @@ function underMutex(file: string, body: string[]): string {
  * Prints "acquired", or "held" and the current content.
  */
 export function acquireScript(file: string, content: string, expected: string | null): string {
-  const matches = expected === null ? '[ -z "$cur" ]' : sh`{ [ -z "$cur" ] || [ "$cur" = ${normalizeLockText(expected)} ]; }`.text;
+  const matches =
+    expected === null ? '[ -z "$cur" ]' : sh`{ [ -z "$cur" ] || [ "$cur" = ${normalizeLockText(expected)} ]; }`.text;
   return underMutex(file, [
-    sh`if ${raw(matches)}; then printf '%s\\n' ${content} > "$f.tmp" && mv -f "$f.tmp" "$f" && echo acquired; exit; fi`.text,
+    sh`if ${raw(matches)}; then printf '%s\\n' ${content} > "$f.tmp" && mv -f "$f.tmp" "$f" && echo acquired; exit; fi`
+      .text,
     'echo held; printf "%s\\n" "$cur"',
   ]);
 }
@@ -55,7 +57,9 @@ export function acquireScript(file: string, content: string, expected: string | 
  */
 export function giveBackScript(file: string, ours: string, previous: string | null): string {
   const back = previous === null ? 'rm -f "$f"' : sh`printf '%s\n' ${previous} > "$f.tmp" && mv -f "$f.tmp" "$f"`.text;
-  return underMutex(file, [sh`if [ "$cur" = ${normalizeLockText(ours)} ]; then ${raw(back)} && echo 'given back'; fi; exit 0`.text]);
+  return underMutex(file, [
+    sh`if [ "$cur" = ${normalizeLockText(ours)} ]; then ${raw(back)} && echo 'given back'; fi; exit 0`.text,
+  ]);
 }
 
 /** Remove `file` only when its content contains `key` (holderKey: our own lock; runKey: a dead run's). */
@@ -64,7 +68,8 @@ export function releaseScript(file: string, key: string): string {
 }
 
 export function writePhaseScript(file: string, content: string): string {
-  return sh`mkdir -p "$(dirname ${file})" && printf '%s\n' ${content} > ${`${file}.tmp`} && mv -f ${`${file}.tmp`} ${file}`.text;
+  return sh`mkdir -p "$(dirname ${file})" && printf '%s\n' ${content} > ${`${file}.tmp`} && mv -f ${`${file}.tmp`} ${file}`
+    .text;
 }
 
 /** HAProxy's drain switch: on, every response says "Connection: close" and /health answers 503. */

@@ -38,7 +38,9 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
   await Promise.all([...ops].map(async ([h, o]) => probes.set(h, await o.probe(true))));
   // A live roll re-announces its nodes itself: restoring under it would give a node two owners.
   const self = { workstation: hostname(), pid: process.pid };
-  const holds = new Map([...probes].map(([h, p]) => [h, nodeHold(p.lockRaw, self, new Date(), ro.pidAlive ?? pidAlive)]));
+  const holds = new Map(
+    [...probes].map(([h, p]) => [h, nodeHold(p.lockRaw, self, new Date(), ro.pidAlive ?? pidAlive)]),
+  );
   const liveRoll = [...holds.values()].some((h) => h.kind === 'held');
   const recaps: RollingNodeRecap[] = [];
   const runs = new Set<string>();
@@ -48,33 +50,76 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
     const p = probes.get(host) as NodeProbe;
     const phase = parseRemotePhase(p.phaseRaw);
     if (phase) runs.add(phase.runId);
-    const step = async <T>(name: 'lock' | 'health' | 'announce' | 'unlock', f: () => Promise<T & { status: 'ok' | 'skipped'; detail?: string }>) => {
+    const step = async <T>(
+      name: 'lock' | 'health' | 'announce' | 'unlock',
+      f: () => Promise<T & { status: 'ok' | 'skipped'; detail?: string }>,
+    ) => {
       const started = Date.now();
       emit({ type: 'rolling-step', host, step: name, status: 'start', ms: 0 });
       try {
         const r = await f();
-        emit({ type: 'rolling-step', host, step: name, status: r.status, ms: Date.now() - started, ...(r.detail ? { detail: r.detail } : {}) });
+        emit({
+          type: 'rolling-step',
+          host,
+          step: name,
+          status: r.status,
+          ms: Date.now() - started,
+          ...(r.detail ? { detail: r.detail } : {}),
+        });
       } catch (error) {
-        emit({ type: 'rolling-step', host, step: name, status: 'failed', ms: Date.now() - started, detail: error instanceof Error ? error.message : String(error) });
+        emit({
+          type: 'rolling-step',
+          host,
+          step: name,
+          status: 'failed',
+          ms: Date.now() - started,
+          detail: error instanceof Error ? error.message : String(error),
+        });
         throw error;
       }
     };
     try {
-      await step('lock', async () => {
+      await step('lock', () => {
         const hold = holds.get(host) ?? { kind: 'free' };
-        if (hold.kind === 'held') throw new StepFailed('lock', host, `a live roll holds ${host} (${hold.text}): it re-announces the node itself; restore once that roll has ended`);
-        return { status: 'ok' as const, ...(hold.kind === 'stale' ? { detail: `stale lock (${hold.text})` } : {}) };
+        if (hold.kind === 'held')
+          throw new StepFailed(
+            'lock',
+            host,
+            `a live roll holds ${host} (${hold.text}): it re-announces the node itself; restore once that roll has ended`,
+          );
+        return Promise.resolve({
+          status: 'ok' as const,
+          ...(hold.kind === 'stale' ? { detail: `stale lock (${hold.text})` } : {}),
+        });
       });
       await step('health', () => healthGate(o, ro.healthTimeoutMs ?? DEFAULTS.healthTimeoutMs, ro.signal));
-      await step('announce', () => announce(o, { nextHops: ro.nextHops ?? readNextHops, vipsHeld: [], verifyTimeoutMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs, ...(ro.signal ? { signal: ro.signal } : {}) }));
+      await step('announce', () =>
+        announce(o, {
+          nextHops: ro.nextHops ?? readNextHops,
+          vipsHeld: [],
+          verifyTimeoutMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs,
+          ...(ro.signal ? { signal: ro.signal } : {}),
+        }),
+      );
       const files = rollFiles(o.target.paths);
       await step('unlock', async () => {
-        const record = JSON.stringify({ runId: phase?.runId ?? 'restore', phase: 'announced', at: new Date().toISOString() });
+        const record = JSON.stringify({
+          runId: phase?.runId ?? 'restore',
+          phase: 'announced',
+          at: new Date().toISOString(),
+        });
         const r = await o.exec(`${sh`rm -f ${files.lock}`.text}\n${writePhaseScript(files.phase, record)}`, 10_000);
         if (r.code !== 0) throw new StepFailed('unlock', host, `recording the phase failed (exit ${r.code})`, r.stderr);
         return { status: 'ok' as const };
       });
-      probes.set(host, { ...p, phaseRaw: JSON.stringify({ runId: phase?.runId ?? 'restore', phase: 'announced', at: new Date().toISOString() }) });
+      probes.set(host, {
+        ...p,
+        phaseRaw: JSON.stringify({
+          runId: phase?.runId ?? 'restore',
+          phase: 'announced',
+          at: new Date().toISOString(),
+        }),
+      });
       recaps.push({ host, phase: 'announced', serving: true, note: 'restored' });
       if (phase && ro.journalBaseDir !== undefined) {
         const j = await readJournal(ro.journalBaseDir, phase.runId);
@@ -82,17 +127,32 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
       }
     } catch (error) {
       allOk = false;
-      recaps.push({ host, phase: phase?.phase ?? 'withdrawn', serving: false, note: `not restored: ${error instanceof Error ? error.message : String(error)}` });
+      recaps.push({
+        host,
+        phase: phase?.phase ?? 'withdrawn',
+        serving: false,
+        note: `not restored: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
   }
   // With a live roll on the fleet, its relay arm and fleet locks are its own: leave them.
   if (!liveRoll) await releaseFinishedRuns([...ops.values()], probes, runs, ro.journalBaseDir);
-  emit({ type: 'rolling-recap', runId: [...runs].join(',') || 'restore', journal: ro.journalBaseDir ?? '-', nodes: recaps });
+  emit({
+    type: 'rolling-recap',
+    runId: [...runs].join(',') || 'restore',
+    journal: ro.journalBaseDir ?? '-',
+    nodes: recaps,
+  });
   return allOk;
 }
 
 /** No node is moving: clear a stale relay arm, and release the fleet locks of every run with no node left mid-way. */
-async function releaseFinishedRuns(ops: NodeOps[], probes: Map<string, NodeProbe>, runs: Set<string>, journalBaseDir: string | undefined): Promise<void> {
+async function releaseFinishedRuns(
+  ops: NodeOps[],
+  probes: Map<string, NodeProbe>,
+  runs: Set<string>,
+  journalBaseDir: string | undefined,
+): Promise<void> {
   await clearRelay(ops);
   for (const runId of runs) {
     const open = [...probes.values()].some((p) => {
@@ -100,7 +160,11 @@ async function releaseFinishedRuns(ops: NodeOps[], probes: Map<string, NodeProbe
       return ph?.runId === runId && isUnfinished(ph.phase);
     });
     if (open) continue;
-    await Promise.all(ops.map((o) => o.exec(releaseScript(rollFiles(o.target.paths).fleetLock, runKey(runId)), 10_000).catch(() => undefined)));
+    await Promise.all(
+      ops.map((o) =>
+        o.exec(releaseScript(rollFiles(o.target.paths).fleetLock, runKey(runId)), 10_000).catch(() => undefined),
+      ),
+    );
     if (journalBaseDir !== undefined) {
       const j = await readJournal(journalBaseDir, runId);
       if (j) await writeJournal(journalBaseDir, { ...j, status: 'done' });

@@ -18,7 +18,11 @@ export interface NodeRunResult {
   interrupted?: boolean;
 }
 
-export async function runNodeSteps(steps: RollingStep[], start: RollingPhase, hooks: NodeStepHooks): Promise<NodeRunResult> {
+export async function runNodeSteps(
+  steps: RollingStep[],
+  start: RollingPhase,
+  hooks: NodeStepHooks,
+): Promise<NodeRunResult> {
   let phase = start;
   for (const step of steps) {
     if (hooks.aborted()) return { phase, interrupted: true };
@@ -26,9 +30,19 @@ export async function runNodeSteps(steps: RollingStep[], start: RollingPhase, ho
     hooks.emit({ step, status: 'start', ms: 0 });
     try {
       const outcome = await hooks.run(step);
-      hooks.emit({ step, status: outcome.status, ms: Date.now() - started, ...(outcome.detail ? { detail: outcome.detail } : {}) });
+      hooks.emit({
+        step,
+        status: outcome.status,
+        ms: Date.now() - started,
+        ...(outcome.detail ? { detail: outcome.detail } : {}),
+      });
     } catch (error) {
-      hooks.emit({ step, status: 'failed', ms: Date.now() - started, detail: error instanceof Error ? error.message : String(error) });
+      hooks.emit({
+        step,
+        status: 'failed',
+        ms: Date.now() - started,
+        detail: error instanceof Error ? error.message : String(error),
+      });
       if (step === 'capacity') {
         // Nothing was done to the node but the lock: give it back, so the node is exactly as before.
         await hooks.run('unlock').catch(() => undefined);

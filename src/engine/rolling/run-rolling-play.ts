@@ -33,8 +33,16 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
   const ro = ctx.options.rolling ?? {};
   const resume = ro.resume ?? null;
   const hosts = ctx.item.hosts;
-  const batches = resume ? resume.batches.map((b) => b.filter((h) => hosts.includes(h))).filter((b) => b.length > 0) : toBatches(hosts, spec.serial);
-  const me: Me = { runId: resume?.runId ?? newRunId(new Date()), user: userInfo().username, workstation: hostname(), pid: process.pid, command: play.location.file.split('/').pop() ?? 'rolling' };
+  const batches = resume
+    ? resume.batches.map((b) => b.filter((h) => hosts.includes(h))).filter((b) => b.length > 0)
+    : toBatches(hosts, spec.serial);
+  const me: Me = {
+    runId: resume?.runId ?? newRunId(new Date()),
+    user: userInfo().username,
+    workstation: hostname(),
+    pid: process.pid,
+    command: play.location.file.split('/').pop() ?? 'rolling',
+  };
   const emit = ctx.env.emit;
   emit({ type: 'play-start', play: play.name, hosts, batches });
 
@@ -53,7 +61,18 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
     if (s) s.stopped = unreachable ? 'unreachable' : 'failed';
     const message = error instanceof Error ? error.message : String(error);
     const detail = error instanceof StepFailed ? error.detail : undefined;
-    emit({ type: 'task-end', host, play: play.name, task: `rolling: ${step}`, handler: false, status: unreachable ? 'unreachable' : 'failed', changes: [], message, ...(detail ? { detail } : {}), durationMs: 0 });
+    emit({
+      type: 'task-end',
+      host,
+      play: play.name,
+      task: `rolling: ${step}`,
+      handler: false,
+      status: unreachable ? 'unreachable' : 'failed',
+      changes: [],
+      message,
+      ...(detail ? { detail } : {}),
+      durationMs: 0,
+    });
   };
 
   if (ctx.options.check) {
@@ -68,14 +87,28 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
     hosts.map(async (h) => {
       try {
         const p = await (ops.get(h) as NodeOps).probe(true);
-        return { host: h, phaseRaw: p.phaseRaw, lockRaw: p.lockRaw, fleetLockRaw: p.fleetLockRaw, withdrawnFile: p.withdrawnFile };
+        return {
+          host: h,
+          phaseRaw: p.phaseRaw,
+          lockRaw: p.lockRaw,
+          fleetLockRaw: p.fleetLockRaw,
+          withdrawnFile: p.withdrawnFile,
+        };
       } catch (error) {
         fail(h, 'preflight', error);
         return null;
       }
     }),
   );
-  const plan = preflight({ nodes: states.filter((s) => s !== null), me, now: new Date(), resume, breakLock: Boolean(ctx.options.breakLock), pidAlive, inventory });
+  const plan = preflight({
+    nodes: states.filter((s) => s !== null),
+    me,
+    now: new Date(),
+    resume,
+    breakLock: Boolean(ctx.options.breakLock),
+    pidAlive,
+    inventory,
+  });
   for (const w of plan.warnings) emit({ type: 'warning', message: w });
   for (const p of plan.problems) fail(p.host, 'preflight', new Error(p.message));
   const baseDir = ro.journalBaseDir ?? process.cwd();
@@ -86,10 +119,23 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
 
   // The journal and the roll locks.
   let journal: Journal = resume ?? {
-    runId: me.runId, playbook: play.location.file, play: play.name, user: me.user, workstation: me.workstation, pid: me.pid, startedAt: new Date().toISOString(), status: 'running',
+    runId: me.runId,
+    playbook: play.location.file,
+    play: play.name,
+    user: me.user,
+    workstation: me.workstation,
+    pid: me.pid,
+    startedAt: new Date().toISOString(),
+    status: 'running',
     // -e by name only: values (secrets among them) never land on disk; resume asks for the same -e again.
-    options: { ...(ctx.options.limit ? { limit: ctx.options.limit } : {}), tags: ctx.options.tags, skipTags: ctx.options.skipTags, extraVarNames: Object.keys(ctx.options.extraVars).sort() },
-    batches, nodes: {},
+    options: {
+      ...(ctx.options.limit ? { limit: ctx.options.limit } : {}),
+      tags: ctx.options.tags,
+      skipTags: ctx.options.skipTags,
+      extraVarNames: Object.keys(ctx.options.extraVars).sort(),
+    },
+    batches,
+    nodes: {},
   };
   for (const h of hosts) journal = withPhase(journal, h, plan.start.get(h) ?? 'pending', new Date());
   journal = { ...journal, status: 'running', pid: me.pid };
@@ -102,12 +148,16 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
     return writes;
   };
   const locks = await takeRollLocks({
-    hosts, ops, takeover: plan.takeover, content: lockContent(me, new Date()),
+    hosts,
+    ops,
+    takeover: plan.takeover,
+    content: lockContent(me, new Date()),
     // A node resumed (or adopted) past its lock step keeps the old process's node lock: swapped to ours, atomically.
     pastLockStep: (h) => !stepsFrom(plan.start.get(h) ?? 'pending', true).includes('lock'),
   });
   for (const f of locks.failures) fail(f.host, 'lock', f.error);
-  if (locks.givenBack > 0) emit({ type: 'warning', message: `not every roll lock could be taken: gave back the ${locks.givenBack} taken` });
+  if (locks.givenBack > 0)
+    emit({ type: 'warning', message: `not every roll lock could be taken: gave back the ${locks.givenBack} taken` });
   const phases = new Map<string, RollingPhase>(hosts.map((h) => [h, plan.start.get(h) ?? 'pending']));
   let stopped: string | undefined = locks.ok ? undefined : 'the fleet lock could not be taken on every node';
   const limit = pLimit(Math.max(1, ctx.options.forks));
@@ -120,30 +170,56 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
       break;
     }
     const others = fleetOps.filter((o) => !batch.includes(o.target.name));
-    const results = await Promise.all(batch.map((h) => limit(async () => {
-      const session = sessions.get(h) as HostSession;
-      const o = ops.get(h) as NodeOps;
-      const start = phases.get(h) ?? 'pending';
-      const run = makeNodeRunner({ ctx, session, ops: o, others, fleet: fleetOps, spec, me, takeover: plan.takeover.get(h)?.node ?? null, nextHops: ro.nextHops ?? readNextHops, timeouts: { healthMs: ro.healthTimeoutMs ?? healthTimeoutFromVars(play.vars) ?? DEFAULTS.healthTimeoutMs, verifyMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs, reconnectMs: ro.reconnectTimeoutMs ?? DEFAULTS.reconnectTimeoutMs } });
-      const result = await runNodeSteps(stepsFrom(start, true), start, {
-        run,
-        emit: (e) => emit({ type: 'rolling-step', host: h, ...e }),
-        aborted: () => ctx.options.signal?.aborted ?? false,
-        record: async (phase) => {
-          phases.set(h, phase);
-          await save((j) => withPhase(j, h, phase, new Date()));
-          const record = JSON.stringify({ runId: me.runId, phase, at: new Date().toISOString() });
-          await o.exec(writePhaseScript(rollFiles(o.target.paths).phase, record), 10_000).catch((e: unknown) => emit({ type: 'warning', host: h, message: `phase ${phase} not recorded on the node: ${e instanceof Error ? e.message : String(e)}` }));
-        },
-      });
-      if (result.failed) {
-        // A failed task already reported itself (and stopped the session); anything else is reported here.
-        if (result.failed.step !== 'work' || !session.stopped) fail(h, result.failed.step, result.failed.error);
-        const message = result.failed.error instanceof Error ? result.failed.error.message : String(result.failed.error);
-        await save((j) => withError(j, h, result.failed?.step ?? 'work', message));
-      }
-      return result;
-    })));
+    const results = await Promise.all(
+      batch.map((h) =>
+        limit(async () => {
+          const session = sessions.get(h) as HostSession;
+          const o = ops.get(h) as NodeOps;
+          const start = phases.get(h) ?? 'pending';
+          const run = makeNodeRunner({
+            ctx,
+            session,
+            ops: o,
+            others,
+            fleet: fleetOps,
+            spec,
+            me,
+            takeover: plan.takeover.get(h)?.node ?? null,
+            nextHops: ro.nextHops ?? readNextHops,
+            timeouts: {
+              healthMs: ro.healthTimeoutMs ?? healthTimeoutFromVars(play.vars) ?? DEFAULTS.healthTimeoutMs,
+              verifyMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs,
+              reconnectMs: ro.reconnectTimeoutMs ?? DEFAULTS.reconnectTimeoutMs,
+            },
+          });
+          const result = await runNodeSteps(stepsFrom(start, true), start, {
+            run,
+            emit: (e) => emit({ type: 'rolling-step', host: h, ...e }),
+            aborted: () => ctx.options.signal?.aborted ?? false,
+            record: async (phase) => {
+              phases.set(h, phase);
+              await save((j) => withPhase(j, h, phase, new Date()));
+              const record = JSON.stringify({ runId: me.runId, phase, at: new Date().toISOString() });
+              await o.exec(writePhaseScript(rollFiles(o.target.paths).phase, record), 10_000).catch((e: unknown) =>
+                emit({
+                  type: 'warning',
+                  host: h,
+                  message: `phase ${phase} not recorded on the node: ${e instanceof Error ? e.message : String(e)}`,
+                }),
+              );
+            },
+          });
+          if (result.failed) {
+            // A failed task already reported itself (and stopped the session); anything else is reported here.
+            if (result.failed.step !== 'work' || !session.stopped) fail(h, result.failed.step, result.failed.error);
+            const message =
+              result.failed.error instanceof Error ? result.failed.error.message : String(result.failed.error);
+            await save((j) => withError(j, h, result.failed?.step ?? 'work', message));
+          }
+          return result;
+        }),
+      ),
+    );
     const failed = results.filter((r) => r.failed).length;
     if (failed > 0) stopped = `${failed} node(s) of the batch failed: the roll stopped`;
     else if (results.some((r) => r.interrupted)) stopped = 'interrupted';
@@ -153,16 +229,34 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
   // A step that failed or was interrupted between arm and disarm leaves no arm behind: nothing moves any more.
   if (locks.ok) {
     const relay = await clearRelay(fleetOps);
-    if (relay.unavailable.length > 0 && stopped) emit({ type: 'warning', message: `the stray-packet relay could not be cleared on ${relay.unavailable.join(', ')}` });
+    if (relay.unavailable.length > 0 && stopped)
+      emit({
+        type: 'warning',
+        message: `the stray-packet relay could not be cleared on ${relay.unavailable.join(', ')}`,
+      });
   }
   // Release the fleet lock only when no node is left mid-roll (otherwise it tells the next run to resume).
   const unfinished = hosts.filter((h) => isUnfinished(phases.get(h) ?? 'pending'));
   if (unfinished.length === 0 && locks.ok) {
-    await Promise.all(hosts.map((h) => { const o = ops.get(h) as NodeOps; return o.exec(releaseScript(rollFiles(o.target.paths).fleetLock, holderKey(me)), 10_000).catch(() => undefined); }));
+    await Promise.all(
+      hosts.map((h) => {
+        const o = ops.get(h) as NodeOps;
+        return o.exec(releaseScript(rollFiles(o.target.paths).fleetLock, holderKey(me)), 10_000).catch(() => undefined);
+      }),
+    );
   }
-  await save((j) => ({ ...j, status: stopped === 'interrupted' ? 'interrupted' : stopped ? 'failed' : unfinished.length ? 'failed' : 'done' }));
+  await save((j) => ({
+    ...j,
+    status: stopped === 'interrupted' ? 'interrupted' : stopped ? 'failed' : unfinished.length ? 'failed' : 'done',
+  }));
   await writes;
-  emit({ type: 'rolling-recap', runId: me.runId, journal: journalFile, nodes: hosts.map((h) => nodeRecap(h, phases.get(h) ?? 'pending', journal, inventory)), ...(stopped ? { stopped } : {}) });
+  emit({
+    type: 'rolling-recap',
+    runId: me.runId,
+    journal: journalFile,
+    nodes: hosts.map((h) => nodeRecap(h, phases.get(h) ?? 'pending', journal, inventory)),
+    ...(stopped ? { stopped } : {}),
+  });
   emit({ type: 'play-end', play: play.name, ...(stopped ? { aborted: stopped } : {}) });
 }
 
@@ -175,22 +269,38 @@ function healthTimeoutFromVars(vars: Record<string, unknown>): number | undefine
 function nodeRecap(host: string, phase: RollingPhase, journal: Journal, inventory: string): RollingNodeRecap {
   const error = journal.nodes[host]?.error;
   if (phase === 'announced') return { host, phase, serving: true, note: 'rolled' };
-  if (phase === 'pending') return { host, phase, serving: true, note: error ? `untouched (${error.step} stopped it)` : 'untouched' };
+  if (phase === 'pending')
+    return { host, phase, serving: true, note: error ? `untouched (${error.step} stopped it)` : 'untouched' };
   const where = error ? `stopped at ${error.step}` : 'interrupted';
   const serving = phase === 'locked';
-  return { host, phase, serving, note: `${where}; ${serving ? 'still serving' : 'withdrawn'}: \`ober-push resume -i ${inventory}\`${serving ? '' : ` or \`ober-push restore -i ${inventory} --limit ${host}\``}` };
+  return {
+    host,
+    phase,
+    serving,
+    note: `${where}; ${serving ? 'still serving' : 'withdrawn'}: \`ober-push resume -i ${inventory}\`${serving ? '' : ` or \`ober-push restore -i ${inventory} --limit ${host}\``}`,
+  };
 }
 
 /** --check: the play's tasks in check mode on every node (for the needs they would leave), then the schedule. */
-async function checkSchedule(ctx: PlayContext, hosts: string[], sessions: Map<string, HostSession>, serial: number | string, runId: string): Promise<void> {
+async function checkSchedule(
+  ctx: PlayContext,
+  hosts: string[],
+  sessions: Map<string, HostSession>,
+  serial: number | string,
+  runId: string,
+): Promise<void> {
   const limit = pLimit(Math.max(1, ctx.options.forks));
-  await Promise.all(hosts.map((h) => limit(async () => {
-    const s = sessions.get(h);
-    if (!s || s.stopped) return;
-    await ctx.runHostTasks(s);
-    if (!s.stopped) await ctx.runHandlers(s);
-  })));
+  await Promise.all(
+    hosts.map((h) =>
+      limit(async () => {
+        const s = sessions.get(h);
+        if (!s || s.stopped) return;
+        await ctx.runHostTasks(s);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- runHostTasks may have stopped it
+        if (!s.stopped) await ctx.runHandlers(s);
+      }),
+    ),
+  );
   const needs = new Map(hosts.map((h) => [h, sessions.get(h)?.needs ?? new Set<string>()]));
   ctx.env.emit({ type: 'rolling-schedule', runId, batches: planSchedule(hosts, serial, needs) });
 }
-

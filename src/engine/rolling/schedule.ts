@@ -11,7 +11,11 @@ export function needsColdRestart(needs: Iterable<string>): boolean {
   return [...needs].some((n) => (COLD_RESTART_NEEDS as readonly string[]).includes(n));
 }
 
-export function planSchedule(hosts: string[], serial: number | string, needs: ReadonlyMap<string, Iterable<string>>): RollingScheduleBatch[] {
+export function planSchedule(
+  hosts: string[],
+  serial: number | string,
+  needs: ReadonlyMap<string, Iterable<string>>,
+): RollingScheduleBatch[] {
   return toBatches(hosts, serial).map((batch) => {
     const coldRestarts = batch.filter((h) => needsColdRestart(needs.get(h) ?? []));
     return { hosts: batch, steps: nodeSteps(coldRestarts.length > 0), coldRestarts };
@@ -20,6 +24,11 @@ export function planSchedule(hosts: string[], serial: number | string, needs: Re
 
 /** A fresh run id: sortable time plus a little randomness, safe in file names. */
 export function newRunId(now: Date, random: () => number = Math.random): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${Math.floor(random() * 0xffff).toString(16).padStart(4, '0')}`;
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.floor(random() * 0xffff)
+    .toString(16)
+    .padStart(4, '0')}`;
 }

@@ -33,17 +33,33 @@ export interface TakeLocksResult {
 
 export async function takeRollLocks(input: TakeLocksInput): Promise<TakeLocksResult> {
   const failures: LockFailure[] = [];
-  const take = async (host: string, file: string, expected: string | null, what: LockFailure['what']): Promise<boolean> => {
+  const take = async (
+    host: string,
+    file: string,
+    expected: string | null,
+    what: LockFailure['what'],
+  ): Promise<boolean> => {
     const o = input.ops.get(host);
     if (!o) return false;
-    const r = await o.exec(acquireScript(file, input.content, expected), 15_000).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    const r = await o
+      .exec(acquireScript(file, input.content, expected), 15_000)
+      .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
     if (r instanceof Error) {
       failures.push({ host, what, error: r });
       return false;
     }
     if (r.stdout.startsWith('acquired')) return true;
     const holder = r.stdout.split('\n').slice(1).join(' ').trim();
-    failures.push({ host, what, error: new Error(r.code === 0 ? `${what} taken meanwhile: ${holder}` : `taking the ${what} failed (exit ${r.code}): ${r.stderr.trim()}`), holder });
+    failures.push({
+      host,
+      what,
+      error: new Error(
+        r.code === 0
+          ? `${what} taken meanwhile: ${holder}`
+          : `taking the ${what} failed (exit ${r.code}): ${r.stderr.trim()}`,
+      ),
+      holder,
+    });
     return false;
   };
   const taken = await Promise.all(
@@ -68,7 +84,9 @@ export async function takeRollLocks(input: TakeLocksInput): Promise<TakeLocksRes
       const script = [
         giveBackScript(files.fleetLock, input.content, t.fleet),
         giveBackScript(files.lock, input.content, t.node),
-      ].map((x) => `(${x})`).join('\n');
+      ]
+        .map((x) => `(${x})`)
+        .join('\n');
       const r = await o.exec(script, 10_000).catch(() => null);
       return r ? (r.stdout.match(/^given back$/gm) ?? []).length : 0;
     }),

@@ -42,12 +42,26 @@ export function routerFromVars(vars: Readonly<Record<string, unknown>>): RouterR
 }
 
 /** Build the target from a host's merged variables (stack context when the vars derive one, defaults otherwise). */
-export function targetFromVars(name: string, address: string, vars: Readonly<Record<string, unknown>>, drain: RollingSpec['drain']): RollTarget {
+export function targetFromVars(
+  name: string,
+  address: string,
+  vars: Readonly<Record<string, unknown>>,
+  drain: RollingSpec['drain'],
+): RollTarget {
   const router = routerFromVars(vars);
   const mode = drainModeFor(drain, vars['ha_mode']);
   try {
     const ober = stackContextFromVars(vars);
-    return { name, address, mode, statsPort: ober.statsPort, vips: ober.vips, paths: ober.paths, router, frontends: ober.frontends.map((f) => f.name) };
+    return {
+      name,
+      address,
+      mode,
+      statsPort: ober.statsPort,
+      vips: ober.vips,
+      paths: ober.paths,
+      router,
+      frontends: ober.frontends.map((f) => f.name),
+    };
   } catch {
     // Not a full stack inventory (tests, partial vars): the documented defaults.
     const statsPort = typeof vars['stats_port'] === 'number' ? vars['stats_port'] : 8404;

@@ -5,10 +5,15 @@ export interface PollOptions {
   signal?: AbortSignal | undefined;
 }
 
-export type PollResult<T> = { ok: true; value: T; ms: number } | { ok: false; last: T | null; ms: number; error?: string };
+export type PollResult<T> =
+  { ok: true; value: T; ms: number } | { ok: false; last: T | null; ms: number; error?: string };
 
 /** Calls `probe` until `done(value)` or the deadline; a probe that throws counts as not done (its error is kept). */
-export async function poll<T>(probe: () => Promise<T>, done: (value: T) => boolean, o: PollOptions): Promise<PollResult<T>> {
+export async function poll<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  o: PollOptions,
+): Promise<PollResult<T>> {
   const started = Date.now();
   let last: T | null = null;
   let error: string | undefined;
@@ -20,7 +25,8 @@ export async function poll<T>(probe: () => Promise<T>, done: (value: T) => boole
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
-    if (Date.now() - started >= o.timeoutMs) return { ok: false, last, ms: Date.now() - started, ...(error ? { error } : {}) };
+    if (Date.now() - started >= o.timeoutMs)
+      return { ok: false, last, ms: Date.now() - started, ...(error ? { error } : {}) };
     await sleep(o.intervalMs);
   }
 }

@@ -26,13 +26,33 @@ export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<StepOu
   await mustExec(ops, 'withdraw', 'creating the withdraw file', withdrawScript(t.paths));
   const poll_ = { timeoutMs: o.verifyTimeoutMs, intervalMs: 20, signal: o.signal };
   if (t.mode === 'bgp') {
-    const said = await poll(() => ops.probe(true), (p) => p.announcer?.state === 'withdrawn' && p.announcer.reason === 'operator', { ...poll_, intervalMs: 50 });
-    if (!said.ok) throw new StepFailed('withdraw', t.name, `the announcer did not report "withdrawn" within ${o.verifyTimeoutMs} ms`, `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`);
+    const said = await poll(
+      () => ops.probe(true),
+      (p) => p.announcer?.state === 'withdrawn' && p.announcer.reason === 'operator',
+      { ...poll_, intervalMs: 50 },
+    );
+    if (!said.ok)
+      throw new StepFailed(
+        'withdraw',
+        t.name,
+        `the announcer did not report "withdrawn" within ${o.verifyTimeoutMs} ms`,
+        `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`,
+      );
     let detail = `announcer withdrawn after ${said.ms} ms`;
     if (t.router) {
       const router = t.router;
-      const gone = await poll(async () => Promise.all(t.vips.map((v) => o.nextHops(router, v))), (all) => all.every((hops) => !hops.includes(t.address)), poll_);
-      if (!gone.ok) throw new StepFailed('withdraw', t.name, `the router still lists ${t.address} as a next hop after ${o.verifyTimeoutMs} ms`, gone.error);
+      const gone = await poll(
+        async () => Promise.all(t.vips.map((v) => o.nextHops(router, v))),
+        (all) => all.every((hops) => !hops.includes(t.address)),
+        poll_,
+      );
+      if (!gone.ok)
+        throw new StepFailed(
+          'withdraw',
+          t.name,
+          `the router still lists ${t.address} as a next hop after ${o.verifyTimeoutMs} ms`,
+          gone.error,
+        );
       detail += `; router dropped ${t.address} after ${said.ms + gone.ms} ms`;
     }
     return { status: 'ok', detail, vipsHeld: before.vipsHeld };
@@ -42,13 +62,23 @@ export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<StepOu
   const moved = await poll(
     async () => {
       const [self, ...peers] = await Promise.all([ops.probe(true), ...o.peers.map((p) => p.probe(true))]);
-      return { self: self?.vipsHeld ?? [], peers: peers.flatMap((p) => p.vipsHeld) };
+      return { self: self.vipsHeld, peers: peers.flatMap((p) => p.vipsHeld) };
     },
     (s) => s.self.length === 0 && held.every((vip) => s.peers.includes(vip)),
     { ...poll_, intervalMs: 50 },
   );
-  if (!moved.ok) throw new StepFailed('withdraw', t.name, `VIPs did not move to a peer within ${o.verifyTimeoutMs} ms`, `still here: ${moved.last?.self.join(', ') || 'none'}; on peers: ${moved.last?.peers.join(', ') || 'none'}`);
-  return { status: 'ok', detail: `VIPs ${held.join(', ') || '(none held)'} on peers after ${moved.ms} ms`, vipsHeld: held };
+  if (!moved.ok)
+    throw new StepFailed(
+      'withdraw',
+      t.name,
+      `VIPs did not move to a peer within ${o.verifyTimeoutMs} ms`,
+      `still here: ${moved.last?.self.join(', ') || 'none'}; on peers: ${moved.last?.peers.join(', ') || 'none'}`,
+    );
+  return {
+    status: 'ok',
+    detail: `VIPs ${held.join(', ') || '(none held)'} on peers after ${moved.ms} ms`,
+    vipsHeld: held,
+  };
 }
 
 export interface AnnounceOptions {
@@ -65,18 +95,47 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
   await mustExec(ops, 'announce', 'removing the withdraw file', announceScript(t.paths));
   const poll_ = { timeoutMs: o.verifyTimeoutMs, intervalMs: 50, signal: o.signal };
   if (t.mode === 'bgp') {
-    const said = await poll(() => ops.probe(true), (p) => p.announcer?.state === 'announced', poll_);
-    if (!said.ok) throw new StepFailed('announce', t.name, `the announcer did not report "announced" within ${o.verifyTimeoutMs} ms`, `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`);
+    const said = await poll(
+      () => ops.probe(true),
+      (p) => p.announcer?.state === 'announced',
+      poll_,
+    );
+    if (!said.ok)
+      throw new StepFailed(
+        'announce',
+        t.name,
+        `the announcer did not report "announced" within ${o.verifyTimeoutMs} ms`,
+        `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`,
+      );
     let detail = `announcer announced after ${said.ms} ms`;
     if (t.router) {
       const router = t.router;
-      const back = await poll(async () => Promise.all(t.vips.map((v) => o.nextHops(router, v))), (all) => all.every((hops) => hops.includes(t.address)), { ...poll_, intervalMs: 20 });
-      if (!back.ok) throw new StepFailed('announce', t.name, `the router does not list ${t.address} as a next hop after ${o.verifyTimeoutMs} ms`, back.error);
+      const back = await poll(
+        async () => Promise.all(t.vips.map((v) => o.nextHops(router, v))),
+        (all) => all.every((hops) => hops.includes(t.address)),
+        { ...poll_, intervalMs: 20 },
+      );
+      if (!back.ok)
+        throw new StepFailed(
+          'announce',
+          t.name,
+          `the router does not list ${t.address} as a next hop after ${o.verifyTimeoutMs} ms`,
+          back.error,
+        );
       detail += `; router lists ${t.address} after ${said.ms + back.ms} ms`;
     }
     return { status: 'ok', detail };
   }
-  const back = await poll(() => ops.probe(true), (p) => o.vipsHeld.every((v) => p.vipsHeld.includes(v)), poll_);
-  if (!back.ok) throw new StepFailed('announce', t.name, `the node did not take its VIPs ${o.vipsHeld.join(', ')} back within ${o.verifyTimeoutMs} ms`);
+  const back = await poll(
+    () => ops.probe(true),
+    (p) => o.vipsHeld.every((v) => p.vipsHeld.includes(v)),
+    poll_,
+  );
+  if (!back.ok)
+    throw new StepFailed(
+      'announce',
+      t.name,
+      `the node did not take its VIPs ${o.vipsHeld.join(', ')} back within ${o.verifyTimeoutMs} ms`,
+    );
   return { status: 'ok', detail: `VIPs ${o.vipsHeld.join(', ') || '(none)'} back after ${back.ms} ms` };
 }

@@ -22,7 +22,9 @@ export const modeArg = z.preprocess(
 );
 
 /** A user or group name, or a numeric id. */
-export const ownerArg = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/, 'expected a user/group name or numeric id');
+export const ownerArg = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/, 'expected a user/group name or numeric id');
 
 /** "644" -> "0644", "2755" -> "2755": the form `stat -c %a` is compared against. */
 export function normalizeMode(mode: string): string {

@@ -35,7 +35,13 @@ export function parseSections(stdout: string): Map<string, string> {
 /** A probe must exit 0; otherwise its output is an error, not facts. */
 export function requireOk(result: ExecResult, host: string, what: string): ExecResult {
   if (result.code !== 0) {
-    throw new CommandError({ host, command: what, exitCode: result.code, stdout: result.stdout, stderr: result.stderr });
+    throw new CommandError({
+      host,
+      command: what,
+      exitCode: result.code,
+      stdout: result.stdout,
+      stderr: result.stderr,
+    });
   }
   return result;
 }

@@ -51,7 +51,16 @@ export function remoteFileScript(path: string, expectSha: string | null, prefix 
 }
 
 export function parseStatLine(line: string): RemoteStat {
-  const absent: RemoteStat = { type: 'absent', mode: '', owner: '', group: '', uid: '', gid: '', size: 0, linkTarget: null };
+  const absent: RemoteStat = {
+    type: 'absent',
+    mode: '',
+    owner: '',
+    group: '',
+    uid: '',
+    gid: '',
+    size: 0,
+    linkTarget: null,
+  };
   const trimmed = line.trim();
   if (trimmed === '') return absent;
   const parts = trimmed.split('|');
@@ -98,7 +107,12 @@ function sameId(want: string, name: string, id: string): boolean {
 }
 
 /** The chmod/chown ops (and words for the summary) needed to bring an existing path to `want`. */
-export function metadataOps(path: string, st: RemoteStat, want: Ownership, recurse = false): { ops: Op[]; words: string[] } {
+export function metadataOps(
+  path: string,
+  st: RemoteStat,
+  want: Ownership,
+  recurse = false,
+): { ops: Op[]; words: string[] } {
   const ops: Op[] = [];
   const words: string[] = [];
   const chmod = recurse ? 'chmod -R' : 'chmod';
@@ -143,10 +157,13 @@ function isSecretMode(mode: string | undefined): boolean {
 /** Plan for copy/template: a put when content differs (or the path is absent), chmod/chown when only metadata does. */
 export function planFile(cur: RemoteFile, want: WantFile): Change[] {
   if (cur.type === 'directory' || cur.type === 'other') {
-    throw new TaskError(`${want.path} exists and is a ${cur.type === 'directory' ? 'directory' : 'special file'}, not a regular file`);
+    throw new TaskError(
+      `${want.path} exists and is a ${cur.type === 'directory' ? 'directory' : 'special file'}, not a regular file`,
+    );
   }
   // The current mode counts too: a task that does not restate 0600 must not reveal an owner-only file.
-  const sensitive = want.sensitive === true || isSecretMode(want.mode) || (cur.type === 'file' && isSecretMode(cur.mode));
+  const sensitive =
+    want.sensitive === true || isSecretMode(want.mode) || (cur.type === 'file' && isSecretMode(cur.mode));
   const wantSha = sha256(want.content);
   if (cur.type === 'file' && cur.sha256 === wantSha) {
     const { ops, words } = metadataOps(want.path, cur, want);
@@ -158,7 +175,12 @@ export function planFile(cur: RemoteFile, want: WantFile): Change[] {
   if (want.group !== undefined) put.group = want.group;
   if (want.validate !== undefined) put.validate = want.validate;
   if (want.backup === true) put.backup = true;
-  const verb = cur.type === 'absent' ? 'create' : cur.type === 'link' ? `replace symlink (→ ${cur.linkTarget ?? '?'}) with` : 'update';
+  const verb =
+    cur.type === 'absent'
+      ? 'create'
+      : cur.type === 'link'
+        ? `replace symlink (→ ${cur.linkTarget ?? '?'}) with`
+        : 'update';
   const mode = want.mode !== undefined ? ` (mode ${normalizeMode(want.mode)})` : '';
   const before = cur.type === 'file' ? diffText(cur.content, cur.size) : null;
   const diff: FileDiff = { path: want.path, before, after: diffText(want.content, want.content.length) };

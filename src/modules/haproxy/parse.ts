@@ -62,7 +62,10 @@ export function adminFromBits(bits: number, forcedOnly: boolean): AdminState {
 
 /** `show servers state [backend]`: a version line "1", a "# field ..." header, space-separated rows. */
 export function parseServersState(text: string): ServerState[] {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const header = lines.find((l) => l.startsWith('# '));
   if (header === undefined) throw new Error(`show servers state: ${lines[0] ?? 'empty answer'}`);
   const names = header.slice(2).split(/\s+/);
@@ -88,7 +91,11 @@ export function parseServersState(text: string): ServerState[] {
 }
 
 /** Current sessions: CurrConns of the process, or the scur of one frontend. */
-export function currentSessions(info: Record<string, string>, stat: StatRow[] | null, frontend: string | undefined): number | null {
+export function currentSessions(
+  info: Record<string, string>,
+  stat: StatRow[] | null,
+  frontend: string | undefined,
+): number | null {
   if (frontend === undefined) {
     const v = info['CurrConns'];
     return v === undefined ? null : Number(v);

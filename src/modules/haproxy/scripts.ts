@@ -70,7 +70,8 @@ export interface WaitSessionsOptions {
 
 function countCommand(count: SessionCount): string {
   if (count === 'connections') return `hap 'show info' | awk -F': *' '$1=="CurrConns"{print $2}'`;
-  if (count === 'requests-in-flight') return `hap 'show stat' | awk -F, '$2=="BACKEND" && $1!="stats" {n+=$5} END {print n+0}'`;
+  if (count === 'requests-in-flight')
+    return `hap 'show stat' | awk -F, '$2=="BACKEND" && $1!="stats" {n+=$5} END {print n+0}'`;
   return sh`hap 'show stat' | awk -F, -v ${`fe=${count.frontend}`}`.text + ` '$1==fe && $2=="FRONTEND"{print $5}'`;
 }
 

@@ -15,7 +15,10 @@ export function splitAptSpec(spec: string): { name: string; version: string | nu
 }
 
 /** Round trip 1: installed versions and the lists' age; with `simulate`, the simulation too (state latest). */
-export function aptProbeScript(names: string[], simulate: { verb: 'install' | 'remove'; specs: string[] } | null): string {
+export function aptProbeScript(
+  names: string[],
+  simulate: { verb: 'install' | 'remove'; specs: string[] } | null,
+): string {
   const lines = [
     'export LC_ALL=C',
     section('lists'),
@@ -29,7 +32,10 @@ export function aptProbeScript(names: string[], simulate: { verb: 'install' | 'r
 
 /** The read-only simulation (no lock taken), in a "sim" section ending with "rc=N". */
 export function aptSimScript(verb: 'install' | 'remove', specs: string[]): string {
-  return [section('sim'), sh`LC_ALL=C apt-get -s -q -o Debug::NoLocking=1 ${verb} -- ${specs} 2>&1; echo "rc=$?"`.text].join('\n');
+  return [
+    section('sim'),
+    sh`LC_ALL=C apt-get -s -q -o Debug::NoLocking=1 ${verb} -- ${specs} 2>&1; echo "rc=$?"`.text,
+  ].join('\n');
 }
 
 /** dpkg-query lines "name\tversion\tii " -> installed versions (config-files-only "rc" entries are not installed). */
@@ -58,7 +64,12 @@ export function parseAptSim(text: string): Simulation {
     const inst = /^Inst (\S+) (?:\[([^\]]+)\] )?\((\S+)/.exec(line);
     if (inst && inst[1] && inst[3]) {
       const from = inst[2] ?? null;
-      actions.push({ kind: from === null ? 'install' : from === inst[3] ? 'reinstall' : 'upgrade', name: inst[1], from, to: inst[3] });
+      actions.push({
+        kind: from === null ? 'install' : from === inst[3] ? 'reinstall' : 'upgrade',
+        name: inst[1],
+        from,
+        to: inst[3],
+      });
       continue;
     }
     const remv = /^(?:Remv|Purg) (\S+)(?: \[([^\]]+)\])?/.exec(line);

@@ -6,12 +6,20 @@ import type { ActionKind, PkgAction, Simulation } from './types.js';
 /** Round trip 1: for each spec, the installed packages satisfying it (`rpm -q` accepts name, name-version, name-version-release). */
 export function rpmProbeScript(specs: string[]): string {
   return specs
-    .map((spec, i) => [section(`rpm${i}`), sh`rpm -q --qf '%{NAME}\\t%{EPOCH}:%{VERSION}-%{RELEASE}.%{ARCH}\\n' -- ${spec} 2>/dev/null || true`.text].join('\n'))
+    .map((spec, i) =>
+      [
+        section(`rpm${i}`),
+        sh`rpm -q --qf '%{NAME}\\t%{EPOCH}:%{VERSION}-%{RELEASE}.%{ARCH}\\n' -- ${spec} 2>/dev/null || true`.text,
+      ].join('\n'),
+    )
     .join('\n');
 }
 
 /** Per spec: the installed name and version satisfying it, or null. "(none):" epochs are dropped. */
-export function parseRpmProbe(stdout: string, specs: string[]): Record<string, { name: string; version: string } | null> {
+export function parseRpmProbe(
+  stdout: string,
+  specs: string[],
+): Record<string, { name: string; version: string } | null> {
   const s = parseSections(stdout);
   const out: Record<string, { name: string; version: string } | null> = {};
   specs.forEach((spec, i) => {
@@ -22,13 +30,23 @@ export function parseRpmProbe(stdout: string, specs: string[]): Record<string, {
   return out;
 }
 
-export function dnfSimScript(bin: 'dnf' | 'yum', verb: 'install' | 'upgrade' | 'remove', specs: string[], refresh: boolean): string {
+export function dnfSimScript(
+  bin: 'dnf' | 'yum',
+  verb: 'install' | 'upgrade' | 'remove',
+  specs: string[],
+  refresh: boolean,
+): string {
   const r = refresh ? ['--refresh'] : [];
-  return [section(`sim-${verb}`), sh`LC_ALL=C ${bin} ${r} --assumeno ${verb} -- ${specs} 2>&1; echo "rc=$?"`.text].join('\n');
+  return [section(`sim-${verb}`), sh`LC_ALL=C ${bin} ${r} --assumeno ${verb} -- ${specs} 2>&1; echo "rc=$?"`.text].join(
+    '\n',
+  );
 }
 
 const HEADERS: Array<[RegExp, ActionKind]> = [
-  [/^(Installing|Installing dependencies|Installing weak dependencies|Installing group\/module packages|Installing dependent packages)$/, 'install'],
+  [
+    /^(Installing|Installing dependencies|Installing weak dependencies|Installing group\/module packages|Installing dependent packages)$/,
+    'install',
+  ],
   [/^Upgrading( dependencies)?$/, 'upgrade'],
   [/^(Removing|Removing dependent packages|Removing unused dependencies|Removing dependencies)$/, 'remove'],
   [/^Downgrading$/, 'downgrade'],
@@ -72,11 +90,17 @@ export function parseDnfSim(text: string): Simulation {
     const row = pendingName !== null ? [pendingName, ...cells] : cells;
     pendingName = null;
     const [name, , version] = row;
-    if (name && version) actions.push({ kind, name, from: kind === 'remove' ? version : null, to: kind === 'remove' ? null : version });
+    if (name && version)
+      actions.push({ kind, name, from: kind === 'remove' ? version : null, to: kind === 'remove' ? null : version });
   }
   return { actions, errors };
 }
 
-export function dnfCommand(bin: 'dnf' | 'yum', verb: 'install' | 'upgrade' | 'remove', specs: string[], refresh: boolean): string {
+export function dnfCommand(
+  bin: 'dnf' | 'yum',
+  verb: 'install' | 'upgrade' | 'remove',
+  specs: string[],
+  refresh: boolean,
+): string {
   return `LC_ALL=C ${bin} -y ${refresh ? '--refresh ' : ''}${verb} -- ${specs.map((s) => quote(s)).join(' ')}`;
 }

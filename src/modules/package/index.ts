@@ -6,14 +6,34 @@ import { TaskError } from '../../core/errors.js';
 import { defineModule, type Change, type Op, type ReadContext } from '../../core/module.js';
 import { parseSections, requireOk } from '../common/probe.js';
 import { parseRemoteFile, planFile, remoteFileScript, sha256 } from '../common/remote-file.js';
-import { aptCommand, aptProbeScript, aptSimScript, aptUpdateCommand, parseAptSim, parseDpkgQuery, parseListsAge, splitAptSpec } from './apt.js';
+import {
+  aptCommand,
+  aptProbeScript,
+  aptSimScript,
+  aptUpdateCommand,
+  parseAptSim,
+  parseDpkgQuery,
+  parseListsAge,
+  splitAptSpec,
+} from './apt.js';
 import { dnfCommand, dnfSimScript, parseDnfSim, parseRpmProbe, rpmProbeScript } from './dnf.js';
-import { packageArgs, specList, type PackageArgs, type PackageFacts, type PkgAction, type RepoFile, type Simulation } from './types.js';
+import {
+  packageArgs,
+  specList,
+  type PackageArgs,
+  type PackageFacts,
+  type PkgAction,
+  type RepoFile,
+  type Simulation,
+} from './types.js';
 
 const INSTALL_TIMEOUT_MS = 30 * 60_000;
 
 /** Wanted repository files: the key under /etc/apt/keyrings and a one-line sources entry signed by it. */
-async function repoWanted(baseDir: string, repo: NonNullable<PackageArgs['repo']>['apt']): Promise<Array<{ path: string; content: Buffer }>> {
+async function repoWanted(
+  baseDir: string,
+  repo: NonNullable<PackageArgs['repo']>['apt'],
+): Promise<Array<{ path: string; content: Buffer }>> {
   const file = resolve(baseDir, repo.key_file);
   let key: Buffer;
   try {
@@ -35,7 +55,11 @@ function merge(a: Simulation, b: Simulation): Simulation {
 }
 
 /** Specs that need work for present/absent, from what is installed. */
-export function pendingSpecs(args: PackageArgs, f: Pick<PackageFacts, 'satisfied' | 'installed'>, split: (s: string) => string): string[] {
+export function pendingSpecs(
+  args: PackageArgs,
+  f: Pick<PackageFacts, 'satisfied' | 'installed'>,
+  split: (s: string) => string,
+): string[] {
   const specs = specList(args.name);
   if (args.state === 'absent') return [...new Set(specs.map(split).filter((n) => f.installed[n] != null))];
   if (args.state === 'present') return specs.filter((s) => f.satisfied[s] == null);
@@ -46,11 +70,18 @@ export function cacheStale(args: PackageArgs, cacheAge: number | null): boolean 
   return args.update_cache && (cacheAge === null || cacheAge >= args.cache_valid_time);
 }
 
-async function gatherApt(ctx: ReadContext, args: PackageArgs, repo: Array<{ path: string; content: Buffer }>): Promise<PackageFacts> {
+async function gatherApt(
+  ctx: ReadContext,
+  args: PackageArgs,
+  repo: Array<{ path: string; content: Buffer }>,
+): Promise<PackageFacts> {
   const specs = specList(args.name);
   const names = specs.map((s) => splitAptSpec(s).name);
   const first = args.state === 'latest' ? { verb: 'install' as const, specs } : null;
-  const script = [aptProbeScript(names, first), ...repo.map((r, i) => remoteFileScript(r.path, sha256(r.content), `repo${i}-`))].join('\n');
+  const script = [
+    aptProbeScript(names, first),
+    ...repo.map((r, i) => remoteFileScript(r.path, sha256(r.content), `repo${i}-`)),
+  ].join('\n');
   const out = requireOk(await ctx.exec(script), ctx.host, 'probe packages').stdout;
   const s = parseSections(out);
   const installed = parseDpkgQuery(s.get('installed') ?? '');
@@ -72,7 +103,11 @@ async function gatherApt(ctx: ReadContext, args: PackageArgs, repo: Array<{ path
   if (args.state !== 'latest') {
     const pending = pendingSpecs(args, facts, (x) => splitAptSpec(x).name);
     if (pending.length > 0) {
-      const sim = requireOk(await ctx.exec(aptSimScript(args.state === 'absent' ? 'remove' : 'install', pending)), ctx.host, 'apt-get -s');
+      const sim = requireOk(
+        await ctx.exec(aptSimScript(args.state === 'absent' ? 'remove' : 'install', pending)),
+        ctx.host,
+        'apt-get -s',
+      );
       facts.simulation = parseAptSim(parseSections(sim.stdout).get('sim') ?? '');
     }
   }
@@ -93,9 +128,19 @@ async function gatherDnf(ctx: ReadContext, args: PackageArgs, bin: 'dnf' | 'yum'
   const missing = specs.filter((s) => satisfied[s] === null);
   const present = specs.filter((s) => satisfied[s] !== null);
   const sims: string[] = [];
-  if (args.state === 'absent' && present.length > 0) sims.push(dnfSimScript(bin, 'remove', present.map((s) => rpm[s]?.name ?? s), args.update_cache));
-  if (args.state !== 'absent' && missing.length > 0) sims.push(dnfSimScript(bin, 'install', missing, args.update_cache));
-  if (args.state === 'latest' && present.length > 0) sims.push(dnfSimScript(bin, 'upgrade', present, args.update_cache));
+  if (args.state === 'absent' && present.length > 0)
+    sims.push(
+      dnfSimScript(
+        bin,
+        'remove',
+        present.map((s) => rpm[s]?.name ?? s),
+        args.update_cache,
+      ),
+    );
+  if (args.state !== 'absent' && missing.length > 0)
+    sims.push(dnfSimScript(bin, 'install', missing, args.update_cache));
+  if (args.state === 'latest' && present.length > 0)
+    sims.push(dnfSimScript(bin, 'upgrade', present, args.update_cache));
   if (sims.length > 0) {
     const s = parseSections(requireOk(await ctx.exec(sims.join('\n')), ctx.host, `${bin} --assumeno`).stdout);
     facts.simulation = ['sim-remove', 'sim-install', 'sim-upgrade']
@@ -111,7 +156,14 @@ async function gatherDnf(ctx: ReadContext, args: PackageArgs, bin: 'dnf' | 'yum'
 export function describeActions(actions: PkgAction[]): string {
   const groups = new Map<string, string[]>();
   for (const a of actions) {
-    const text = a.kind === 'upgrade' || a.kind === 'downgrade' ? `${a.name} ${a.from ?? '?'} → ${a.to ?? '?'}` : a.to ? `${a.name} ${a.to}` : a.from ? `${a.name} ${a.from}` : a.name;
+    const text =
+      a.kind === 'upgrade' || a.kind === 'downgrade'
+        ? `${a.name} ${a.from ?? '?'} → ${a.to ?? '?'}`
+        : a.to
+          ? `${a.name} ${a.to}`
+          : a.from
+            ? `${a.name} ${a.from}`
+            : a.name;
     groups.set(a.kind, [...(groups.get(a.kind) ?? []), text]);
   }
   return [...groups].map(([kind, items]) => `${kind} ${items.join(', ')}`).join('; ');
@@ -142,19 +194,46 @@ export function planPackage(f: PackageFacts, args: PackageArgs): Change[] {
     uncertain = update && sim.errors.length > 0;
   }
   if (work) {
-    if (apt) ops.push({ kind: 'exec', command: aptCommand(args.state === 'absent' ? 'remove' : 'install', args.state === 'latest' ? specList(args.name) : pending), timeoutMs: INSTALL_TIMEOUT_MS });
+    if (apt)
+      ops.push({
+        kind: 'exec',
+        command: aptCommand(
+          args.state === 'absent' ? 'remove' : 'install',
+          args.state === 'latest' ? specList(args.name) : pending,
+        ),
+        timeoutMs: INSTALL_TIMEOUT_MS,
+      });
     else {
       const bin = f.manager === 'yum' ? 'yum' : 'dnf';
       const missing = pending.filter((s) => f.satisfied[s] == null);
       const have = pending.filter((s) => f.satisfied[s] != null);
-      if (args.state === 'absent') ops.push({ kind: 'exec', command: dnfCommand(bin, 'remove', pending, false), timeoutMs: INSTALL_TIMEOUT_MS });
-      if (args.state !== 'absent' && missing.length > 0) ops.push({ kind: 'exec', command: dnfCommand(bin, 'install', missing, args.update_cache), timeoutMs: INSTALL_TIMEOUT_MS });
-      if (args.state === 'latest' && have.length > 0) ops.push({ kind: 'exec', command: dnfCommand(bin, 'upgrade', have, args.update_cache), timeoutMs: INSTALL_TIMEOUT_MS });
+      if (args.state === 'absent')
+        ops.push({ kind: 'exec', command: dnfCommand(bin, 'remove', pending, false), timeoutMs: INSTALL_TIMEOUT_MS });
+      if (args.state !== 'absent' && missing.length > 0)
+        ops.push({
+          kind: 'exec',
+          command: dnfCommand(bin, 'install', missing, args.update_cache),
+          timeoutMs: INSTALL_TIMEOUT_MS,
+        });
+      if (args.state === 'latest' && have.length > 0)
+        ops.push({
+          kind: 'exec',
+          command: dnfCommand(bin, 'upgrade', have, args.update_cache),
+          timeoutMs: INSTALL_TIMEOUT_MS,
+        });
     }
-    const actions = sim.actions.map((a) => (a.kind === 'upgrade' && a.from === null ? { ...a, from: f.installed[a.name] ?? null } : a));
-    let summary = sim.actions.length > 0 ? describeActions(actions) : args.state === 'latest' ? `install/upgrade ${specList(args.name).join(', ')} to the latest candidate` : `${args.state === 'absent' ? 'remove' : 'install'} ${pending.join(', ')}`;
+    const actions = sim.actions.map((a) =>
+      a.kind === 'upgrade' && a.from === null ? { ...a, from: f.installed[a.name] ?? null } : a,
+    );
+    let summary =
+      sim.actions.length > 0
+        ? describeActions(actions)
+        : args.state === 'latest'
+          ? `install/upgrade ${specList(args.name).join(', ')} to the latest candidate`
+          : `${args.state === 'absent' ? 'remove' : 'install'} ${pending.join(', ')}`;
     if (sim.errors.length > 0) summary += ` (not in the current lists: ${sim.errors.join('; ')})`;
-    if (update) summary = `apt-get update (lists ${age}), then ${summary}${args.state === 'latest' ? ' (simulated against the lists before the update)' : ''}`;
+    if (update)
+      summary = `apt-get update (lists ${age}), then ${summary}${args.state === 'latest' ? ' (simulated against the lists before the update)' : ''}`;
     const change: Change = { summary, ops };
     if (uncertain) change.uncertain = true;
     changes.push(change);
@@ -166,7 +245,8 @@ export function planPackage(f: PackageFacts, args: PackageArgs): Change[] {
 
 export const packageModule = defineModule<PackageArgs, PackageFacts>({
   name: 'package',
-  description: 'Install, upgrade or remove packages (apt or dnf/yum); check mode names what a simulated run would change.',
+  description:
+    'Install, upgrade or remove packages (apt or dnf/yum); check mode names what a simulated run would change.',
   args: packageArgs,
   async gather(ctx, args) {
     const facts = await ctx.facts();

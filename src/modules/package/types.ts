@@ -13,32 +13,54 @@ export const packageArgs = z
     state: z
       .enum(['present', 'absent', 'latest'])
       .default('present')
-      .describe('present: install when missing (never upgrades); latest: install or upgrade to the candidate; absent: remove.'),
+      .describe(
+        'present: install when missing (never upgrades); latest: install or upgrade to the candidate; absent: remove.',
+      ),
     update_cache: z
       .boolean()
       .default(false)
-      .describe('apt: run apt-get update first when the lists are older than cache_valid_time. dnf: refresh metadata (--refresh) for the simulation and the install.'),
+      .describe(
+        'apt: run apt-get update first when the lists are older than cache_valid_time. dnf: refresh metadata (--refresh) for the simulation and the install.',
+      ),
     cache_valid_time: z
       .number()
       .int()
       .min(0)
       .default(3600)
-      .describe('apt: seconds the package lists (mtime of /var/lib/apt/lists) count as fresh; 0 updates on every run (never converges).'),
+      .describe(
+        'apt: seconds the package lists (mtime of /var/lib/apt/lists) count as fresh; 0 updates on every run (never converges).',
+      ),
     repo: z
       .object({
         apt: z
           .object({
-            name: z.string().regex(/^[A-Za-z0-9_.-]+$/).describe('Base name for /etc/apt/sources.list.d/NAME.list and /etc/apt/keyrings/NAME.(asc|gpg).'),
-            uri: z.string().regex(/^(https?|file):\/\/\S+$/).describe('Repository URI.'),
-            suite: z.string().regex(/^[A-Za-z0-9_./-]+$/).describe('Suite, e.g. "bookworm" or "./" for a flat repository.'),
-            components: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/)).default([]).describe('Components, e.g. ["main"] (empty for a flat repository).'),
-            key_file: localPath.describe('Local ASCII-armored (.asc) or binary (.gpg) key, relative to the playbook; installed under /etc/apt/keyrings/.'),
+            name: z
+              .string()
+              .regex(/^[A-Za-z0-9_.-]+$/)
+              .describe('Base name for /etc/apt/sources.list.d/NAME.list and /etc/apt/keyrings/NAME.(asc|gpg).'),
+            uri: z
+              .string()
+              .regex(/^(https?|file):\/\/\S+$/)
+              .describe('Repository URI.'),
+            suite: z
+              .string()
+              .regex(/^[A-Za-z0-9_./-]+$/)
+              .describe('Suite, e.g. "bookworm" or "./" for a flat repository.'),
+            components: z
+              .array(z.string().regex(/^[A-Za-z0-9_-]+$/))
+              .default([])
+              .describe('Components, e.g. ["main"] (empty for a flat repository).'),
+            key_file: localPath.describe(
+              'Local ASCII-armored (.asc) or binary (.gpg) key, relative to the playbook; installed under /etc/apt/keyrings/.',
+            ),
           })
           .strict(),
       })
       .strict()
       .optional()
-      .describe('A repository to configure before installing (apt only): its key and its sources entry (signed-by the key).'),
+      .describe(
+        'A repository to configure before installing (apt only): its key and its sources entry (signed-by the key).',
+      ),
   })
   .strict();
 

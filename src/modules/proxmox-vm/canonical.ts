@@ -1,6 +1,7 @@
 // Canonical forms of config values, so equal settings written differently compare equal
 // (`i6300esb,action=reset` == `model=i6300esb,action=reset`, 1 == "1" == true, MAC case).
 import { formatNet, parseNet, parsePropertyString } from '../../proxmox/property-string.js';
+import { textOf } from '../../core/text.js';
 
 const BOOLEAN_KEYS = new Set(['onboot', 'numa', 'acpi', 'kvm', 'tablet', 'protection', 'template']);
 const INTEGER_KEYS = new Set(['cores', 'sockets', 'balloon', 'vcpus', 'cpuunits', 'memory']);
@@ -20,10 +21,10 @@ export function canonicalValue(key: string, value: unknown): string | undefined 
   if (value === undefined || value === null || value === '') return DEFAULTS[key];
   if (BOOLEAN_KEYS.has(key)) return canonicalBoolean(value);
   if (INTEGER_KEYS.has(key)) {
-    const text = String(value).replace(/^current=/, '');
+    const text = textOf(value).replace(/^current=/, '');
     return /^[+-]?\d+$/.test(text) ? String(Number(text)) : text;
   }
-  const text = String(value);
+  const text = textOf(value);
   if (key === 'cpu') return canonicalKeyed(text, 'cputype');
   if (key === 'watchdog') {
     const pairs = parsePropertyString(text, 'model');
@@ -55,7 +56,7 @@ function canonicalNet(text: string): string {
 
 /** The `hotplug` setting as a set of kinds (`1` = network,disk,usb; `0` = none; absent = default). */
 export function parseHotplug(value: unknown): Set<string> {
-  const text = value === undefined || value === null ? '1' : String(value).trim();
+  const text = value === undefined || value === null ? '1' : textOf(value).trim();
   if (text === '1') return new Set(['network', 'disk', 'usb']);
   if (text === '0' || text === '') return new Set();
   return new Set(text.split(',').map((s) => s.trim()));

@@ -6,12 +6,18 @@ import { planChanges } from './plan.js';
 
 export const proxmoxVmModule = defineModule<ProxmoxVmArgs, ProxmoxVmFacts>({
   name: 'proxmox_vm',
-  description: 'VM hardware settings through the Proxmox API (cpu, balloon, NIC queues, watchdog, onboot), with pending/cold-restart impact',
+  description:
+    'VM hardware settings through the Proxmox API (cpu, balloon, NIC queues, watchdog, onboot), with pending/cold-restart impact',
   args: proxmoxVmArgs,
   apiOnly: true,
   gather: (ctx) => gatherFromContext(ctx),
   plan: (facts, args) => planChanges(facts, args),
-  result: (facts) => ({ vmid: facts.vmid, node: facts.node, status: facts.status.status, pending: facts.pending.map((p) => p.key) }),
+  result: (facts) => ({
+    vmid: facts.vmid,
+    node: facts.node,
+    status: facts.status.status,
+    pending: facts.pending.map((p) => p.key),
+  }),
 });
 
 export { proxmoxVmArgs, type ProxmoxVmArgs } from './args.js';

@@ -6,6 +6,7 @@ import { formatNet, parseNet } from '../../proxmox/property-string.js';
 import type { ProxmoxVmArgs } from './args.js';
 import { canonicalValue, parseHotplug } from './canonical.js';
 import type { ProxmoxVmFacts } from './gather.js';
+import { textOf } from '../../core/text.js';
 
 export const COLD_RESTART_NEED = 'vm-cold-restart';
 export const NIC_REPLUG_NEED = 'vm-nic-replug';
@@ -36,7 +37,10 @@ export function desiredValues(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Desir
   if (args.sockets !== undefined) out.push({ key: 'sockets', body: args.sockets });
   if (args.balloon !== undefined) {
     const memory = memoryMiB(facts.config);
-    if (args.balloon > memory) throw new TaskError(`proxmox_vm: balloon ${args.balloon} MiB is more than VM ${facts.vmid}'s memory (${memory} MiB)`);
+    if (args.balloon > memory)
+      throw new TaskError(
+        `proxmox_vm: balloon ${args.balloon} MiB is more than VM ${facts.vmid}'s memory (${memory} MiB)`,
+      );
     out.push({ key: 'balloon', body: args.balloon });
   }
   if (args.onboot !== undefined) out.push({ key: 'onboot', body: args.onboot ? 1 : 0 });
@@ -60,7 +64,9 @@ export function plannedVcpus(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): number
   if (explicit === undefined || explicit === '0') return sockets * cores;
   const vcpus = Number(explicit);
   if (vcpus > sockets * cores) {
-    throw new TaskError(`proxmox_vm: VM ${facts.vmid} has vcpus=${vcpus}, more than sockets × cores = ${sockets * cores} after this plan; Proxmox would refuse to start it`);
+    throw new TaskError(
+      `proxmox_vm: VM ${facts.vmid} has vcpus=${vcpus}, more than sockets × cores = ${sockets * cores} after this plan; Proxmox would refuse to start it`,
+    );
   }
   return vcpus;
 }
@@ -69,17 +75,21 @@ export function plannedVcpus(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): number
 function memoryMiB(config: Record<string, unknown>): number {
   const raw = config['memory'];
   if (raw === undefined || raw === null || raw === '') return 512;
-  return Number(/^(?:current=)?(\d+)/.exec(String(raw))?.[1] ?? Number.NaN);
+  return Number(/^(?:current=)?(\d+)/.exec(textOf(raw))?.[1] ?? Number.NaN);
 }
 
 function desiredNet(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Desired | null {
   if (!args.net || (args.net.model === undefined && args.net.queues === undefined)) return null;
   const key = `net${args.net.index}`;
   const base = facts.config[key];
-  if (typeof base !== 'string') throw new TaskError(`proxmox_vm: VM ${facts.vmid} has no ${key}; this module changes an existing NIC, it does not create one`);
+  if (typeof base !== 'string')
+    throw new TaskError(
+      `proxmox_vm: VM ${facts.vmid} has no ${key}; this module changes an existing NIC, it does not create one`,
+    );
   // Keep MAC, bridge, tag, firewall and every other option; change only what is asked.
   const dev = parseNet(base);
-  if (dev.macaddr === undefined) throw new TaskError(`proxmox_vm: ${key} of VM ${facts.vmid} has no MAC address: ${base}`);
+  if (dev.macaddr === undefined)
+    throw new TaskError(`proxmox_vm: ${key} of VM ${facts.vmid} has no MAC address: ${base}`);
   const details: string[] = [];
   if (args.net.model !== undefined && args.net.model !== dev.model) {
     details.push(`model ${dev.model} → ${args.net.model}`);
@@ -87,7 +97,10 @@ function desiredNet(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Desired | null 
   }
   if (args.net.queues !== undefined) {
     // Multiqueue is a virtio-net feature; Proxmox keeps `queues` on other models, where it does nothing.
-    if (dev.model !== 'virtio') throw new TaskError(`proxmox_vm: queues apply to virtio NICs only, and ${key} of VM ${facts.vmid} is ${dev.model}`);
+    if (dev.model !== 'virtio')
+      throw new TaskError(
+        `proxmox_vm: queues apply to virtio NICs only, and ${key} of VM ${facts.vmid} is ${dev.model}`,
+      );
     const vcpus = plannedVcpus(facts, args);
     const queues = args.net.queues === 'auto' ? Math.min(64, vcpus) : args.net.queues;
     const now = dev.options['queues'];
@@ -111,9 +124,10 @@ export function planItems(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): PlanItem[
     const live = canonicalValue(d.key, facts.current[d.key]);
     const merged = canonicalValue(d.key, facts.config[d.key]);
     const pend = facts.pending.find((p) => p.key === d.key);
-    const pendingValue = pend && pend.pending !== undefined && !pend.delete ? canonicalValue(d.key, pend.pending) : undefined;
+    const pendingValue =
+      pend && pend.pending !== undefined && !pend.delete ? canonicalValue(d.key, pend.pending) : undefined;
     const hasPending = pend !== undefined;
-    const shown = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
+    const shown = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : textOf(v));
     const base = { key: d.key, after: String(d.body), body: d.body, ...(d.detail ? { detail: d.detail } : {}) };
 
     if (!running) {
@@ -124,7 +138,13 @@ export function planItems(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): PlanItem[
     }
     if (live === want && !hasPending) continue;
     if (pendingValue !== undefined && pendingValue === want) {
-      items.push({ ...base, kind: 'already-pending', before: shown(facts.current[d.key]), impact: 'pending', needs: [COLD_RESTART_NEED] });
+      items.push({
+        ...base,
+        kind: 'already-pending',
+        before: shown(facts.current[d.key]),
+        impact: 'pending',
+        needs: [COLD_RESTART_NEED],
+      });
       continue;
     }
     if (live === want) {
@@ -134,13 +154,24 @@ export function planItems(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): PlanItem[
     }
     const { impact, needs } = runningImpact(d.key, facts.current[d.key], d.body, hotplug);
     const kind = impact === 'nic-replug' && args.nic_replug === 'refuse' ? 'refused' : 'write';
-    items.push({ ...base, kind, before: shown(facts.current[d.key]), impact, needs: kind === 'refused' ? [NIC_REPLUG_NEED] : needs });
+    items.push({
+      ...base,
+      kind,
+      before: shown(facts.current[d.key]),
+      impact,
+      needs: kind === 'refused' ? [NIC_REPLUG_NEED] : needs,
+    });
   }
   return items;
 }
 
 /** What a change does to a running VM (default hotplug `network,disk,usb`). */
-function runningImpact(key: string, live: unknown, want: string | number, hotplug: Set<string>): { impact: Impact; needs: string[] } {
+function runningImpact(
+  key: string,
+  live: unknown,
+  want: string | number,
+  hotplug: Set<string>,
+): { impact: Impact; needs: string[] } {
   const cold = { impact: 'pending' as const, needs: [COLD_RESTART_NEED] };
   if (key === 'onboot') return { impact: 'live', needs: [] };
   if (key === 'balloon') {
@@ -157,8 +188,10 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
   const vmPath = `/nodes/${encodeURIComponent(facts.node)}/qemu/${facts.vmid}`;
   const writes = items.filter((i) => i.kind === 'write');
   // Proxmox skips the concurrent-change check when the digest is empty: never write without one.
-  if (writes.length > 0 && facts.digest === '') throw new TaskError(`proxmox_vm: VM ${facts.vmid}'s config came without a digest; refusing an unguarded write`);
-  const restartNow = args.cold_restart === 'now' && items.some((i) => i.kind !== 'refused' && i.needs.includes(COLD_RESTART_NEED));
+  if (writes.length > 0 && facts.digest === '')
+    throw new TaskError(`proxmox_vm: VM ${facts.vmid}'s config came without a digest; refusing an unguarded write`);
+  const restartNow =
+    args.cold_restart === 'now' && items.some((i) => i.kind !== 'refused' && i.needs.includes(COLD_RESTART_NEED));
   const changes: Change[] = [];
   let opPlaced = false;
   for (const item of items) {
@@ -171,7 +204,9 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
       },
       ops: [],
       impact: item.impact,
-      ...(item.needs.length > 0 && !(restartNow && item.needs.includes(COLD_RESTART_NEED)) ? { needs: item.needs } : {}),
+      ...(item.needs.length > 0 && !(restartNow && item.needs.includes(COLD_RESTART_NEED))
+        ? { needs: item.needs }
+        : {}),
     };
     if (item.kind === 'write' && !opPlaced) {
       // One config write for all keys, guarded by the digest the plan was made from; it rides on the first write.
@@ -187,7 +222,13 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
     changes.push({
       summary: `cold restart VM ${facts.vmid} on ${facts.node} now (shutdown, then start; applies pending changes)`,
       ops: [
-        { kind: 'pve', method: 'POST', path: `${vmPath}/status/shutdown`, body: { timeout: args.shutdown_timeout, forceStop: 1 }, waitTask: true },
+        {
+          kind: 'pve',
+          method: 'POST',
+          path: `${vmPath}/status/shutdown`,
+          body: { timeout: args.shutdown_timeout, forceStop: 1 },
+          waitTask: true,
+        },
         { kind: 'pve', method: 'POST', path: `${vmPath}/status/start`, body: {}, waitTask: true },
       ],
       impact: 'cold-restart',
@@ -198,12 +239,15 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
 
 function summaryOf(item: PlanItem, facts: ProxmoxVmFacts): string {
   const isNet = /^net\d+$/.test(item.key);
-  const what = isNet ? `${item.key}: ${item.detail || `${item.before ?? '(unset)'} → ${item.after}`}` : `${item.key}: ${item.before ?? '(unset)'} → ${item.after}`;
+  const what = isNet
+    ? `${item.key}: ${item.detail || `${item.before ?? '(unset)'} → ${item.after}`}`
+    : `${item.key}: ${item.before ?? '(unset)'} → ${item.after}`;
   if (item.kind === 'already-pending') {
     const value = isNet ? `${item.key}(${item.detail || item.after})` : `${item.key}=${item.after}`;
     return `already pending: ${value} (cold restart required)`;
   }
-  if (item.kind === 'refused') return `${what} needs a drained window (NIC re-plug on running VM ${facts.vmid}; nic_replug: refuse)`;
+  if (item.kind === 'refused')
+    return `${what} needs a drained window (NIC re-plug on running VM ${facts.vmid}; nic_replug: refuse)`;
   switch (item.impact) {
     case 'pending':
       return `${what} (pending until cold restart)`;

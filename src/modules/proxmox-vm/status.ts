@@ -47,7 +47,9 @@ export function vmStatusRows(inputs: VmStatusInput[]): VmStatusRow[] {
       host,
       node: facts.node,
       vmid: facts.vmid,
-      status: facts.status.haManaged ? `${facts.status.status} (ha: ${facts.status.haState ?? 'managed'})` : facts.status.status,
+      status: facts.status.haManaged
+        ? `${facts.status.status} (ha: ${facts.status.haState ?? 'managed'})`
+        : facts.status.status,
       cpu: cpu.replace(/^cputype=/, ''),
       cores: Number(canonicalValue('cores', live['cores'])),
       sockets: Number(canonicalValue('sockets', live['sockets'])),
@@ -55,7 +57,11 @@ export function vmStatusRows(inputs: VmStatusInput[]): VmStatusRow[] {
       watchdog: typeof live['watchdog'] === 'string' ? live['watchdog'] : null,
       balloon: live['balloon'] === undefined ? null : Number(live['balloon']),
       pending: facts.pending.map((p) => (p.delete ? `-${p.key}` : `${p.key}=${String(p.pending)}`)).sort(),
-      drift: args ? planItems(facts, args).filter((i) => i.kind !== 'already-pending').map((i) => i.key) : [],
+      drift: args
+        ? planItems(facts, args)
+            .filter((i) => i.kind !== 'already-pending')
+            .map((i) => i.key)
+        : [],
     };
   });
 }

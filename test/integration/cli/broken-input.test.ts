@@ -30,7 +30,10 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ober-corpus-'));
   countingInventory = join(dir, 'inventory.yml');
   validPlaybook = join(dir, 'playbook.yml');
-  writeFileSync(validPlaybook, '- hosts: ingress\n  tasks:\n    - name: motd\n      copy: { dest: /tmp/ober-corpus-motd, content: "hi\\n" }\n');
+  writeFileSync(
+    validPlaybook,
+    '- hosts: ingress\n  tasks:\n    - name: motd\n      copy: { dest: /tmp/ober-corpus-motd, content: "hi\\n" }\n',
+  );
   writeFileSync(
     countingInventory,
     `hosts:
@@ -63,13 +66,16 @@ describe('broken inventories, through the CLI', () => {
 });
 
 describe('broken playbooks, through the CLI', () => {
-  it.concurrent.each(corpusCases('playbook').filter((c) => !FAKE_ONLY.test(readFileSync(c.path, 'utf8'))))('$name', async ({ path, expected }) => {
-    const result = await runCli(['deploy', '-i', countingInventory, path, '--reporter', 'plain']);
-    const first = expectCleanError(result);
-    // Messages that list the known modules depend on the registry; the location and key path do not.
-    const prefix = /^(\S+:\d+:\d+ \S+:)/.exec(expected)?.[1] ?? expected;
-    expect(first.startsWith(`error: ${prefix}`), `${first}\n  expected to start with: error: ${prefix}`).toBe(true);
-  });
+  it.concurrent.each(corpusCases('playbook').filter((c) => !FAKE_ONLY.test(readFileSync(c.path, 'utf8'))))(
+    '$name',
+    async ({ path, expected }) => {
+      const result = await runCli(['deploy', '-i', countingInventory, path, '--reporter', 'plain']);
+      const first = expectCleanError(result);
+      // Messages that list the known modules depend on the registry; the location and key path do not.
+      const prefix = /^(\S+:\d+:\d+ \S+:)/.exec(expected)?.[1] ?? expected;
+      expect(first.startsWith(`error: ${prefix}`), `${first}\n  expected to start with: error: ${prefix}`).toBe(true);
+    },
+  );
   it('contacted no host', () => expect(connections).toBe(0));
 });
 
@@ -84,11 +90,22 @@ describe('bad command-line input', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown option '--frobnicate'");
   });
-  it.each(['--diff', '--verify', '--tags=x', '-e', '--forks=2'])('restore does not take %s, which it would ignore (exit 2)', async (flag) => {
-    const result = await runCli(['restore', '-i', countingInventory, '--limit', 'lb01', flag, ...(flag === '-e' ? ['a=1'] : [])]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`unknown option '${flag}'`);
-  });
+  it.each(['--diff', '--verify', '--tags=x', '-e', '--forks=2'])(
+    'restore does not take %s, which it would ignore (exit 2)',
+    async (flag) => {
+      const result = await runCli([
+        'restore',
+        '-i',
+        countingInventory,
+        '--limit',
+        'lb01',
+        flag,
+        ...(flag === '-e' ? ['a=1'] : []),
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`unknown option '${flag}'`);
+    },
+  );
   it('--start-at-task naming no task is exit 2', async () => {
     const result = await runCli(['deploy', '-i', countingInventory, validPlaybook, '--start-at-task', 'no such task']);
     expectCleanError(result);
@@ -104,32 +121,46 @@ describe('hostile input, generated', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'ober-hostile-'));
   });
-  const deployWith = (inventory: string) => runCli(['deploy', '-i', inventory, validPlaybook, '--reporter', 'plain'], bounded);
+  const deployWith = (inventory: string) =>
+    runCli(['deploy', '-i', inventory, validPlaybook, '--reporter', 'plain'], bounded);
 
   it('a FIFO as inventory is refused, not waited on', async () => {
     const fifo = join(dir, 'fifo.yml');
     execFileSync('mkfifo', [fifo]);
-    expect(expectCleanError(await deployWith(fifo))).toBe(`error: cannot read ${fifo}: it is a FIFO, not a regular file`);
+    expect(expectCleanError(await deployWith(fifo))).toBe(
+      `error: cannot read ${fifo}: it is a FIFO, not a regular file`,
+    );
   });
   it('a device as inventory is refused, not read forever', async () => {
-    expect(expectCleanError(await deployWith('/dev/zero'))).toBe('error: cannot read /dev/zero: it is a device, not a regular file');
+    expect(expectCleanError(await deployWith('/dev/zero'))).toBe(
+      'error: cannot read /dev/zero: it is a device, not a regular file',
+    );
   });
   it('an inventory over 16 MiB is refused before it is parsed', async () => {
     const big = join(dir, 'big.yml');
     writeFileSync(big, `hosts:\n  lb01: {}\n#${'x'.repeat(17 * 1024 * 1024)}\n`);
-    expect(expectCleanError(await deployWith(big))).toMatch(/^error: cannot read .*big\.yml: \d+ bytes, over the 16777216-byte limit$/);
+    expect(expectCleanError(await deployWith(big))).toMatch(
+      /^error: cannot read .*big\.yml: \d+ bytes, over the 16777216-byte limit$/,
+    );
   });
   it('a 100,000-key vars map is read in linear time, and the bad value after it is found', async () => {
     const keys = Array.from({ length: 100_000 }, (_, i) => `      k${i}: ${i}\n`).join('');
     const many = join(dir, 'many-keys.yml');
     writeFileSync(many, `hosts:\n  lb01:\n    vars:\n${keys}    port: ssh\n`);
-    expect(expectCleanError(await deployWith(many))).toBe(`error: ${many}:100004:11 hosts.lb01.port: expected an integer 1-65535, got "ssh"`);
+    expect(expectCleanError(await deployWith(many))).toBe(
+      `error: ${many}:100004:11 hosts.lb01.port: expected an integer 1-65535, got "ssh"`,
+    );
   });
   it('a when of 2,000 nested parentheses is a parse error, not a stack overflow', async () => {
     const deep = join(dir, 'deep-when.yml');
-    writeFileSync(deep, `- hosts: ingress\n  tasks:\n    - name: x\n      when: "${'('.repeat(2000)}true${')'.repeat(2000)}"\n      command: { cmd: "true" }\n`);
+    writeFileSync(
+      deep,
+      `- hosts: ingress\n  tasks:\n    - name: x\n      when: "${'('.repeat(2000)}true${')'.repeat(2000)}"\n      command: { cmd: "true" }\n`,
+    );
     const result = await runCli(['deploy', '-i', countingInventory, deep, '--reporter', 'plain'], bounded);
-    expect(expectCleanError(result)).toMatch(/^error: .*deep-when\.yml:4:\d+ \[0\]\.tasks\[0\]\.when: invalid condition: /);
+    expect(expectCleanError(result)).toMatch(
+      /^error: .*deep-when\.yml:4:\d+ \[0\]\.tasks\[0\]\.when: invalid condition: /,
+    );
   });
   it('contacted no host', () => expect(connections).toBe(0));
 });

@@ -65,7 +65,10 @@ function playbook(greeting = '{{ greeting }}'): string {
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const host of readdirSync(dir)) {
-    for (const f of readdirSync(join(dir, host))) out[`${host}/${f}`] = createHash('sha256').update(readFileSync(join(dir, host, f))).digest('hex');
+    for (const f of readdirSync(join(dir, host)))
+      out[`${host}/${f}`] = createHash('sha256')
+        .update(readFileSync(join(dir, host, f)))
+        .digest('hex');
   }
   return out;
 }
@@ -86,16 +89,34 @@ describe('deploy against a real sshd', () => {
     expect(first.stderr).toBe('');
     expect(first.code, first.stdout).toBe(0);
     expect(readFileSync(join(target, 'lb01', 'greeting.txt'), 'utf8')).toBe('hello from lb01 (debian)\n');
-    expect(readFileSync(join(target, 'lb02', 'handler-runs'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(
+      readFileSync(join(target, 'lb02', 'handler-runs'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(1);
     expect(first.stdout).toMatch(/lb01\s+ok\s+ok=\d+ changed=3/);
 
     const again = await runCli(['deploy', '-i', inv, playbook(), '--reporter', 'plain', '--verify']);
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).toMatch(/lb01\s+ok\s+ok=\d+ changed=0/);
-    expect(readFileSync(join(target, 'lb02', 'handler-runs'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(
+      readFileSync(join(target, 'lb02', 'handler-runs'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(1);
 
     const before = snapshot(target);
-    const check = await runCli(['deploy', '-i', inv, playbook('goodbye'), '--check', '--diff', '--reporter', 'plain', '--detailed-exitcode']);
+    const check = await runCli([
+      'deploy',
+      '-i',
+      inv,
+      playbook('goodbye'),
+      '--check',
+      '--diff',
+      '--reporter',
+      'plain',
+      '--detailed-exitcode',
+    ]);
     expect(check.code).toBe(3);
     expect(check.stdout).toContain('-hello from lb01 (debian)');
     expect(check.stdout).toContain('+goodbye from lb01 (debian)');
@@ -105,9 +126,25 @@ describe('deploy against a real sshd', () => {
   it('copies a real PEM and a 300 KiB binary file byte-exact, then converges', async () => {
     const files = join(work, 'files');
     execFileSync('mkdir', ['-p', files]);
-    const args = ['-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30', '-subj', '/CN=s3.example.test'];
-    execFileSync('openssl', ['req', ...args, '-keyout', join(files, 'k.pem'), '-out', join(files, 'c.pem')], { stdio: 'ignore' });
-    writeFileSync(join(files, 'cert.pem'), readFileSync(join(files, 'c.pem'), 'utf8') + readFileSync(join(files, 'k.pem'), 'utf8'));
+    const args = [
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=s3.example.test',
+    ];
+    execFileSync('openssl', ['req', ...args, '-keyout', join(files, 'k.pem'), '-out', join(files, 'c.pem')], {
+      stdio: 'ignore',
+    });
+    writeFileSync(
+      join(files, 'cert.pem'),
+      readFileSync(join(files, 'c.pem'), 'utf8') + readFileSync(join(files, 'k.pem'), 'utf8'),
+    );
     // Leading '-', NUL and invalid UTF-8 past the 64 KiB switch.
     writeFileSync(join(files, 'blob.bin'), Buffer.concat([Buffer.from('--%s\\\0\xff'), randomBytes(300 * 1024)]));
     const book = join(work, 'certs.yml');
@@ -127,7 +164,10 @@ describe('deploy against a real sshd', () => {
     const inv = inventory();
     const first = await runCli(['deploy', '-i', inv, book, '--reporter', 'plain']);
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    for (const [src, dest] of [['cert.pem', 'x.pem'], ['blob.bin', 'blob.bin']] as const) {
+    for (const [src, dest] of [
+      ['cert.pem', 'x.pem'],
+      ['blob.bin', 'blob.bin'],
+    ] as const) {
       expect(readFileSync(join(target, 'certs', dest)).equals(readFileSync(join(files, src))), dest).toBe(true);
     }
     const again = await runCli(['deploy', '-i', inv, book, '--check', '--detailed-exitcode', '--reporter', 'plain']);
@@ -137,7 +177,10 @@ describe('deploy against a real sshd', () => {
   it('emits one JSON event per line with --json', async () => {
     const result = await runCli(['deploy', '-i', inventory(), playbook(), '--json', '--limit', 'lb01']);
     expect(result.code).toBe(0);
-    const events = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; host?: string });
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; host?: string });
     expect(events[0]?.type).toBe('run-start');
     expect(events.at(-1)?.type).toBe('recap');
     expect(events.filter((e) => e.type === 'task-end').every((e) => e.host === 'lb01')).toBe(true);
@@ -146,7 +189,10 @@ describe('deploy against a real sshd', () => {
   it('refuses a changed host key, showing both fingerprints', async () => {
     const wrong = join(work, 'wrong_known_hosts');
     // A valid ed25519 key that is not the server's.
-    writeFileSync(wrong, `[127.0.0.1]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`);
+    writeFileSync(
+      wrong,
+      `[127.0.0.1]:${sshd.port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`,
+    );
     const result = await runCli(['deploy', '-i', inventory('', wrong), playbook(), '--reporter', 'plain']);
     expect(result.code).toBe(4);
     expect(result.stdout + result.stderr).toContain(sshd.hostKeyFingerprints[0]);

@@ -17,14 +17,26 @@ const children: ChildProcess[] = [];
 
 function journal(pid: number, extraVarNames: string[] = []): Journal {
   return {
-    runId: '20250101T000000Z-beef', playbook: join(dir, 'missing-playbook.yml'), play: 'roll', user: 'alice', workstation: hostname(), pid,
-    startedAt: '2025-01-01T00:00:00.000Z', status: 'running', options: { tags: [], skipTags: [], extraVarNames }, batches: [['lb01']],
+    runId: '20250101T000000Z-beef',
+    playbook: join(dir, 'missing-playbook.yml'),
+    play: 'roll',
+    user: 'alice',
+    workstation: hostname(),
+    pid,
+    startedAt: '2025-01-01T00:00:00.000Z',
+    status: 'running',
+    options: { tags: [], skipTags: [], extraVarNames },
+    batches: [['lb01']],
     nodes: { lb01: { phase: 'withdrawn', at: '2025-01-01T00:00:00.000Z' } },
   };
 }
 
 // The inventory does not exist: a refusal that came after loading anything would fail differently.
-const opts = (extraVars: string[] = []): RunCliOptions => ({ inventory: join(tmpdir(), 'no-such-inventory.yml'), forks: '5', extraVars });
+const opts = (extraVars: string[] = []): RunCliOptions => ({
+  inventory: join(tmpdir(), 'no-such-inventory.yml'),
+  forks: '5',
+  extraVars,
+});
 
 /** A pid that is certainly gone: a child that has exited and been reaped. */
 async function deadPid(): Promise<number> {
@@ -51,11 +63,13 @@ describe('resume refuses', () => {
     expect(error).toMatchObject({ runId: '20250101T000000Z-beef', pid: live.pid, workstation: hostname() });
     const { lines, code } = describeError(error, false);
     expect(code).toBe(1);
-    expect(lines[0]).toBe(`error: run 20250101T000000Z-beef is still running: pid ${live.pid} on ${hostname()} (started 2025-01-01T00:00:00.000Z); resume refuses to run a second copy of it`);
+    expect(lines[0]).toBe(
+      `error: run 20250101T000000Z-beef is still running: pid ${live.pid} on ${hostname()} (started 2025-01-01T00:00:00.000Z); resume refuses to run a second copy of it`,
+    );
     expect(readFileSync(file, 'utf8')).toBe(before);
     expect(readdirSync(join(dir, '.ober-push', 'journal')).sort()).toEqual(['20250101T000000Z-beef.json', 'latest']);
   });
-  it('without the run\'s -e variables, naming the missing ones (exit 2, before loading anything)', async () => {
+  it("without the run's -e variables, naming the missing ones (exit 2, before loading anything)", async () => {
     await writeJournal(dir, journal(await deadPid(), ['api_token', 'release']));
     const error = await resumeCommand(opts(['release=1.2'])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExtraVarsMismatch);
@@ -71,7 +85,9 @@ describe('resume refuses', () => {
     await writeJournal(dir, journal(await deadPid(), []));
     const error = await resumeCommand(opts(['debug=true'])).catch((e: unknown) => e);
     expect(error).toMatchObject({ missing: [], unexpected: ['debug'] });
-    expect(describeError(error, false).lines[0]).toBe('error: run 20250101T000000Z-beef had no -e debug: resume continues the same run with the same variables');
+    expect(describeError(error, false).lines[0]).toBe(
+      'error: run 20250101T000000Z-beef had no -e debug: resume continues the same run with the same variables',
+    );
   });
   it('with the same -e given again (and the old process gone) it goes on: here to the missing inventory', async () => {
     await writeJournal(dir, journal(await deadPid(), ['release']));

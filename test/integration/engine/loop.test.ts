@@ -8,7 +8,10 @@ import { runCli } from '../../support/cli.js';
 function setup(): { inventory: string; playbook: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'ober-loop-'));
   const inventory = join(dir, 'inventory.yml');
-  writeFileSync(inventory, `hosts:\n  here: { vars: { connection: local, out: ${JSON.stringify(dir)}, lists: [alpha, beta, gamma] } }\n`);
+  writeFileSync(
+    inventory,
+    `hosts:\n  here: { vars: { connection: local, out: ${JSON.stringify(dir)}, lists: [alpha, beta, gamma] } }\n`,
+  );
   const playbook = join(dir, 'playbook.yml');
   writeFileSync(
     playbook,
@@ -47,7 +50,10 @@ describe('loop', () => {
   it('a loop that is not a list fails the task with a clear message', async () => {
     const { inventory, dir } = setup();
     const playbook = join(dir, 'bad.yml');
-    writeFileSync(playbook, `- hosts: here\n  gather_facts: false\n  tasks:\n    - name: bad loop\n      command: { cmd: "true" }\n      loop: "{{ out }}"\n`);
+    writeFileSync(
+      playbook,
+      `- hosts: here\n  gather_facts: false\n  tasks:\n    - name: bad loop\n      command: { cmd: "true" }\n      loop: "{{ out }}"\n`,
+    );
     const result = await runCli(['deploy', '-i', inventory, playbook, '--reporter', 'plain']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('loop of task "bad loop" must be a list, got string');

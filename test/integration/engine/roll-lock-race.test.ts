@@ -24,9 +24,18 @@ function sh(script: string): Promise<{ code: number; stdout: string }> {
   });
 }
 
-const contender = (i: number, round: number): Me => ({ runId: `run-${round}-${i}`, user: `op${i}`, workstation: `ws${i}`, pid: 1000 + i, command: 'rolling-restart.yml' });
+const contender = (i: number, round: number): Me => ({
+  runId: `run-${round}-${i}`,
+  user: `op${i}`,
+  workstation: `ws${i}`,
+  pid: 1000 + i,
+  command: 'rolling-restart.yml',
+});
 const since = new Date('2025-01-01T00:00:00Z');
-const dead = lockContent({ runId: 'run-dead', user: 'alice', workstation: 'ws0', pid: 1, command: 'upgrade.yml' }, since);
+const dead = lockContent(
+  { runId: 'run-dead', user: 'alice', workstation: 'ws0', pid: 1, command: 'upgrade.yml' },
+  since,
+);
 
 describe('roll lock races (real sh processes, concurrent)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'roll-race-'));
@@ -60,12 +69,17 @@ describe('roll lock races (real sh processes, concurrent)', () => {
     await sh(`mkdir -p ${JSON.stringify(join(dir, 'release'))}`);
     writeFileSync(file, `${lockContent(holder, since)}\n`);
     // The others (other runs, and the same run in another process) release in parallel: the lock stays.
-    const others = Array.from({ length: CONTENDERS }, (_, i) => (i === 3 ? { ...holder, pid: 9999 } : contender(i, 99)));
+    const others = Array.from({ length: CONTENDERS }, (_, i) =>
+      i === 3 ? { ...holder, pid: 9999 } : contender(i, 99),
+    );
     await Promise.all(others.map((m) => sh(releaseScript(file, holderKey(m)))));
     expect(readFileSync(file, 'utf8')).toBe(`${lockContent(holder, since)}\n`);
     // The holder's release, raced by the others' acquires expecting the dead lock: removed, and nobody took it.
     const grabbers = others.filter((_, i) => i !== 3);
-    const [released, ...grabs] = await Promise.all([sh(releaseScript(file, holderKey(holder))), ...grabbers.map((m) => sh(acquireScript(file, lockContent(m, since), dead)))]);
+    const [released, ...grabs] = await Promise.all([
+      sh(releaseScript(file, holderKey(holder))),
+      ...grabbers.map((m) => sh(acquireScript(file, lockContent(m, since), dead))),
+    ]);
     expect(released?.code).toBe(0);
     const won = grabs.filter((g) => g.stdout.startsWith('acquired')).length;
     // A grab may only win on a free lock (after the release), never on the holder's: at most one, and then it holds.

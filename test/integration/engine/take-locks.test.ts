@@ -16,7 +16,10 @@ const HOSTS = ['lb01', 'lb02', 'lb03'];
 const since = new Date('2025-01-01T00:00:00Z');
 const me: Me = { runId: 'run-new', user: 'bob', workstation: 'ws2', pid: 200, command: 'upgrade.yml' };
 const ours = lockContent(me, since);
-const alice = lockContent({ runId: 'run-alice', user: 'alice', workstation: 'ws1', pid: 100, command: 'upgrade.yml' }, since);
+const alice = lockContent(
+  { runId: 'run-alice', user: 'alice', workstation: 'ws1', pid: 100, command: 'upgrade.yml' },
+  since,
+);
 
 function sh(script: string): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
@@ -43,7 +46,8 @@ function fleet(opts: { unreachable?: string } = {}) {
     });
   }
   const file = (h: string, name: 'roll-fleet.lock' | 'roll.lock') => join(dir, h, name);
-  const read = (h: string, name: 'roll-fleet.lock' | 'roll.lock') => (existsSync(file(h, name)) ? readFileSync(file(h, name), 'utf8').trim() : null);
+  const read = (h: string, name: 'roll-fleet.lock' | 'roll.lock') =>
+    existsSync(file(h, name)) ? readFileSync(file(h, name), 'utf8').trim() : null;
   return { ops, file, read };
 }
 
@@ -52,14 +56,26 @@ const none = (): Map<string, LockTakeover> => new Map(HOSTS.map((h) => [h, { fle
 describe('takeRollLocks (all or nothing)', () => {
   it('takes the fleet lock on every node when all are free', async () => {
     const f = fleet();
-    const r = await takeRollLocks({ hosts: HOSTS, ops: f.ops, takeover: none(), pastLockStep: () => false, content: ours });
+    const r = await takeRollLocks({
+      hosts: HOSTS,
+      ops: f.ops,
+      takeover: none(),
+      pastLockStep: () => false,
+      content: ours,
+    });
     expect(r).toEqual({ ok: true, failures: [], givenBack: 0 });
     expect(HOSTS.map((h) => f.read(h, 'roll-fleet.lock'))).toEqual([ours, ours, ours]);
   });
   it('one node held by another roll: the two taken are given back, the holder keeps its lock', async () => {
     const f = fleet();
     writeFileSync(f.file('lb03', 'roll-fleet.lock'), `${alice}\n`);
-    const r = await takeRollLocks({ hosts: HOSTS, ops: f.ops, takeover: none(), pastLockStep: () => false, content: ours });
+    const r = await takeRollLocks({
+      hosts: HOSTS,
+      ops: f.ops,
+      takeover: none(),
+      pastLockStep: () => false,
+      content: ours,
+    });
     expect(r.ok).toBe(false);
     expect(r.failures.map((x) => [x.host, x.what, x.holder])).toEqual([['lb03', 'fleet lock', alice]]);
     expect(r.failures[0]?.error.message).toMatch(/^fleet lock taken meanwhile: \{"runId":"run-alice"/);
@@ -74,7 +90,13 @@ describe('takeRollLocks (all or nothing)', () => {
     // lb03 changed hands after preflight read it: the swap must refuse, and the others must be restored.
     writeFileSync(f.file('lb03', 'roll-fleet.lock'), `${alice}\n`);
     const takeover = new Map(HOSTS.map((h) => [h, { fleet: dead, node: h === 'lb01' ? dead : null }]));
-    const r = await takeRollLocks({ hosts: HOSTS, ops: f.ops, takeover, pastLockStep: (h) => h === 'lb01', content: ours });
+    const r = await takeRollLocks({
+      hosts: HOSTS,
+      ops: f.ops,
+      takeover,
+      pastLockStep: (h) => h === 'lb01',
+      content: ours,
+    });
     expect(r.ok).toBe(false);
     expect(r.failures.map((x) => x.host)).toEqual(['lb03']);
     expect(r.givenBack).toBe(3); // lb01 fleet + node, lb02 fleet
@@ -83,7 +105,13 @@ describe('takeRollLocks (all or nothing)', () => {
   });
   it('an unreachable node: the others are given back', async () => {
     const f = fleet({ unreachable: 'lb02' });
-    const r = await takeRollLocks({ hosts: HOSTS, ops: f.ops, takeover: none(), pastLockStep: () => false, content: ours });
+    const r = await takeRollLocks({
+      hosts: HOSTS,
+      ops: f.ops,
+      takeover: none(),
+      pastLockStep: () => false,
+      content: ours,
+    });
     expect(r.ok).toBe(false);
     expect(r.failures.map((x) => [x.host, x.error.message])).toEqual([['lb02', 'lb02: connection lost']]);
     expect(r.givenBack).toBe(2);

@@ -17,7 +17,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const GOOD_CFG = 'global\n  maxconn 100\ndefaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\nfrontend fe\n  bind 127.0.0.1:8\n';
+const GOOD_CFG =
+  'global\n  maxconn 100\ndefaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\nfrontend fe\n  bind 127.0.0.1:8\n';
 
 describe('copy', () => {
   it('creates the file, then converges (second plan is empty)', async () => {
@@ -97,7 +98,9 @@ describe('template', () => {
     expect(out.changes).toHaveLength(1);
     expect(await readFile(dest, 'utf8')).toBe('maxconn 4000\nnode lb01\n');
     expect((await planModule(templateModule, { src: 't.cfg.hbs', dest }, { baseDir: dir, vars })).changes).toEqual([]);
-    await expect(planModule(templateModule, { src: 't.cfg.hbs', dest }, { baseDir: dir, vars: { name: 'x' } })).rejects.toThrow(/t\.cfg\.hbs.*haproxy\.maxconn/);
+    await expect(
+      planModule(templateModule, { src: 't.cfg.hbs', dest }, { baseDir: dir, vars: { name: 'x' } }),
+    ).rejects.toThrow(/t\.cfg\.hbs.*haproxy\.maxconn/);
   });
 
   it('exposes facts to templates that use them', async () => {
@@ -130,7 +133,9 @@ describe('file', () => {
     const out = await runModule(fileModule, { path, state: 'directory', mode: '0700', recurse: true });
     expect(out.changes).toHaveLength(1);
     expect((await stat(join(path, 'a', 'x'))).mode & 0o7777).toBe(0o700);
-    expect((await planModule(fileModule, { path, state: 'directory', mode: '0700', recurse: true })).changes).toEqual([]);
+    expect((await planModule(fileModule, { path, state: 'directory', mode: '0700', recurse: true })).changes).toEqual(
+      [],
+    );
   });
 
   it('touch, link, absent converge', async () => {

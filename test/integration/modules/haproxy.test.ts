@@ -47,7 +47,9 @@ beforeAll(async () => {
   await writeFile(join(dir, 'h.cfg'), cfg);
   haproxy = spawn('haproxy', ['-Ws', '-f', join(dir, 'h.cfg')], { stdio: 'ignore' });
   // Wait until the socket answers (observable state, no fixed sleep).
-  const ready = await localRun(`i=0; while ! [ -S ${socket} ] && [ $i -lt 200 ]; do sleep 0.025; i=$((i+1)); done; [ -S ${socket} ]`);
+  const ready = await localRun(
+    `i=0; while ! [ -S ${socket} ] && [ $i -lt 200 ]; do sleep 0.025; i=$((i+1)); done; [ -S ${socket} ]`,
+  );
   expect(ready.code).toBe(0);
 });
 
@@ -73,7 +75,11 @@ describe('haproxy runtime API', () => {
 
   it('set_drain: drain, maint, ready; read back; converges', async () => {
     const state = async (): Promise<ServerState | undefined> =>
-      ((await planModule(haproxyModule, { socket, action: 'server_state', backend: 'be' })).result?.['servers'] as ServerState[]).find((s) => s.server === 's2');
+      (
+        (await planModule(haproxyModule, { socket, action: 'server_state', backend: 'be' })).result?.[
+          'servers'
+        ] as ServerState[]
+      ).find((s) => s.server === 's2');
     for (const want of ['drain', 'maint', 'ready'] as const) {
       const args = { socket, action: 'set_drain', backend: 'be', server: 's2', state: want };
       const first = await runModule(haproxyModule, args);
@@ -84,7 +90,9 @@ describe('haproxy runtime API', () => {
   });
 
   it('set_drain on an unknown server is an error', async () => {
-    await expect(planModule(haproxyModule, { socket, action: 'set_drain', backend: 'be', server: 'nope' })).rejects.toThrow(/no server be\/nope/);
+    await expect(
+      planModule(haproxyModule, { socket, action: 'set_drain', backend: 'be', server: 'nope' }),
+    ).rejects.toThrow(/no server be\/nope/);
   });
 
   it('wait_sessions: plans nothing when idle; waits for an open session to close; caps at the deadline', async () => {
@@ -95,7 +103,13 @@ describe('haproxy runtime API', () => {
     const counted = await localRun(`i=0; while [ $i -lt 200 ]; do n=$(python3 -c 'import socket,sys
 s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"show info\\n"); print(s.makefile().read())' ${socket} | awk -F': ' '$1=="CurrConns"{print $2}'); [ "$n" -ge 1 ] && exit 0; sleep 0.02; i=$((i+1)); done; exit 1`);
     expect(counted.code).toBe(0);
-    const capped = await runModule(haproxyModule, { socket, action: 'wait_sessions', frontend: 'fe', timeout: 0.3, interval: 50 });
+    const capped = await runModule(haproxyModule, {
+      socket,
+      action: 'wait_sessions',
+      frontend: 'fe',
+      timeout: 0.3,
+      interval: 50,
+    });
     expect(capped.changes[0]?.summary).toMatch(/frontend fe sessions 1 → ≤ 0/);
     expect(capped.result).toMatchObject({ sessions: 1, timed_out: true });
     const waiting = runModule(haproxyModule, { socket, action: 'wait_sessions', timeout: 10, interval: 50 });
@@ -105,6 +119,8 @@ s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"show info\\
   });
 
   it('a missing socket is a clear error', async () => {
-    await expect(planModule(haproxyModule, { socket: join(dir, 'none.sock'), action: 'info' })).rejects.toThrow(/stats socket .*none\.sock not found/);
+    await expect(planModule(haproxyModule, { socket: join(dir, 'none.sock'), action: 'info' })).rejects.toThrow(
+      /stats socket .*none\.sock not found/,
+    );
   });
 });

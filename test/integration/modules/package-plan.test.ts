@@ -6,12 +6,19 @@ import { localRun, planModule } from '../../support/local-host.js';
 describe('package (apt, plan only)', () => {
   it('an installed package plans nothing; a missing one is named by the simulation', async () => {
     expect((await planModule(packageModule, { name: 'haproxy' })).changes).toEqual([]);
-    const missing = (await localRun("dpkg-query -W -f='${Status}' socat 2>/dev/null")).stdout.includes('install ok installed') ? null : 'socat';
+    const missing = (await localRun("dpkg-query -W -f='${Status}' socat 2>/dev/null")).stdout.includes(
+      'install ok installed',
+    )
+      ? null
+      : 'socat';
     if (missing !== null) {
       const out = await planModule(packageModule, { name: ['haproxy', missing] });
       expect(out.changes).toHaveLength(1);
       expect(out.changes[0]?.summary).toMatch(/^install socat \S+/);
-      expect(out.changes[0]?.ops[0]).toMatchObject({ kind: 'exec', command: expect.stringContaining('apt-get install -y') });
+      expect(out.changes[0]?.ops[0]).toMatchObject({
+        kind: 'exec',
+        command: expect.stringContaining('apt-get install -y'),
+      });
     }
   });
   it('absent plans a removal named by the simulation', async () => {
@@ -19,6 +26,8 @@ describe('package (apt, plan only)', () => {
     expect(out.changes[0]?.summary).toMatch(/^remove haproxy /);
   });
   it('an unknown package is an error', async () => {
-    await expect(planModule(packageModule, { name: 'no-such-package-xyz' })).rejects.toThrow(/Unable to locate package no-such-package-xyz/);
+    await expect(planModule(packageModule, { name: 'no-such-package-xyz' })).rejects.toThrow(
+      /Unable to locate package no-such-package-xyz/,
+    );
   });
 });

@@ -53,7 +53,9 @@ describe('wait_for', () => {
       const out = await waiting;
       expect(out.result?.['elapsed_ms']).toEqual(expect.any(Number));
       await rm(path);
-      await expect(runModule(waitForModule, { path, timeout: 0.2, interval: 20 })).rejects.toThrow(/timed out after 0.2s waiting for .*ready to exist/);
+      await expect(runModule(waitForModule, { path, timeout: 0.2, interval: 20 })).rejects.toThrow(
+        /timed out after 0.2s waiting for .*ready to exist/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -66,9 +68,15 @@ describe('wait_for', () => {
     try {
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
-      const out = await runModule(waitForModule, { url: `http://127.0.0.1:${port}/health`, body: 'heal+thy', timeout: 5 });
+      const out = await runModule(waitForModule, {
+        url: `http://127.0.0.1:${port}/health`,
+        body: 'heal+thy',
+        timeout: 5,
+      });
       expect(out.result?.['elapsed_ms']).toEqual(expect.any(Number));
-      await expect(runModule(waitForModule, { url: `http://127.0.0.1:${port}/`, body: 'sick', timeout: 0.3, interval: 50 })).rejects.toThrow(/timed out/);
+      await expect(
+        runModule(waitForModule, { url: `http://127.0.0.1:${port}/`, body: 'sick', timeout: 0.3, interval: 50 }),
+      ).rejects.toThrow(/timed out/);
     } finally {
       server.close();
     }
@@ -84,7 +92,10 @@ describe('sysctl (plan only, real /proc/sys)', () => {
     expect(same.changes.map((c) => c.summary)).toEqual([`create ${file}`]);
     const diff = await planModule(sysctlModule, { values: { 'net.core.somaxconn': somaxconn + 1 }, file });
     expect(diff.changes[0]?.summary).toBe(`net.core.somaxconn: ${somaxconn} → ${somaxconn + 1}`);
-    expect(diff.changes[0]?.ops[0]).toEqual({ kind: 'exec', command: `sysctl -q -w net.core.somaxconn=${somaxconn + 1}` });
+    expect(diff.changes[0]?.ops[0]).toEqual({
+      kind: 'exec',
+      command: `sysctl -q -w net.core.somaxconn=${somaxconn + 1}`,
+    });
   });
 
   it('a key the kernel does not have is an error naming it, or skipped with ignore_unavailable', async () => {

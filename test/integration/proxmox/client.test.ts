@@ -7,7 +7,17 @@ import { PveApiError, PvePermissionError, PveTaskError } from '../../../src/prox
 import { createPveClient, createVmResolver } from '../../../src/proxmox/resolver.js';
 import { waitTask } from '../../../src/proxmox/tasks.js';
 import { generateCert, type PveSim } from '../../pve-sim/index.js';
-import { FAST, TOKEN_ID, TOKEN_SECRET, baseConfig, endpointFor, inventoryFor, secretFile, startSim, until } from './helpers.js';
+import {
+  FAST,
+  TOKEN_ID,
+  TOKEN_SECRET,
+  baseConfig,
+  endpointFor,
+  inventoryFor,
+  secretFile,
+  startSim,
+  until,
+} from './helpers.js';
 
 let sim: PveSim;
 beforeAll(async () => {
@@ -35,7 +45,9 @@ describe('TLS', () => {
 
   test('a wrong fingerprint is refused before any request (the token never leaves)', async () => {
     const other = generateCert();
-    const err = await client({ fingerprint: other.fingerprint }).get('/version').catch((e: unknown) => e);
+    const err = await client({ fingerprint: other.fingerprint })
+      .get('/version')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PveApiError);
     expect(err).toMatchObject({ kind: 'tls', attempts: 1 });
     expect((err as Error).message).toContain(sim.fingerprint);
@@ -44,24 +56,35 @@ describe('TLS', () => {
 
   test('without pin or CA the self-signed cert is rejected; a CA file that signs it is trusted', async () => {
     const { fingerprint: _fp, ...noPin } = endpointFor(sim);
-    await expect(createPveClient({ ...noPin, fingerprint: undefined }, FAST).get('/version')).rejects.toMatchObject({ kind: 'tls' });
+    await expect(createPveClient({ ...noPin, fingerprint: undefined }, FAST).get('/version')).rejects.toMatchObject({
+      kind: 'tls',
+    });
     const caFile = secretFile(sim.cert.cert); // a self-signed cert is its own CA
     writeFileSync(caFile, sim.cert.cert);
-    await expect(createPveClient({ ...noPin, fingerprint: undefined, caFile }, FAST).get('/version')).resolves.toBeTruthy();
+    await expect(
+      createPveClient({ ...noPin, fingerprint: undefined, caFile }, FAST).get('/version'),
+    ).resolves.toBeTruthy();
   });
 
   test('insecure works only when asked and emits a warning event', async () => {
     const events: PveClientEvent[] = [];
-    const c = createPveClient({ ...endpointFor(sim), fingerprint: undefined, insecure: true }, { ...FAST, onEvent: (e) => events.push(e) });
+    const c = createPveClient(
+      { ...endpointFor(sim), fingerprint: undefined, insecure: true },
+      { ...FAST, onEvent: (e) => events.push(e) },
+    );
     await expect(c.get('/version')).resolves.toBeTruthy();
-    expect(events).toEqual([expect.objectContaining({ type: 'warning', message: expect.stringContaining('TLS verification is disabled') })]);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'warning', message: expect.stringContaining('TLS verification is disabled') }),
+    ]);
   });
 });
 
 describe('auth', () => {
   test('a bad token: 401, clear error, not retried, secret not in the message', async () => {
     const file = secretFile('wrong-secret-value');
-    const err = await client({ tokenSecret: { file } }).get('/nodes/pve1/qemu/100/config').catch((e: unknown) => e);
+    const err = await client({ tokenSecret: { file } })
+      .get('/nodes/pve1/qemu/100/config')
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'auth', status: 401, reason: 'Authentication failed!', attempts: 1 });
     expect((err as Error).message).toMatch(/check the API token id and secret; not retried/);
     expect((err as Error).message).not.toContain('wrong-secret-value');
@@ -69,26 +92,38 @@ describe('auth', () => {
   });
 
   test('the token secret comes from env or file, only when needed', async () => {
-    const c = createPveClient(endpointFor(sim, { tokenSecret: { env: 'PVE_SIM_TOKEN' } }), { ...FAST, env: { PVE_SIM_TOKEN: TOKEN_SECRET } });
+    const c = createPveClient(endpointFor(sim, { tokenSecret: { env: 'PVE_SIM_TOKEN' } }), {
+      ...FAST,
+      env: { PVE_SIM_TOKEN: TOKEN_SECRET },
+    });
     await expect(c.get('/version')).resolves.toBeTruthy();
     const missing = createPveClient(endpointFor(sim, { tokenSecret: { env: 'PVE_MISSING' } }), { ...FAST, env: {} });
     expect(sim.requests).toHaveLength(1); // constructing the client read nothing
-    await expect(missing.get('/version')).rejects.toMatchObject({ name: 'ConfigError', message: expect.stringContaining('PVE_MISSING is not set') });
+    await expect(missing.get('/version')).rejects.toMatchObject({
+      name: 'ConfigError',
+      message: expect.stringContaining('PVE_MISSING is not set'),
+    });
   });
 
   test('ticket auth: cookie for reads, CSRF token on writes, renewal before expiry', async () => {
     let now = Date.now();
     const c = new PveClient({
-      name: 'lab', url: sim.url, trust: { kind: 'fingerprint', sha256: sim.fingerprint },
+      name: 'lab',
+      url: sim.url,
+      trust: { kind: 'fingerprint', sha256: sim.fingerprint },
       auth: { kind: 'ticket', username: 'ober@pve', password: () => Promise.resolve(new Secret('hunter2-long')) },
-      retry: FAST.retry, now: () => now, ticketRenewAfterMs: 60_000,
+      retry: FAST.retry,
+      now: () => now,
+      ticketRenewAfterMs: 60_000,
     });
     await c.get('/nodes/pve1/qemu/100/config');
     const upid = await c.post<string>('/nodes/pve1/qemu/100/config', { description: 'via ticket' });
     await until(() => sim.vm(100).conf.get('description') === 'via ticket');
     expect(upid).toMatch(/:qmconfig:100:ober@pve:$/);
     expect(sim.requests.map((r) => `${r.method} ${r.path} ${r.identity ?? '-'}`)).toEqual([
-      'POST /access/ticket -', 'GET /nodes/pve1/qemu/100/config ober@pve', 'POST /nodes/pve1/qemu/100/config ober@pve',
+      'POST /access/ticket -',
+      'GET /nodes/pve1/qemu/100/config ober@pve',
+      'POST /nodes/pve1/qemu/100/config ober@pve',
     ]);
     expect(sim.requests[0]?.params['password']).toBe('hunter2-long');
     now += 61_000;
@@ -100,7 +135,11 @@ describe('auth', () => {
 
   test('ticket writes without a CSRF token are refused by the simulator', async () => {
     const t = sim.auth.issue('ober@pve');
-    const res = await fetchInsecure(`${sim.url}/api2/json/nodes/pve1/qemu/100/config`, { method: 'POST', cookie: `PVEAuthCookie=${encodeURIComponent(t.ticket)}`, body: 'description=x' });
+    const res = await fetchInsecure(`${sim.url}/api2/json/nodes/pve1/qemu/100/config`, {
+      method: 'POST',
+      cookie: `PVEAuthCookie=${encodeURIComponent(t.ticket)}`,
+      body: 'description=x',
+    });
     expect(res).toEqual({ status: 401, reason: 'Permission denied - invalid csrf token', body: '' });
   });
 });
@@ -116,7 +155,9 @@ describe('errors', () => {
   });
 
   test('400 lists the errors per parameter', async () => {
-    const err = await client().post('/nodes/pve1/qemu/100/config', { net0: 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,queues=65', cores: 0 }).catch((e: unknown) => e);
+    const err = await client()
+      .post('/nodes/pve1/qemu/100/config', { net0: 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,queues=65', cores: 0 })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'validation', status: 400, reason: 'Parameter verification failed.' });
     expect((err as PveApiError).errors).toEqual({
       net0: 'invalid format - format error\nnet0.queues: value must have a maximum value of 64\n',
@@ -128,7 +169,10 @@ describe('errors', () => {
   test('a locked VM and an unknown path are typed', async () => {
     sim.setLock(100, 'backup');
     try {
-      await expect(client().post('/nodes/pve1/qemu/100/config', { onboot: true })).rejects.toMatchObject({ kind: 'locked', reason: 'VM is locked (backup)' });
+      await expect(client().post('/nodes/pve1/qemu/100/config', { onboot: true })).rejects.toMatchObject({
+        kind: 'locked',
+        reason: 'VM is locked (backup)',
+      });
     } finally {
       sim.setLock(100, undefined);
     }
@@ -140,11 +184,16 @@ describe('errors', () => {
     sim.setNodeOnline('pve2', false);
     try {
       const events: PveClientEvent[] = [];
-      const resolver = createVmResolver(inventoryFor(endpointFor(sim), { lb03: { proxmox: 'lab', node: 'pve2', vmid: 102 } }), { ...FAST, onEvent: (e) => events.push(e) });
+      const resolver = createVmResolver(
+        inventoryFor(endpointFor(sim), { lb03: { proxmox: 'lab', node: 'pve2', vmid: 102 } }),
+        { ...FAST, onEvent: (e) => events.push(e) },
+      );
       const api = await resolver.forHost('lb03');
       const err = await api?.get('/nodes/pve2/qemu/102/config').catch((e: unknown) => e);
       expect(err).toMatchObject({ kind: 'unreachable', status: 595, attempts: 3, host: 'lb03' });
-      expect((err as Error).message).toBe('lb03: Proxmox lab: GET /nodes/pve2/qemu/102/config failed: 595 No route to host (after 3 attempts)');
+      expect((err as Error).message).toBe(
+        'lb03: Proxmox lab: GET /nodes/pve2/qemu/102/config failed: 595 No route to host (after 3 attempts)',
+      );
       expect(events.filter((e) => e.type === 'retry')).toHaveLength(2);
     } finally {
       sim.setNodeOnline('pve2', true);
@@ -166,7 +215,9 @@ describe('errors', () => {
 
   test('596 on a write: it may have run, so it is not resent and says the outcome is unknown', async () => {
     sim.failNext(1, 596, { match: (r) => r.method === 'POST' });
-    const err = await client().post('/nodes/pve1/qemu/100/config', { description: 'after 596' }).catch((e: unknown) => e);
+    const err = await client()
+      .post('/nodes/pve1/qemu/100/config', { description: 'after 596' })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'unknown-outcome', status: 596, attempts: 1 });
     expect((err as Error).message).toContain('596 Broken pipe (the write may or may not have happened)');
     expect(sim.writes().map((w) => w.status)).toEqual([596]);
@@ -181,7 +232,11 @@ describe('errors', () => {
 
   test('a 500 is not retried', async () => {
     sim.failNext(1, 500, { message: 'something broke' });
-    await expect(client().get('/version')).rejects.toMatchObject({ kind: 'server', reason: 'something broke', attempts: 1 });
+    await expect(client().get('/version')).rejects.toMatchObject({
+      kind: 'server',
+      reason: 'something broke',
+      attempts: 1,
+    });
     expect(sim.requests).toHaveLength(1);
   });
 });
@@ -193,7 +248,10 @@ describe('tasks', () => {
     const upid = await c.post<string>('/nodes/pve1/qemu/100/config', { onboot: 1 });
     const err = await waitTask(c, upid, { pollMs: 10, timeoutMs: 5000, appearMs: 1000 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PveTaskError);
-    expect(err).toMatchObject({ exitStatus: "bridge 'vmbr9' does not exist", log: ["bridge 'vmbr9' does not exist", "TASK ERROR: bridge 'vmbr9' does not exist"] });
+    expect(err).toMatchObject({
+      exitStatus: "bridge 'vmbr9' does not exist",
+      log: ["bridge 'vmbr9' does not exist", "TASK ERROR: bridge 'vmbr9' does not exist"],
+    });
   });
 
   test('"no such task" right after creation is retried', async () => {
@@ -213,26 +271,44 @@ describe('tasks', () => {
 describe('resolver', () => {
   test('names resolve to one VM; zero or several matches are clear errors; clients are shared', async () => {
     const resolver = createVmResolver(
-      inventoryFor(endpointFor(sim), { a: { proxmox: 'lab', node: 'pve1', name: 'lb01' }, b: { proxmox: 'lab', node: 'pve1', name: 'nope' }, c: { proxmox: 'lab', node: 'pve1', name: 'twin' }, d: { proxmox: 'lab', node: 'pve1', vmid: 100 } }),
+      inventoryFor(endpointFor(sim), {
+        a: { proxmox: 'lab', node: 'pve1', name: 'lb01' },
+        b: { proxmox: 'lab', node: 'pve1', name: 'nope' },
+        c: { proxmox: 'lab', node: 'pve1', name: 'twin' },
+        d: { proxmox: 'lab', node: 'pve1', vmid: 100 },
+      }),
       FAST,
     );
     expect(await resolver.forHost('a')).toMatchObject({ vmid: 100, node: 'pve1', proxmox: 'lab' });
     await expect(resolver.forHost('b')).rejects.toThrow(/no QEMU VM named "nope" on lab/);
-    await expect(resolver.forHost('c')).rejects.toThrow(/2 VMs named "twin" on lab \(102 on pve2, 103 on pve1\); set vmid/);
+    await expect(resolver.forHost('c')).rejects.toThrow(
+      /2 VMs named "twin" on lab \(102 on pve2, 103 on pve1\); set vmid/,
+    );
     expect(await resolver.forHost('nobody')).toBeNull();
     expect(resolver.client('lab')).toBe(resolver.client('lab'));
   });
 });
 
 // A raw request for checking the simulator itself (no client logic in the way).
-async function fetchInsecure(url: string, opts: { method: string; cookie: string; body: string }): Promise<{ status: number; reason: string; body: string }> {
+async function fetchInsecure(
+  url: string,
+  opts: { method: string; cookie: string; body: string },
+): Promise<{ status: number; reason: string; body: string }> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const r = request(url, { method: opts.method, rejectUnauthorized: false, headers: { Cookie: opts.cookie, 'Content-Type': 'application/x-www-form-urlencoded' } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '', body }));
-    });
+    const r = request(
+      url,
+      {
+        method: opts.method,
+        rejectUnauthorized: false,
+        headers: { Cookie: opts.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '', body }));
+      },
+    );
     r.on('error', reject);
     r.end(opts.body);
   });
@@ -240,7 +316,10 @@ async function fetchInsecure(url: string, opts: { method: string; cookie: string
 
 describe('writes whose outcome is unknown', () => {
   const resolverApi = async () => {
-    const api = await createVmResolver(inventoryFor(endpointFor(sim), { lb01: { proxmox: 'lab', node: 'pve1', vmid: 100 } }), FAST).forHost('lb01');
+    const api = await createVmResolver(
+      inventoryFor(endpointFor(sim), { lb01: { proxmox: 'lab', node: 'pve1', vmid: 100 } }),
+      FAST,
+    ).forHost('lb01');
     if (!api) throw new Error('no api');
     return api;
   };
@@ -256,7 +335,9 @@ describe('writes whose outcome is unknown', () => {
 
   test('the client itself never resends a write after the request went out', async () => {
     sim.dropResponses(1, (r) => r.method === 'POST');
-    const err = await client().post('/nodes/pve1/qemu/100/config', { description: 'once' }).catch((e: unknown) => e);
+    const err = await client()
+      .post('/nodes/pve1/qemu/100/config', { description: 'once' })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'unknown-outcome', attempts: 1 });
     expect(sim.writes()).toHaveLength(1);
     await until(() => sim.vm(100).conf.get('description') === 'once'); // its task still ran

@@ -10,14 +10,21 @@ import { FAST, TOKEN_ID, baseConfig, endpointFor, inventoryFor, startSim } from 
 let sim: PveSim | undefined;
 afterEach(() => sim?.close());
 
-async function vmWith(opts: PveSimOptions, vm: { ha?: boolean }, privileges?: string[]): Promise<{ sim: PveSim; api: PveVmApi }> {
+async function vmWith(
+  opts: PveSimOptions,
+  vm: { ha?: boolean },
+  privileges?: string[],
+): Promise<{ sim: PveSim; api: PveVmApi }> {
   const s = await startSim(opts);
   sim = s;
   if (privileges) s.addToken(TOKEN_ID, 'narrow-secret-0001', privileges);
   s.addVm({ vmid: 100, node: 'pve1', config: baseConfig(), ...(vm.ha ? { ha: true } : {}) });
   const endpoint = endpointFor(s, privileges ? { tokenSecret: { env: 'OBER_TEST_NARROW' } } : {});
   process.env['OBER_TEST_NARROW'] = 'narrow-secret-0001';
-  const api = await createVmResolver(inventoryFor(endpoint, { lb01: { proxmox: 'lab', node: 'pve1', vmid: 100 } }), FAST).forHost('lb01');
+  const api = await createVmResolver(
+    inventoryFor(endpoint, { lb01: { proxmox: 'lab', node: 'pve1', vmid: 100 } }),
+    FAST,
+  ).forHost('lb01');
   if (!api) throw new Error('no api');
   return { sim: s, api };
 }
@@ -34,7 +41,11 @@ test('more vCPUs than the PVE node has: refused before anything stops, the VM ke
   await pend(api, s, { cores: 4 }); // 2 sockets x 4 cores = 8 > 6
   const error = await api.coldRestart().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ColdRestartError);
-  expect(error).toMatchObject({ vmState: 'untouched', message: 'VM 100 would have 8 vCPUs (sockets × cores) and node pve1 has 6 CPUs: Proxmox would refuse to start it; nothing was stopped' });
+  expect(error).toMatchObject({
+    vmState: 'untouched',
+    message:
+      'VM 100 would have 8 vCPUs (sockets × cores) and node pve1 has 6 CPUs: Proxmox would refuse to start it; nothing was stopped',
+  });
   expect(s.vm(100).status).toBe('running');
   expect(powerEvents(s)).toEqual([]);
   expect(s.vm(100).pending.get('cores')).toBe('4');
@@ -47,7 +58,9 @@ test('a start that fails after the stop: the pending keys are put back and the V
   const error = await api.coldRestart().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ColdRestartError);
   expect(error).toMatchObject({ vmState: 'running' });
-  expect((error as Error).message).toMatch(/^VM 100 did not start with its new hardware \(.*MAX 6 vcpus allowed per VM on this node.*\); cores, cpu put back to what it ran with and started again: it runs the old hardware$/);
+  expect((error as Error).message).toMatch(
+    /^VM 100 did not start with its new hardware \(.*MAX 6 vcpus allowed per VM on this node.*\); cores, cpu put back to what it ran with and started again: it runs the old hardware$/,
+  );
   const vm = s.vm(100);
   expect(vm.status).toBe('running');
   expect([vm.conf.get('cores'), vm.conf.get('cpu'), vm.pending.size]).toEqual(['2', 'kvm64', 0]);
@@ -58,7 +71,9 @@ test('an HA-managed VM is rebooted through the API: pending applied, HA state ke
   const { sim: s, api } = await vmWith({ delays: { haTask: 5, haAction: 250 } }, { ha: true });
   s.vm(100).ha = { managed: true, state: 'started' };
   await pend(api, s, { cpu: 'host' });
-  expect(await api.coldRestart()).toBe('VM 100 on pve1 rebooted through the API (HA-managed: its HA state stays started)');
+  expect(await api.coldRestart()).toBe(
+    'VM 100 on pve1 rebooted through the API (HA-managed: its HA state stays started)',
+  );
   const vm = s.vm(100);
   expect([vm.status, vm.conf.get('cpu'), vm.pending.size, vm.ha?.state]).toEqual(['running', 'host', 0, 'started']);
   const types = [...s.tasks.tasks.values()].map((t) => t.type);

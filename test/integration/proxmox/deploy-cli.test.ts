@@ -66,7 +66,8 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const deploy = (args: string[], token = TOKEN_SECRET) => runCli(['deploy', '-i', inventory, playbook, '--reporter', 'plain', ...args], { env: { PVE_TOKEN: token } });
+const deploy = (args: string[], token = TOKEN_SECRET) =>
+  runCli(['deploy', '-i', inventory, playbook, '--reporter', 'plain', ...args], { env: { PVE_TOKEN: token } });
 
 describe('deploy of proxmox_vm against the simulator', () => {
   it('--check writes nothing and shows current → desired with each impact', async () => {

@@ -11,9 +11,15 @@ const power: string[] = [];
 
 beforeEach(async () => {
   power.length = 0;
-  sim = await startSim({ delays: { haTask: 5, haAction: 250 }, onPower: (vmid, action) => power.push(`${vmid}:${action}`) });
+  sim = await startSim({
+    delays: { haTask: 5, haAction: 250 },
+    onPower: (vmid, action) => power.push(`${vmid}:${action}`),
+  });
   sim.addVm({ vmid: 200, node: 'pve1', ha: true, config: baseConfig({ name: 'lb-ha' }) });
-  const a = await createVmResolver(inventoryFor(endpointFor(sim), { lbha: { proxmox: 'lab', node: 'pve1', vmid: 200 } }), FAST).forHost('lbha');
+  const a = await createVmResolver(
+    inventoryFor(endpointFor(sim), { lbha: { proxmox: 'lab', node: 'pve1', vmid: 200 } }),
+    FAST,
+  ).forHost('lbha');
   if (!a) throw new Error('no api');
   api = a;
 });
@@ -21,7 +27,9 @@ afterEach(() => sim.close());
 
 test('cold restart of a stopped HA VM waits on status/current, not on the hastart task', async () => {
   // (A running HA VM is rebooted through the API instead: cold-restart.test.ts.)
-  await api.write('POST', api.path('config'), { cpu: 'host', digest: sim.vm(200).digest() }).then((upid) => api.waitTask(String(upid)));
+  await api
+    .write('POST', api.path('config'), { cpu: 'host', digest: sim.vm(200).digest() })
+    .then((upid) => api.waitTask(String(upid)));
   sim.vm(200).status = 'stopped';
   sim.vm(200).ha = { managed: true, state: 'stopped' };
 

@@ -14,7 +14,17 @@ export const TOKEN_SECRET = '5f3c1d2e-aaaa-bbbb-cccc-0123456789ab';
 export const NET0 = 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,tag=42';
 
 export function baseConfig(extra: Record<string, string | number> = {}): Record<string, string | number> {
-  return { name: 'lb01', cpu: 'kvm64', cores: 2, sockets: 2, memory: '4096', net0: NET0, ostype: 'l26', scsi0: 'local-lvm:vm-100-disk-0,size=8G', ...extra };
+  return {
+    name: 'lb01',
+    cpu: 'kvm64',
+    cores: 2,
+    sockets: 2,
+    memory: '4096',
+    net0: NET0,
+    ostype: 'l26',
+    scsi0: 'local-lvm:vm-100-disk-0,size=8G',
+    ...extra,
+  };
 }
 
 export async function startSim(opts: PveSimOptions = {}): Promise<PveSim> {
@@ -31,12 +41,25 @@ export function secretFile(secret = TOKEN_SECRET): string {
 }
 
 export function endpointFor(sim: PveSim, over: Partial<ProxmoxEndpoint> = {}): ProxmoxEndpoint {
-  return { name: 'lab', url: sim.url, tokenId: TOKEN_ID, tokenSecret: { file: secretFile() }, fingerprint: sim.fingerprint, insecure: false, location: null, ...over };
+  return {
+    name: 'lab',
+    url: sim.url,
+    tokenId: TOKEN_ID,
+    tokenSecret: { file: secretFile() },
+    fingerprint: sim.fingerprint,
+    insecure: false,
+    location: null,
+    ...over,
+  };
 }
 
-export function inventoryFor(endpoint: ProxmoxEndpoint, hosts: Record<string, VmBinding>): Pick<Inventory, 'hosts' | 'proxmox'> {
+export function inventoryFor(
+  endpoint: ProxmoxEndpoint,
+  hosts: Record<string, VmBinding>,
+): Pick<Inventory, 'hosts' | 'proxmox'> {
   const hostMap = new Map<string, Host>();
-  for (const [name, vm] of Object.entries(hosts)) hostMap.set(name, { name, address: '127.0.0.1', port: 22, vm, vars: {}, groups: ['all'], location: null });
+  for (const [name, vm] of Object.entries(hosts))
+    hostMap.set(name, { name, address: '127.0.0.1', port: 22, vm, vars: {}, groups: ['all'], location: null });
   return { hosts: hostMap, proxmox: new Map([[endpoint.name, endpoint]]) };
 }
 

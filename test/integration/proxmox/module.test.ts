@@ -15,14 +15,26 @@ beforeEach(async () => {
   sim = await startSim();
   sim.addVm({ vmid: 100, node: 'pve1', config: baseConfig() });
   sim.addVm({ vmid: 101, node: 'pve2', status: 'stopped', config: baseConfig({ name: 'lb02' }) });
-  const resolver = createVmResolver(inventoryFor(endpointFor(sim), { lb01: { proxmox: 'lab', node: 'pve1', vmid: 100 }, lb02: { proxmox: 'lab', node: 'pve2', name: 'lb02' } }), FAST);
+  const resolver = createVmResolver(
+    inventoryFor(endpointFor(sim), {
+      lb01: { proxmox: 'lab', node: 'pve1', vmid: 100 },
+      lb02: { proxmox: 'lab', node: 'pve2', name: 'lb02' },
+    }),
+    FAST,
+  );
   const a = await resolver.forHost('lb01');
   if (!a) throw new Error('no api');
   api = a;
 });
 afterEach(() => sim.close());
 
-const EVERYTHING = { cpu: 'host', balloon: 0, net: { index: 0, model: 'virtio', queues: 'auto' }, watchdog: { model: 'i6300esb', action: 'reset' }, onboot: true };
+const EVERYTHING = {
+  cpu: 'host',
+  balloon: 0,
+  net: { index: 0, model: 'virtio', queues: 'auto' },
+  watchdog: { model: 'i6300esb', action: 'reset' },
+  onboot: true,
+};
 
 async function run(host: 'lb01' | 'lb02', raw: Record<string, unknown>, target: PveVmApi = api) {
   const args = proxmoxVmArgs.parse(raw);
@@ -36,7 +48,11 @@ describe('running VM', () => {
     const { args, changes } = await run('lb01', EVERYTHING);
     await applyChanges(api, changes);
     const vm = sim.vm(100);
-    expect(Object.fromEntries(vm.pending)).toEqual({ cpu: 'host', balloon: '0', watchdog: 'model=i6300esb,action=reset' });
+    expect(Object.fromEntries(vm.pending)).toEqual({
+      cpu: 'host',
+      balloon: '0',
+      watchdog: 'model=i6300esb,action=reset',
+    });
     expect(vm.conf.get('onboot')).toBe('1');
     expect(vm.conf.get('net0')).toBe(NET0);
     expect(sim.events.filter((e) => e.type === 'nic-replug')).toEqual([]);
@@ -57,7 +73,13 @@ describe('running VM', () => {
     const vm = sim.vm(100);
     expect(vm.conf.get('net0')).toBe('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42');
     expect(vm.pending.has('net0')).toBe(false);
-    expect(sim.events).toContainEqual({ type: 'nic-replug', vmid: 100, key: 'net0', from: NET0, to: 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42' });
+    expect(sim.events).toContainEqual({
+      type: 'nic-replug',
+      vmid: 100,
+      key: 'net0',
+      from: NET0,
+      to: 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42',
+    });
     // The body went over the wire escaped: the server saw the full value, MAC included.
     expect(sim.writes()[0]?.params['net0']).toBe('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42');
   });
@@ -82,18 +104,29 @@ describe('running VM', () => {
   });
 
   test('cold_restart: now stops and starts the VM in the same run', async () => {
-    const { changes } = await run('lb01', { cpu: 'host', watchdog: { action: 'reset' }, cold_restart: 'now', shutdown_timeout: 5 });
+    const { changes } = await run('lb01', {
+      cpu: 'host',
+      watchdog: { action: 'reset' },
+      cold_restart: 'now',
+      shutdown_timeout: 5,
+    });
     await applyChanges(api, changes);
     expect(sim.vm(100).conf.get('cpu')).toBe('host');
     expect(sim.vm(100).status).toBe('running');
-    expect(sim.events.filter((e) => e.type === 'power').map((e) => (e.type === 'power' ? e.action : ''))).toEqual(['stop', 'start']);
+    expect(sim.events.filter((e) => e.type === 'power').map((e) => (e.type === 'power' ? e.action : ''))).toEqual([
+      'stop',
+      'start',
+    ]);
     expect((await run('lb01', { cpu: 'host', watchdog: { action: 'reset' } })).changes).toEqual([]);
   });
 });
 
 describe('stopped VM', () => {
   test('everything applies at once, nothing pending (name binding resolved through /cluster/resources)', async () => {
-    const resolver = createVmResolver(inventoryFor(endpointFor(sim), { lb02: { proxmox: 'lab', node: 'pve2', name: 'lb02' } }), FAST);
+    const resolver = createVmResolver(
+      inventoryFor(endpointFor(sim), { lb02: { proxmox: 'lab', node: 'pve2', name: 'lb02' } }),
+      FAST,
+    );
     const lb02 = await resolver.forHost('lb02');
     if (!lb02) throw new Error('no api');
     expect(lb02.vmid).toBe(101);
@@ -111,7 +144,14 @@ describe('stopped VM', () => {
 describe('no writes', () => {
   test('a VM that is already right plans nothing and nothing is written', async () => {
     const vm = sim.vm(100);
-    for (const [k, v] of Object.entries({ cpu: 'host', balloon: '0', watchdog: 'i6300esb,action=reset', onboot: '1', net0: `${NET0.replace(',tag=42', ',queues=4,tag=42')}` })) vm.conf.set(k, v);
+    for (const [k, v] of Object.entries({
+      cpu: 'host',
+      balloon: '0',
+      watchdog: 'i6300esb,action=reset',
+      onboot: '1',
+      net0: `${NET0.replace(',tag=42', ',queues=4,tag=42')}`,
+    }))
+      vm.conf.set(k, v);
     const { changes } = await run('lb01', EVERYTHING);
     expect(changes).toEqual([]);
     expect(sim.writes()).toEqual([]);
@@ -136,7 +176,12 @@ test('a stale digest (another admin edited the config) is a conflict, and nothin
   const { changes } = await run('lb01', { cpu: 'host' });
   sim.touchConfig(100);
   const before = sim.vm(100).fileText();
-  await expect(applyChanges(api, changes)).rejects.toMatchObject({ name: 'PveApiError', kind: 'conflict', status: 500, host: 'lb01' });
+  await expect(applyChanges(api, changes)).rejects.toMatchObject({
+    name: 'PveApiError',
+    kind: 'conflict',
+    status: 500,
+    host: 'lb01',
+  });
   expect(sim.vm(100).fileText()).toBe(before);
   // Re-plan from fresh facts succeeds.
   await applyChanges(api, (await run('lb01', { cpu: 'host' })).changes);
@@ -147,5 +192,16 @@ test('vm status rows from live facts', async () => {
   await applyChanges(api, (await run('lb01', { cpu: 'host', onboot: true })).changes);
   const { facts, args } = await run('lb01', { cpu: 'host', onboot: true, net: { queues: 'auto' } });
   const [row] = vmStatusRows([{ host: 'lb01', facts, args }]);
-  expect(row).toMatchObject({ host: 'lb01', node: 'pve1', vmid: 100, status: 'running', cpu: 'kvm64', cores: 2, sockets: 2, queues: null, pending: ['cpu=host'], drift: ['net0'] });
+  expect(row).toMatchObject({
+    host: 'lb01',
+    node: 'pve1',
+    vmid: 100,
+    status: 'running',
+    cpu: 'kvm64',
+    cores: 2,
+    sockets: 2,
+    queues: null,
+    pending: ['cpu=host'],
+    drift: ['net0'],
+  });
 });

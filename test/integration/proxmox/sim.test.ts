@@ -49,11 +49,22 @@ test('401 has an empty body after the delay; a GET with a body is a 501', async 
   const { request } = await import('node:https');
   const raw = (method: string, body?: string): Promise<{ status: number; reason: string; body: string }> =>
     new Promise((resolve, reject) => {
-      const r = request(`${sim.url}/api2/json/version`, { method, rejectUnauthorized: false, headers: { Authorization: 'PVEAPIToken=ober@pve!push=5f3c1d2e-aaaa-bbbb-cccc-0123456789ab', 'Content-Length': String(Buffer.byteLength(body ?? '')) } }, (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '', body: text }));
-      });
+      const r = request(
+        `${sim.url}/api2/json/version`,
+        {
+          method,
+          rejectUnauthorized: false,
+          headers: {
+            Authorization: 'PVEAPIToken=ober@pve!push=5f3c1d2e-aaaa-bbbb-cccc-0123456789ab',
+            'Content-Length': String(Buffer.byteLength(body ?? '')),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, reason: res.statusMessage ?? '', body: text }));
+        },
+      );
       r.on('error', reject);
       r.end(body);
     });

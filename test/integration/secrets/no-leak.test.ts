@@ -46,8 +46,15 @@ beforeAll(async () => {
   target = join(work, 'target');
   writeFileSync(join(work, 'vault-pass'), `${PASSWORD}\n`);
   writeFileSync(join(work, 'file-secret'), `${SECRETS.file}\n`);
-  writeFileSync(join(work, 'vault-vars.yml'), encryptVault(`vaultfile_pw: ${SECRETS.vaultFile}\n`, PASSWORD, { label: 'prod' }));
-  const vaultLines = encryptVault(SECRETS.vault, PASSWORD).trimEnd().split('\n').map((l) => `        ${l}`).join('\n');
+  writeFileSync(
+    join(work, 'vault-vars.yml'),
+    encryptVault(`vaultfile_pw: ${SECRETS.vaultFile}\n`, PASSWORD, { label: 'prod' }),
+  );
+  const vaultLines = encryptVault(SECRETS.vault, PASSWORD)
+    .trimEnd()
+    .split('\n')
+    .map((l) => `        ${l}`)
+    .join('\n');
   inventoryFile = join(work, 'inventory.yml');
   writeFileSync(
     inventoryFile,
@@ -94,7 +101,15 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
-const common = () => ['-i', inventoryFile, playbookFile, '--vault-password-file', join(work, 'vault-pass'), '-e', `@${join(work, 'vault-vars.yml')}`];
+const common = () => [
+  '-i',
+  inventoryFile,
+  playbookFile,
+  '--vault-password-file',
+  join(work, 'vault-pass'),
+  '-e',
+  `@${join(work, 'vault-vars.yml')}`,
+];
 
 describe('secrets given by reference', () => {
   it('reach the host in clear and no output, whatever the reporter', async () => {
@@ -114,19 +129,52 @@ describe('secrets given by reference', () => {
     writeFileSync(join(target, 'app.conf'), 'old\n');
     const json = await run('deploy --check --diff --json', ['deploy', ...common(), '--check', '--diff', '--json']);
     expect(json.stdout).toContain('"after":"env=[redacted]\\nfile=[redacted]\\nvault=[redacted]');
-    const tty = await run('deploy --check --diff (tty)', ['deploy', ...common(), '--check', '--diff', '--reporter', 'tty']);
+    const tty = await run('deploy --check --diff (tty)', [
+      'deploy',
+      ...common(),
+      '--check',
+      '--diff',
+      '--reporter',
+      'tty',
+    ]);
     expect(tty.stdout).toContain('vault=[redacted]');
-    const list = await run('inventory --list', ['inventory', '-i', inventoryFile, '--vault-password-file', join(work, 'vault-pass')]);
+    const list = await run('inventory --list', [
+      'inventory',
+      '-i',
+      inventoryFile,
+      '--vault-password-file',
+      join(work, 'vault-pass'),
+    ]);
     expect(list.code).toBe(0);
     expect(list.stdout).toContain('stats_auth: "[redacted]"');
-    const host = await run('inventory --host --json', ['inventory', '-i', inventoryFile, '--host', 'lb01', '--json', '--vault-password-file', join(work, 'vault-pass')]);
-    expect(JSON.parse(host.stdout).vars).toMatchObject({ env_pw: '[redacted]', vault_pw: '[redacted]', haproxy: { nested: { pass: '[redacted]' } } });
+    const host = await run('inventory --host --json', [
+      'inventory',
+      '-i',
+      inventoryFile,
+      '--host',
+      'lb01',
+      '--json',
+      '--vault-password-file',
+      join(work, 'vault-pass'),
+    ]);
+    expect(JSON.parse(host.stdout).vars).toMatchObject({
+      env_pw: '[redacted]',
+      vault_pw: '[redacted]',
+      haproxy: { nested: { pass: '[redacted]' } },
+    });
   });
 
   it('refuse a wrong vault password with the file:line of the value, exit 2, no host contacted', async () => {
     writeFileSync(join(work, 'wrong-pass'), 'not the password\n');
     const before = readFileSync(join(target, 'app.conf'), 'utf8');
-    const wrong = await run('deploy, wrong password', ['deploy', '-i', inventoryFile, playbookFile, '--vault-password-file', join(work, 'wrong-pass')]);
+    const wrong = await run('deploy, wrong password', [
+      'deploy',
+      '-i',
+      inventoryFile,
+      playbookFile,
+      '--vault-password-file',
+      join(work, 'wrong-pass'),
+    ]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe(
       `error: ${relative(work, inventoryFile)}:9:17 hosts.lb01.vars.vault_pw: cannot decrypt: the vault password is wrong, or the value was altered (HMAC mismatch)\n`,
@@ -135,17 +183,36 @@ describe('secrets given by reference', () => {
     const none = await run('deploy, no password', ['deploy', '-i', inventoryFile, playbookFile]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('the value is vault-encrypted: give --vault-password-file PATH or --ask-vault-pass');
-    const noTty = await run('deploy --ask-vault-pass without a TTY', ['deploy', '-i', inventoryFile, playbookFile, '--ask-vault-pass']);
+    const noTty = await run('deploy --ask-vault-pass without a TTY', [
+      'deploy',
+      '-i',
+      inventoryFile,
+      playbookFile,
+      '--ask-vault-pass',
+    ]);
     expect(noTty.code).toBe(2);
-    expect(noTty.stderr).toBe('error: --ask-vault-pass needs a terminal to prompt on (stdin is not a TTY): use --vault-password-file PATH\n');
+    expect(noTty.stderr).toBe(
+      'error: --ask-vault-pass needs a terminal to prompt on (stdin is not a TTY): use --vault-password-file PATH\n',
+    );
   });
 
   it('leave no secret in any output or local file', () => {
     // A deploy writes no local file today; any it wrote (the work dir is its cwd) would be scanned here.
-    const inputs = new Set(['vault-pass', 'wrong-pass', 'file-secret', 'vault-vars.yml', 'inventory.yml', 'site.yml'].map((f) => join(work, f)));
-    const files = filesUnder(work, inputs).map((path) => ({ name: relative(work, path), text: readFileSync(path, 'latin1') }));
+    const inputs = new Set(
+      ['vault-pass', 'wrong-pass', 'file-secret', 'vault-vars.yml', 'inventory.yml', 'site.yml'].map((f) =>
+        join(work, f),
+      ),
+    );
+    const files = filesUnder(work, inputs).map((path) => ({
+      name: relative(work, path),
+      text: readFileSync(path, 'latin1'),
+    }));
     const scanned = [...outputs, ...files];
-    const leaks = scanned.flatMap(({ name, text }) => Object.values(SECRETS).filter((s) => text.includes(s)).map((s) => `${name}: ${s}`));
+    const leaks = scanned.flatMap(({ name, text }) =>
+      Object.values(SECRETS)
+        .filter((s) => text.includes(s))
+        .map((s) => `${name}: ${s}`),
+    );
     // 8 runs, stdout and stderr each: the README's Reliability table quotes these figures.
     expect(outputs.length).toBe(16);
     expect(leaks).toEqual([]);

@@ -28,7 +28,15 @@ describe('handshakes to one sshd with MaxStartups', () => {
     environment.cleanup();
   });
 
-  const spec = (i: number) => ({ host: `n${i}`, address: sshd.host, port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: sshd.knownHostsPath, sshConfigFile: null });
+  const spec = (i: number) => ({
+    host: `n${i}`,
+    address: sshd.host,
+    port: sshd.port,
+    user: 'root',
+    identityFile: sshd.clientKeyPath,
+    knownHostsFile: sshd.knownHostsPath,
+    sshConfigFile: null,
+  });
   const fanOut = async (transports: Transport[]) => {
     const results = await Promise.allSettled(transports.map((t) => t.exec('echo up')));
     await Promise.all(transports.map((t) => t.close()));
@@ -38,14 +46,21 @@ describe('handshakes to one sshd with MaxStartups', () => {
   it('connects every host, and the sshd drops none, when the pool keeps handshakes under its MaxStartups', async () => {
     const pool = new ConnectionPool({ environment, handshakes: new HandshakeGate(GATE, 64) });
     const results = await fanOut(Array.from({ length: HOSTS }, (_, i) => pool.get(spec(i))));
-    const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+    const failed = results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => String((r as PromiseRejectedResult).reason));
     expect(failed).toEqual([]);
     expect(results.every((r) => r.status === 'fulfilled' && r.value.stdout === 'up\n')).toBe(true);
     expect(sshd.log()).not.toMatch(/past MaxStartups/);
   });
 
   it('loses hosts to the drops when every connection handshakes at once (no shared gate)', async () => {
-    const results = await fanOut(Array.from({ length: HOSTS }, (_, i) => new SshTransport(spec(i), { environment, handshakes: new HandshakeGate(HOSTS, HOSTS) })));
+    const results = await fanOut(
+      Array.from(
+        { length: HOSTS },
+        (_, i) => new SshTransport(spec(i), { environment, handshakes: new HandshakeGate(HOSTS, HOSTS) }),
+      ),
+    );
     expect(results.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
     expect(sshd.log()).toMatch(/past MaxStartups/);
   });

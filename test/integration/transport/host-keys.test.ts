@@ -24,7 +24,10 @@ describe('host key checking', () => {
     dir = mkdtempSync(join(tmpdir(), 'ober-kh-'));
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'other')]);
     otherKey = readFileSync(join(dir, 'other.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-    otherFingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'other.pub')], { encoding: 'utf8' }).split(' ')[1] ?? '';
+    otherFingerprint =
+      execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'other.pub')], { encoding: 'utf8' }).split(
+        ' ',
+      )[1] ?? '';
   });
   afterAll(async () => {
     await sshd?.stop();
@@ -34,7 +37,16 @@ describe('host key checking', () => {
 
   const transport = (knownHostsFile: string, acceptNewHostKeys = false, host = 'lb01'): SshTransport =>
     new SshTransport(
-      { host, address: sshd.host, port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile, acceptNewHostKeys, sshConfigFile: null },
+      {
+        host,
+        address: sshd.host,
+        port: sshd.port,
+        user: 'root',
+        identityFile: sshd.clientKeyPath,
+        knownHostsFile,
+        acceptNewHostKeys,
+        sshConfigFile: null,
+      },
       { environment },
     );
   const file = (name: string, text: string): string => {
@@ -87,7 +99,10 @@ describe('host key checking', () => {
   });
 
   it('accepts hashed entries and records new keys hashed in a hashed file', async () => {
-    const hashedOk = file('hashed', `${hashHostName('other.example')} ${otherKey}\n${hashHostName(name())} ${sshd.hostPublicKeys[0]}\n`);
+    const hashedOk = file(
+      'hashed',
+      `${hashHostName('other.example')} ${otherKey}\n${hashHostName(name())} ${sshd.hostPublicKeys[0]}\n`,
+    );
     expect(await run(transport(hashedOk))).toBe('ok\n');
 
     const hashedOther = file('hashed-new', `${hashHostName('other.example')} ${otherKey}\n`);
@@ -124,18 +139,40 @@ describe('host key checking', () => {
     const kh = join(dir, 'concurrent');
     const hosts = Array.from({ length: 12 }, (_, i) => `lb${String(i).padStart(2, '0')}`);
     // One sshd, but a HostKeyAlias per host, so each host records its own known_hosts name.
-    const config = file('ssh_config', `Host lb*\n  HostName 127.0.0.1\n${hosts.map((h) => `Host ${h}\n  HostKeyAlias ${h}.alias\n`).join('')}`);
+    const config = file(
+      'ssh_config',
+      `Host lb*\n  HostName 127.0.0.1\n${hosts.map((h) => `Host ${h}\n  HostKeyAlias ${h}.alias\n`).join('')}`,
+    );
     const pool = new ConnectionPool({ environment });
-    const spec = (h: string) => ({ host: h, port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: kh, acceptNewHostKeys: true, sshConfigFile: config });
+    const spec = (h: string) => ({
+      host: h,
+      port: sshd.port,
+      user: 'root',
+      identityFile: sshd.clientKeyPath,
+      knownHostsFile: kh,
+      acceptNewHostKeys: true,
+      sshConfigFile: config,
+    });
     const results = await Promise.all(hosts.map((h) => pool.get(spec(h)).exec('echo ok')));
     await pool.closeAll();
     expect(results.map((r) => r.stdout)).toEqual(hosts.map(() => 'ok\n'));
-    const lines = readFileSync(kh, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(kh, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     expect(lines.sort()).toEqual(hosts.map((h) => `${h}.alias ${sshd.hostPublicKeys[0]}`).sort());
     // Same name from two transports at once: recorded once.
     const kh2 = join(dir, 'concurrent-same');
     const pool2 = new ConnectionPool({ environment });
-    const plain = (h: string) => ({ host: h, address: sshd.host, port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: kh2, acceptNewHostKeys: true, sshConfigFile: null });
+    const plain = (h: string) => ({
+      host: h,
+      address: sshd.host,
+      port: sshd.port,
+      user: 'root',
+      identityFile: sshd.clientKeyPath,
+      knownHostsFile: kh2,
+      acceptNewHostKeys: true,
+      sshConfigFile: null,
+    });
     await Promise.all(['a', 'b', 'c', 'd'].map((h) => pool2.get(plain(h)).exec('true')));
     await pool2.closeAll();
     expect(readFileSync(kh2, 'utf8')).toBe(`${name()} ${sshd.hostPublicKeys[0]}\n`);
@@ -149,7 +186,15 @@ describe('host key checking', () => {
       });
     });
     const t = new SshTransport(
-      { host: 'dead', address: '127.0.0.1', port: closed, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: sshd.knownHostsPath, sshConfigFile: null },
+      {
+        host: 'dead',
+        address: '127.0.0.1',
+        port: closed,
+        user: 'root',
+        identityFile: sshd.clientKeyPath,
+        knownHostsFile: sshd.knownHostsPath,
+        sshConfigFile: null,
+      },
       { environment },
     );
     const started = Date.now();

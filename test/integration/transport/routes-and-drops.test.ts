@@ -35,7 +35,10 @@ describe('routes, auth and drops', () => {
   const known = (): string => {
     // The jump host and the target are the same sshd, reached as [127.0.0.1]:port and [localhost]:port.
     const path = join(dir, 'known_hosts');
-    writeFileSync(path, sshd.hostPublicKeys.map((k) => `[127.0.0.1]:${sshd.port},[localhost]:${sshd.port} ${k}\n`).join(''));
+    writeFileSync(
+      path,
+      sshd.hostPublicKeys.map((k) => `[127.0.0.1]:${sshd.port},[localhost]:${sshd.port} ${k}\n`).join(''),
+    );
     return path;
   };
 
@@ -46,7 +49,10 @@ describe('routes, auth and drops', () => {
       `Host target\n  HostName localhost\n  Port ${sshd.port}\n  ProxyJump root@127.0.0.1:${sshd.port},root@127.0.0.1:${sshd.port}\n  IdentityFile ${sshd.clientKeyPath}\n` +
         `Host 127.0.0.1\n  IdentityFile ${sshd.clientKeyPath}\n`,
     );
-    const t = new SshTransport({ host: 'lb01', address: 'target', user: 'root', knownHostsFile: known(), sshConfigFile: cfg }, { environment });
+    const t = new SshTransport(
+      { host: 'lb01', address: 'target', user: 'root', knownHostsFile: known(), sshConfigFile: cfg },
+      { environment },
+    );
     const before = (sshd.log().match(/Accepted publickey/g) ?? []).length;
     const r = await t.exec('echo via jump; echo "$SSH_CLIENT"');
     await t.close();
@@ -58,8 +64,14 @@ describe('routes, auth and drops', () => {
   it('refuses the jump host when its key is unknown, naming the jump host', async () => {
     const kh = join(dir, 'kh-target-only');
     writeFileSync(kh, sshd.hostPublicKeys.map((k) => `[localhost]:${sshd.port} ${k}\n`).join(''));
-    const cfg = config('jump2', `Host target\n  HostName localhost\n  Port ${sshd.port}\n  ProxyJump 127.0.0.1:${sshd.port}\n\nHost *\n  IdentityFile ${sshd.clientKeyPath}\n`);
-    const t = new SshTransport({ host: 'lb01', address: 'target', user: 'root', knownHostsFile: kh, sshConfigFile: cfg }, { environment });
+    const cfg = config(
+      'jump2',
+      `Host target\n  HostName localhost\n  Port ${sshd.port}\n  ProxyJump 127.0.0.1:${sshd.port}\n\nHost *\n  IdentityFile ${sshd.clientKeyPath}\n`,
+    );
+    const t = new SshTransport(
+      { host: 'lb01', address: 'target', user: 'root', knownHostsFile: kh, sshConfigFile: cfg },
+      { environment },
+    );
     const err = await t.exec('true').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as Error).message).toMatch(/jump host 127\.0\.0\.1 for lb01/);
@@ -67,16 +79,28 @@ describe('routes, auth and drops', () => {
   });
 
   it('connects through a ProxyCommand (nc %h %p)', async () => {
-    const cfg = config('proxycmd', `Host lb*\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  ProxyCommand nc %h %p\n  IdentityFile ${sshd.clientKeyPath}\n`);
-    const t = new SshTransport({ host: 'lb02', user: 'root', knownHostsFile: sshd.knownHostsPath, sshConfigFile: cfg }, { environment });
+    const cfg = config(
+      'proxycmd',
+      `Host lb*\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  ProxyCommand nc %h %p\n  IdentityFile ${sshd.clientKeyPath}\n`,
+    );
+    const t = new SshTransport(
+      { host: 'lb02', user: 'root', knownHostsFile: sshd.knownHostsPath, sshConfigFile: cfg },
+      { environment },
+    );
     const r = await t.exec('head -c 200000 /dev/zero | wc -c');
     await t.close();
     expect(r.stdout.trim()).toBe('200000');
   });
 
   it('reports what the ProxyCommand said when it fails', async () => {
-    const cfg = config('proxybad', `Host lb*\n  ProxyCommand echo "no route to %h" >&2; exit 1\n  IdentityFile ${sshd.clientKeyPath}\n`);
-    const t = new SshTransport({ host: 'lb03', user: 'root', knownHostsFile: sshd.knownHostsPath, sshConfigFile: cfg }, { environment });
+    const cfg = config(
+      'proxybad',
+      `Host lb*\n  ProxyCommand echo "no route to %h" >&2; exit 1\n  IdentityFile ${sshd.clientKeyPath}\n`,
+    );
+    const t = new SshTransport(
+      { host: 'lb03', user: 'root', knownHostsFile: sshd.knownHostsPath, sshConfigFile: cfg },
+      { environment },
+    );
     const err = await t.exec('true').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as Error).message).toContain('no route to lb03');
@@ -86,7 +110,15 @@ describe('routes, auth and drops', () => {
     const stranger = join(dir, 'stranger');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
     const t = new SshTransport(
-      { host: 'lb04', address: sshd.host, port: sshd.port, user: 'root', identityFile: stranger, knownHostsFile: sshd.knownHostsPath, sshConfigFile: null },
+      {
+        host: 'lb04',
+        address: sshd.host,
+        port: sshd.port,
+        user: 'root',
+        identityFile: stranger,
+        knownHostsFile: sshd.knownHostsPath,
+        sshConfigFile: null,
+      },
       { environment },
     );
     const err = await t.exec('true').catch((e: unknown) => e);
@@ -102,9 +134,19 @@ describe('routes, auth and drops', () => {
     const enc = join(dir, 'encrypted');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-f', enc]);
     execFileSync('sh', ['-c', `cat ${enc}.pub >> ${join(sshd.dir, 'authorized_keys')}`]);
-    const spec = { host: 'lb05', address: sshd.host, port: sshd.port, user: 'root', identityFile: enc, knownHostsFile: sshd.knownHostsPath, sshConfigFile: null };
+    const spec = {
+      host: 'lb05',
+      address: sshd.host,
+      port: sshd.port,
+      user: 'root',
+      identityFile: enc,
+      knownHostsFile: sshd.knownHostsPath,
+      sshConfigFile: null,
+    };
 
-    const withPass = new SshTransport(spec, { environment: { ...environment, env: { OBER_PUSH_SSH_PASSPHRASE: 'correct horse' } } });
+    const withPass = new SshTransport(spec, {
+      environment: { ...environment, env: { OBER_PUSH_SSH_PASSPHRASE: 'correct horse' } },
+    });
     expect((await withPass.exec('echo ok')).stdout).toBe('ok\n');
     await withPass.close();
 
@@ -112,7 +154,9 @@ describe('routes, auth and drops', () => {
     const err = await without.exec('true').catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/encrypted; set OBER_PUSH_SSH_PASSPHRASE or load it into ssh-agent/);
 
-    const wrong = new SshTransport(spec, { environment: { ...environment, env: { OBER_PUSH_SSH_PASSPHRASE: 'wrong battery' } } });
+    const wrong = new SshTransport(spec, {
+      environment: { ...environment, env: { OBER_PUSH_SSH_PASSPHRASE: 'wrong battery' } },
+    });
     const err2 = await wrong.exec('true').catch((e: unknown) => e);
     expect((err2 as Error).message).toMatch(/does not decrypt it/);
     expect((err2 as Error).message).not.toContain('wrong battery');
@@ -122,9 +166,19 @@ describe('routes, auth and drops', () => {
     const agentOut = execFileSync('ssh-agent', ['-s', '-a', join(dir, 'agent.sock')], { encoding: 'utf8' });
     const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(agentOut)?.[1]);
     try {
-      execFileSync('ssh-add', ['-q', sshd.clientKeyPath], { env: { SSH_AUTH_SOCK: join(dir, 'agent.sock') }, stdio: 'ignore' });
+      execFileSync('ssh-add', ['-q', sshd.clientKeyPath], {
+        env: { SSH_AUTH_SOCK: join(dir, 'agent.sock') },
+        stdio: 'ignore',
+      });
       const t = new SshTransport(
-        { host: 'lb06', address: sshd.host, port: sshd.port, user: 'root', knownHostsFile: sshd.knownHostsPath, sshConfigFile: null },
+        {
+          host: 'lb06',
+          address: sshd.host,
+          port: sshd.port,
+          user: 'root',
+          knownHostsFile: sshd.knownHostsPath,
+          sshConfigFile: null,
+        },
         { environment: { ...environment, env: { SSH_AUTH_SOCK: join(dir, 'agent.sock') } } },
       );
       expect((await t.exec('echo agent')).stdout).toBe('agent\n');
@@ -138,7 +192,15 @@ describe('routes, auth and drops', () => {
     const doomed = await startSshd();
     try {
       const pool = new ConnectionPool({ environment });
-      const spec = (host: string, s: Sshd) => ({ host, address: s.host, port: s.port, user: 'root', identityFile: s.clientKeyPath, knownHostsFile: s.knownHostsPath, sshConfigFile: null });
+      const spec = (host: string, s: Sshd) => ({
+        host,
+        address: s.host,
+        port: s.port,
+        user: 'root',
+        identityFile: s.clientKeyPath,
+        knownHostsFile: s.knownHostsPath,
+        sshConfigFile: null,
+      });
       const victim = pool.get(spec('victim', doomed));
       const healthy = pool.get(spec('healthy', sshd));
       await Promise.all([victim.exec('true'), healthy.exec('true')]);
@@ -148,9 +210,13 @@ describe('routes, auth and drops', () => {
       const marker = join(doomed.dir, 'started');
       const command = `cat >/dev/null; echo x >> ${marker}; sleep 30`;
       const onChannel = { stdin: 'x'.repeat(SHELL_STDIN_MAX + 1) }; // past what a shell takes: a channel of its own
-      const pending = Array.from({ length: 12 }, (_, i) => victim.exec(command, i % 2 ? onChannel : {}).catch((e: unknown) => e));
+      const pending = Array.from({ length: 12 }, (_, i) =>
+        victim.exec(command, i % 2 ? onChannel : {}).catch((e: unknown) => e),
+      );
       const healthyRun = healthy.exec('sleep 0.5; echo fine');
-      await waitFor(() => execFileSync('sh', ['-c', `cat ${marker} 2>/dev/null | wc -l`], { encoding: 'utf8' }).trim() === '8');
+      await waitFor(
+        () => execFileSync('sh', ['-c', `cat ${marker} 2>/dev/null | wc -l`], { encoding: 'utf8' }).trim() === '8',
+      );
       const killedAt = Date.now();
       await doomed.stop();
 
@@ -176,7 +242,16 @@ describe('routes, auth and drops', () => {
     const port = typeof address === 'object' && address ? address.port : 0;
     try {
       const t = new SshTransport(
-        { host: 'mute', address: '127.0.0.1', port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: sshd.knownHostsPath, sshConfigFile: null, connectTimeoutMs: 400 },
+        {
+          host: 'mute',
+          address: '127.0.0.1',
+          port,
+          user: 'root',
+          identityFile: sshd.clientKeyPath,
+          knownHostsFile: sshd.knownHostsPath,
+          sshConfigFile: null,
+          connectTimeoutMs: 400,
+        },
         { environment },
       );
       const started = Date.now();
@@ -196,13 +271,24 @@ describe('routes, auth and drops', () => {
     try {
       const cfg = config('alive', 'Host *\n  ServerAliveCountMax 2\n');
       const t = new SshTransport(
-        { host: 'silent', address: frozen.host, port: frozen.port, user: 'root', identityFile: frozen.clientKeyPath, knownHostsFile: frozen.knownHostsPath, sshConfigFile: cfg, keepaliveIntervalMs: 200 },
+        {
+          host: 'silent',
+          address: frozen.host,
+          port: frozen.port,
+          user: 'root',
+          identityFile: frozen.clientKeyPath,
+          knownHostsFile: frozen.knownHostsPath,
+          sshConfigFile: cfg,
+          keepaliveIntervalMs: 200,
+        },
         { environment },
       );
       expect((await t.exec('echo up')).stdout).toBe('up\n');
       const pending = t.exec('sleep 30').catch((e: unknown) => e);
       // Freeze this connection's sshd process: the TCP connection stays open but nothing answers.
-      const children = execFileSync('pgrep', ['-P', String(frozen.pid)], { encoding: 'utf8' }).trim().split('\n');
+      const children = execFileSync('pgrep', ['-P', String(frozen.pid)], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
       expect(children).toHaveLength(1);
       frozenPid = Number(children[0]);
       process.kill(frozenPid, 'SIGSTOP');

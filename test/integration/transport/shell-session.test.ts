@@ -29,7 +29,16 @@ describe('SshTransport persistent shells', () => {
 
   const transport = (maxChannels?: number): SshTransport => {
     const t = new SshTransport(
-      { host: 'lb01', address: sshd.host, port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: sshd.knownHostsPath, sshConfigFile: null, ...(maxChannels ? { maxChannels } : {}) },
+      {
+        host: 'lb01',
+        address: sshd.host,
+        port: sshd.port,
+        user: 'root',
+        identityFile: sshd.clientKeyPath,
+        knownHostsFile: sshd.knownHostsPath,
+        sshConfigFile: null,
+        ...(maxChannels ? { maxChannels } : {}),
+      },
       { environment },
     );
     opened.push(t);
@@ -38,8 +47,7 @@ describe('SshTransport persistent shells', () => {
   /** Sessions (channels) sshd has started so far, from its log. */
   const sessionsStarted = (): number => (sshd.log().match(/Starting session:/g) ?? []).length;
   /** Sessions open right now: children of the per-connection sshd processes (one per channel). */
-  const sessionsOpen = (): number =>
-    children(sshd.pid).reduce((n, connection) => n + children(connection).length, 0);
+  const sessionsOpen = (): number => children(sshd.pid).reduce((n, connection) => n + children(connection).length, 0);
   const ppid = async (t: SshTransport): Promise<string> => (await t.exec('echo $PPID')).stdout.trim();
 
   it('runs sequential commands in one long-lived sh on one channel', async () => {
@@ -85,7 +93,7 @@ describe('SshTransport persistent shells', () => {
     const t = transport();
     expect(await t.exec('printf out; printf err >&2')).toEqual({ code: 0, stdout: 'out', stderr: 'err' });
     expect(await t.exec('true')).toEqual({ code: 0, stdout: '', stderr: '' });
-    const lookalike = "__ober_push_ __ober_push_0123456789abcdef0123456789abcdef__ 0\n__ober_push_";
+    const lookalike = '__ober_push_ __ober_push_0123456789abcdef0123456789abcdef__ 0\n__ober_push_';
     const r = await t.exec(`printf '%s' '${lookalike}'; printf '%s\\n' '${lookalike}' >&2`);
     expect(r).toEqual({ code: 0, stdout: lookalike, stderr: `${lookalike}\n` });
     expect((await t.exec('printf "\\n\\n"')).stdout).toBe('\n\n');
@@ -140,7 +148,9 @@ describe('SshTransport persistent shells', () => {
     const shell = await ppid(t);
     const home = (await t.exec('pwd')).stdout;
     await t.exec('cd /tmp; export X=1; Y=2; set -e; f() { echo f; }; umask 077');
-    const r = await t.exec('pwd; echo "X=${X-unset} Y=${Y-unset}"; f 2>/dev/null || echo no-f; false; echo after; umask');
+    const r = await t.exec(
+      'pwd; echo "X=${X-unset} Y=${Y-unset}"; f 2>/dev/null || echo no-f; false; echo after; umask',
+    );
     expect(r.stdout).toBe(`${home}X=unset Y=unset\nno-f\nafter\n${(await t.exec('umask')).stdout}`);
     expect(r.stdout).not.toMatch(/0077/);
     expect((await t.exec('exit 5')).code).toBe(5);
@@ -152,7 +162,9 @@ describe('SshTransport persistent shells', () => {
     const t = transport();
     const before = sessionsStarted();
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => t.exec(`sleep 0.05; echo out${i}; echo err${i} >&2; echo "$PPID" >&2; exit ${i % 5}`)),
+      Array.from({ length: 20 }, (_, i) =>
+        t.exec(`sleep 0.05; echo out${i}; echo err${i} >&2; echo "$PPID" >&2; exit ${i % 5}`),
+      ),
     );
     const shells = new Set<string>();
     results.forEach((r, i) => {
@@ -192,7 +204,9 @@ describe('SshTransport persistent shells', () => {
     const err = await t.exec('echo bye; kill -KILL $PPID; sleep 0.2').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).host).toBe('lb01');
-    expect((err as Error).message).toMatch(/^lb01: the remote shell ended while running the command \(signal SIGKILL\)/);
+    expect((err as Error).message).toMatch(
+      /^lb01: the remote shell ended while running the command \(signal SIGKILL\)/,
+    );
     expect(Date.now() - started).toBeLessThan(3000);
     const next = await ppid(t);
     expect(next).not.toBe(shell);
@@ -219,7 +233,11 @@ describe('SshTransport persistent shells', () => {
   it('fails a command past timeoutMs with TaskError, promptly, in a shell (with or without stdin) or on a channel; later execs work', async () => {
     const t = transport();
     const shell = await ppid(t);
-    for (const options of [{ timeoutMs: 300 }, { timeoutMs: 300, stdin: 'x' }, { timeoutMs: 300, stdin: onChannel() }]) {
+    for (const options of [
+      { timeoutMs: 300 },
+      { timeoutMs: 300, stdin: 'x' },
+      { timeoutMs: 300, stdin: onChannel() },
+    ]) {
       const started = Date.now();
       const err = await t.exec('cat >/dev/null; echo started >&2; exec sleep 5', options).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TaskError);
@@ -237,7 +255,11 @@ describe('SshTransport persistent shells', () => {
     const t = transport();
     expect((await t.exec('echo up')).stdout).toBe('up\n');
     const connections = children(sshd.pid);
-    const pending = [t.exec('sleep 3'), t.exec('sleep 3'), t.exec('cat >/dev/null; sleep 3', { stdin: onChannel() })].map((p) => p.catch((e: unknown) => e));
+    const pending = [
+      t.exec('sleep 3'),
+      t.exec('sleep 3'),
+      t.exec('cat >/dev/null; sleep 3', { stdin: onChannel() }),
+    ].map((p) => p.catch((e: unknown) => e));
     await waitFor(() => connections.some((c) => children(c).length >= 3));
     const mine = connections.filter((c) => children(c).length >= 3);
     mine.forEach((c) => process.kill(c, 'SIGKILL'));
@@ -263,7 +285,11 @@ describe('SshTransport persistent shells', () => {
 /** PIDs of a process's children. */
 function children(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return []; // pgrep exits 1 when there are none
   }

@@ -14,7 +14,15 @@ describe('SshTransport exec', () => {
   beforeAll(async () => {
     sshd = await startSshd();
     transport = new SshTransport(
-      { host: 'lb01', address: sshd.host, port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: sshd.knownHostsPath, sshConfigFile: null },
+      {
+        host: 'lb01',
+        address: sshd.host,
+        port: sshd.port,
+        user: 'root',
+        identityFile: sshd.clientKeyPath,
+        knownHostsFile: sshd.knownHostsPath,
+        sshConfigFile: null,
+      },
       { environment },
     );
   });
@@ -82,7 +90,18 @@ describe('SshTransport exec', () => {
   });
 
   it('close() fails running and queued execs, and later ones', async () => {
-    const t = new SshTransport({ host: 'x', address: sshd.host, port: sshd.port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile: sshd.knownHostsPath, sshConfigFile: null }, { environment });
+    const t = new SshTransport(
+      {
+        host: 'x',
+        address: sshd.host,
+        port: sshd.port,
+        user: 'root',
+        identityFile: sshd.clientKeyPath,
+        knownHostsFile: sshd.knownHostsPath,
+        sshConfigFile: null,
+      },
+      { environment },
+    );
     expect((await t.exec('true')).code).toBe(0);
     // 10 execs: 4 run in persistent shells, 6 wait in the queue; close() fails them all instead of leaving them pending.
     const pending = Array.from({ length: 10 }, () => t.exec('sleep 5').catch((e: unknown) => e));

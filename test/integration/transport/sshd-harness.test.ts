@@ -18,9 +18,20 @@ describe('startSshd', () => {
 
   it('accepts the client key for root with strict host key checking', async () => {
     const { stdout } = await run('ssh', [
-      '-p', String(sshd.port), '-i', sshd.clientKeyPath, '-F', '/dev/null',
-      '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes',
-      'root@127.0.0.1', 'id -un',
+      '-p',
+      String(sshd.port),
+      '-i',
+      sshd.clientKeyPath,
+      '-F',
+      '/dev/null',
+      '-o',
+      `UserKnownHostsFile=${sshd.knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      'root@127.0.0.1',
+      'id -un',
     ]);
     expect(stdout.trim()).toBe('root');
     expect(sshd.hostKeyFingerprints).toHaveLength(2);
@@ -31,7 +42,19 @@ describe('startSshd', () => {
     const other = await startSshd();
     await other.stop();
     expect(existsSync(other.dir)).toBe(false);
-    await expect(run('ssh', ['-p', String(other.port), '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', 'root@127.0.0.1', 'true']))
-      .rejects.toThrow(/Connection refused/);
+    await expect(
+      run('ssh', [
+        '-p',
+        String(other.port),
+        '-F',
+        '/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=5',
+        'root@127.0.0.1',
+        'true',
+      ]),
+    ).rejects.toThrow(/Connection refused/);
   });
 });

@@ -66,14 +66,27 @@ describe('upload integrity through a real sshd', () => {
 
   const transport = (port: number, knownHostsFile: string): SshTransport => {
     const t = new SshTransport(
-      { host: 'lb01', address: sshd.host, port, user: 'root', identityFile: sshd.clientKeyPath, knownHostsFile, sshConfigFile: null },
+      {
+        host: 'lb01',
+        address: sshd.host,
+        port,
+        user: 'root',
+        identityFile: sshd.clientKeyPath,
+        knownHostsFile,
+        sshConfigFile: null,
+      },
       { environment },
     );
     opened.push(t);
     return t;
   };
-  const targetOf = (t: SshTransport): ApplyTarget => ({ host: 'lb01', run: (c, o) => t.exec(c, o), vm: async () => null });
-  const put = (t: SshTransport, path: string, content: string | Buffer) => applyOps(targetOf(t), [{ kind: 'put', path, content }]);
+  const targetOf = (t: SshTransport): ApplyTarget => ({
+    host: 'lb01',
+    run: (c, o) => t.exec(c, o),
+    vm: async () => null,
+  });
+  const put = (t: SshTransport, path: string, content: string | Buffer) =>
+    applyOps(targetOf(t), [{ kind: 'put', path, content }]);
 
   it(`lands ${FUZZ_CASES} seeded random contents (0 B to 1 MiB, ${CONTENT_KINDS.length} kinds) byte-exact`, async () => {
     const t = transport(sshd.port, sshd.knownHostsPath);
@@ -89,14 +102,33 @@ describe('upload integrity through a real sshd', () => {
     expect(cases.filter((c) => c.content[0] === 0x2d).length).toBeGreaterThan(50);
     const limit = pLimit(4);
     await Promise.all(cases.map((c) => limit(() => put(t, c.path, c.content))));
-    for (const c of cases) expect(readFileSync(c.path).equals(c.content), `${c.kind}, ${c.content.length} B`).toBe(true);
+    for (const c of cases)
+      expect(readFileSync(c.path).equals(c.content), `${c.kind}, ${c.content.length} B`).toBe(true);
     expect(temps(dir)).toEqual([]);
   });
 
   it('lands a real PEM certificate and key (they start with "-") byte-exact, given as text', async () => {
     const key = join(dir, 'gen.key');
     const cert = join(dir, 'gen.crt');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '30', '-subj', '/CN=s3.example.test'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '30',
+        '-subj',
+        '/CN=s3.example.test',
+      ],
+      { stdio: 'ignore' },
+    );
     const pem = readFileSync(cert, 'utf8') + readFileSync(key, 'utf8');
     expect(pem.startsWith('-----BEGIN CERTIFICATE-----')).toBe(true);
     const t = transport(sshd.port, sshd.knownHostsPath);
@@ -112,7 +144,10 @@ describe('upload integrity through a real sshd', () => {
     const t = transport(sshd.port, sshd.knownHostsPath);
     const path = join(dir, 'live.cfg');
     writeFileSync(path, 'old\n');
-    for (const wrong of [{ ...expectedBytes('new\n'), size: 5 }, { ...expectedBytes('new\n'), sha256: expectedBytes('old\n').sha256 }]) {
+    for (const wrong of [
+      { ...expectedBytes('new\n'), size: 5 },
+      { ...expectedBytes('new\n'), sha256: expectedBytes('old\n').sha256 },
+    ]) {
       const r = await t.exec(putScriptExpecting({ kind: 'put', path, content: 'new\n' }, wrong), { stdin: 'new\n' });
       expect(r.code).toBe(BYTES_MISMATCH);
       expect(r.stderr).toMatch(/ober-push: the upload of .*live\.cfg arrived with (4 of 5 bytes|the wrong SHA-256)/);
@@ -142,7 +177,10 @@ describe('upload integrity through a real sshd', () => {
     for (const size of CUT_SIZES) {
       for (let i = 0; i < CUTS_PER_SIZE; i++) {
         const relay = await startCutRelay(sshd.port);
-        writeFileSync(knownHosts, readFileSync(sshd.knownHostsPath, 'utf8').replaceAll(`]:${sshd.port} `, `]:${relay.port} `));
+        writeFileSync(
+          knownHosts,
+          readFileSync(sshd.knownHostsPath, 'utf8').replaceAll(`]:${sshd.port} `, `]:${relay.port} `),
+        );
         const path = join(dir, `cut-${size}-${i}`);
         const old = randomContent(rand, 'random bytes', 1 + Math.floor(rand() * 2048));
         const next = randomContent(rand, 'leading dash', size);
@@ -150,10 +188,15 @@ describe('upload integrity through a real sshd', () => {
         const t = transport(relay.port, knownHosts);
         await t.exec('true');
         relay.arm(Math.floor(rand() * (size * 1.05 + 3000)));
-        const error = await put(t, path, next).then(() => null, (e: unknown) => e);
+        const error = await put(t, path, next).then(
+          () => null,
+          (e: unknown) => e,
+        );
         await settled(dir);
         const live = readFileSync(path);
-        expect(live.equals(old) || live.equals(next), `cut ${i} of a ${size} B upload left ${live.length} B`).toBe(true);
+        expect(live.equals(old) || live.equals(next), `cut ${i} of a ${size} B upload left ${live.length} B`).toBe(
+          true,
+        );
         if (error !== null) {
           expect(relay.cut).toBe(true);
           expect(error instanceof ConnectError || error instanceof TaskError, String(error)).toBe(true);

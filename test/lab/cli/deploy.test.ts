@@ -9,7 +9,12 @@ import { execOnHost, labSkipReason, labState } from '../harness.js';
 
 interface FactsRow {
   host: string;
-  facts?: { init: string; packageManager: string; os: { id: string; family: string }; defaultInterface: { name: string } | null };
+  facts?: {
+    init: string;
+    packageManager: string;
+    os: { id: string; family: string };
+    defaultInterface: { name: string } | null;
+  };
   error?: string;
 }
 
@@ -57,12 +62,28 @@ describe.skipIf(labSkipReason())('ober-push on the lab', () => {
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).not.toMatch(/changed=[1-9]/);
 
-    const before = await execOnHost('lb01', 'sha256sum /etc/motd /etc/sysctl.d/90-smoke.conf; sysctl -n net.core.somaxconn');
+    const before = await execOnHost(
+      'lb01',
+      'sha256sum /etc/motd /etc/sysctl.d/90-smoke.conf; sysctl -n net.core.somaxconn',
+    );
     const changed = writePlaybook(smoke(4096));
-    const check = await runCli(['deploy', '-i', inventory, changed, '--check', '--diff', '--reporter', 'plain', '--detailed-exitcode']);
+    const check = await runCli([
+      'deploy',
+      '-i',
+      inventory,
+      changed,
+      '--check',
+      '--diff',
+      '--reporter',
+      'plain',
+      '--detailed-exitcode',
+    ]);
     expect(check.code, check.stdout).toBe(3);
     expect(check.stdout).toContain('net.core.somaxconn: 8192 → 4096');
-    const after = await execOnHost('lb01', 'sha256sum /etc/motd /etc/sysctl.d/90-smoke.conf; sysctl -n net.core.somaxconn');
+    const after = await execOnHost(
+      'lb01',
+      'sha256sum /etc/motd /etc/sysctl.d/90-smoke.conf; sysctl -n net.core.somaxconn',
+    );
     expect(after.stdout).toBe(before.stdout);
   });
 });

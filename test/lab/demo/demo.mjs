@@ -12,7 +12,8 @@ import { cannotRun } from './preflight.mjs';
 import { rollingRestart } from './roll.mjs';
 import { buildVerdict, formatVerdict } from './verdict.mjs';
 
-const USAGE = 'usage: npm run demo -- [--reporter tty|plain] [--json] [--load-seconds N] [--concurrency N] [--no-naive]';
+const USAGE =
+  'usage: npm run demo -- [--reporter tty|plain] [--json] [--load-seconds N] [--concurrency N] [--no-naive]';
 
 function options() {
   try {
@@ -28,9 +29,12 @@ function options() {
     });
     const loadSeconds = Number(values['load-seconds']);
     const concurrency = Number(values.concurrency);
-    if (values.reporter !== undefined && !['tty', 'plain'].includes(values.reporter)) throw new Error(`--reporter: expected tty or plain, got ${values.reporter}`);
-    if (!Number.isInteger(loadSeconds) || loadSeconds < 5 || loadSeconds > 300) throw new Error('--load-seconds: expected an integer 5-300');
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error('--concurrency: expected an integer 1-256');
+    if (values.reporter !== undefined && !['tty', 'plain'].includes(values.reporter))
+      throw new Error(`--reporter: expected tty or plain, got ${values.reporter}`);
+    if (!Number.isInteger(loadSeconds) || loadSeconds < 5 || loadSeconds > 300)
+      throw new Error('--load-seconds: expected an integer 5-300');
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+      throw new Error('--concurrency: expected an integer 1-256');
     return { ...values, loadSeconds, concurrency };
   } catch (err) {
     process.stderr.write(`demo: ${err.message}\n${USAGE}\n`);
@@ -63,7 +67,9 @@ function fail(message) {
 }
 
 function aftercare() {
-  const env = process.env.LAB_STATE ? `LAB_STATE=${shownPath(labStateDir())} ${process.env.LAB_PREFIX ? `LAB_PREFIX=${process.env.LAB_PREFIX} ` : ''}` : '';
+  const env = process.env.LAB_STATE
+    ? `LAB_STATE=${shownPath(labStateDir())} ${process.env.LAB_PREFIX ? `LAB_PREFIX=${process.env.LAB_PREFIX} ` : ''}`
+    : '';
   return [
     '',
     'The lab is still up. Explore it:',
@@ -76,7 +82,10 @@ function aftercare() {
 
 /** Runs work() under load through the VIP for `seconds` and watches the router meanwhile. */
 async function underLoad(state, seconds, work) {
-  await waitFor(async () => (await routerNextHops(state)).length === state.hosts.length, { timeoutMs: 60_000, what: 'every host announcing the VIP before the load' });
+  await waitFor(async () => (await routerNextHops(state)).length === state.hosts.length, {
+    timeoutMs: 60_000,
+    what: 'every host announcing the VIP before the load',
+  });
   const load = startLoad(state, { seconds, concurrency: opts.concurrency });
   const hops = watchHops(state);
   const t0 = load.startedAt;
@@ -113,10 +122,14 @@ const deploy = await deployStack(state, { tty, outFd, say });
 if (deploy.exitCode !== 0) fail(`deploy failed (exit ${deploy.exitCode}); its recap above names the host and task`);
 say(`  router next hops for ${state.vip}: ${deploy.nextHops.join(' ') || 'none'}`);
 if (!deploy.allAnnounced) {
-  fail(`the router does not list every host for ${state.vip} (${deploy.nextHops.join(' ') || 'none'}); a node left withdrawn by an interrupted roll comes back with \`npx ober-push resume -i ${shownPath(state.inventory)}\`; \`npx ober-push status -i ${shownPath(state.inventory)}\` shows each node`);
+  fail(
+    `the router does not list every host for ${state.vip} (${deploy.nextHops.join(' ') || 'none'}); a node left withdrawn by an interrupted roll comes back with \`npx ober-push resume -i ${shownPath(state.inventory)}\`; \`npx ober-push status -i ${shownPath(state.inventory)}\` shows each node`,
+  );
 }
 
-heading(`3/4 rolling-restart under load: ${opts.concurrency} clients, a new connection per request, ${opts.loadSeconds} s or until the roll ends`);
+heading(
+  `3/4 rolling-restart under load: ${opts.concurrency} clients, a new connection per request, ${opts.loadSeconds} s or until the roll ends`,
+);
 let rolling;
 try {
   rolling = await underLoad(state, opts.loadSeconds, (t0) => rollingRestart(state, { t0, outFd, say }));
@@ -129,14 +142,22 @@ let naive = null;
 if (!opts['no-naive']) {
   heading('4/4 the same load, naively: restart HAProxy node by node, no withdraw');
   try {
-    naive = await underLoad(state, opts.loadSeconds, (t0) => naiveRestart(state, { t0, say, aborted: () => interrupted }));
+    naive = await underLoad(state, opts.loadSeconds, (t0) =>
+      naiveRestart(state, { t0, say, aborted: () => interrupted }),
+    );
   } catch (err) {
     fail(`naive restart under load: ${err.message}`);
   }
   if (interrupted) fail('stopped before the verdict');
 }
 
-const verdict = buildVerdict({ lab, deploy, rolling, naive, timings: { labUpSeconds, totalSeconds: Math.round((Date.now() - started) / 100) / 10 } });
+const verdict = buildVerdict({
+  lab,
+  deploy,
+  rolling,
+  naive,
+  timings: { labUpSeconds, totalSeconds: Math.round((Date.now() - started) / 100) / 10 },
+});
 say(formatVerdict(verdict));
 say(aftercare());
 if (opts.json) process.stdout.write(`${JSON.stringify(verdict)}\n`);

@@ -7,7 +7,8 @@ export function watchHops(state, intervalMs = 100) {
   let watching = true;
   const note = (hops) => {
     const names = hopNames(state, hops);
-    if (changes.length === 0 || names.join() !== changes[changes.length - 1].hops.join()) changes.push({ at: Date.now(), hops: names });
+    if (changes.length === 0 || names.join() !== changes[changes.length - 1].hops.join())
+      changes.push({ at: Date.now(), hops: names });
   };
   const loop = (async () => {
     while (watching) {

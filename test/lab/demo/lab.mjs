@@ -37,12 +37,16 @@ export function labState() {
 /** Next hops of the router's kernel route for the VIP right now, sorted by address. */
 export function routerNextHops(state) {
   return new Promise((resolve) => {
-    execFile('ip', ['-n', state.router.netns, 'route', 'show', state.vip], { encoding: 'utf8' }, (_err, stdout) => resolve(parseHops(stdout ?? '')));
+    execFile('ip', ['-n', state.router.netns, 'route', 'show', state.vip], { encoding: 'utf8' }, (_err, stdout) =>
+      resolve(parseHops(stdout ?? '')),
+    );
   });
 }
 
 function parseHops(routeText) {
-  return [...routeText.matchAll(/\bvia (\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1]).sort((a, b) => Number(a.split('.')[3]) - Number(b.split('.')[3]));
+  return [...routeText.matchAll(/\bvia (\d+\.\d+\.\d+\.\d+)/g)]
+    .map((m) => m[1])
+    .sort((a, b) => Number(a.split('.')[3]) - Number(b.split('.')[3]));
 }
 
 /** Host names for next-hop addresses, e.g. ["lb01", "lb03"]. */
@@ -53,9 +57,16 @@ export function hopNames(state, hops) {
 /** The PID of the host's systemd (container PID 1), looked up fresh below its nspawn process. */
 function hostPid1(host) {
   for (const task of readdirSync(`/proc/${host.nspawnPid}/task`)) {
-    const children = readFileSync(`/proc/${host.nspawnPid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const children = readFileSync(`/proc/${host.nspawnPid}/task/${task}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
     for (const child of children) {
-      const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${child}/status`, 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+      const nspid =
+        /^NSpid:\s+(.*)$/m
+          .exec(readFileSync(`/proc/${child}/status`, 'utf8'))?.[1]
+          ?.trim()
+          .split(/\s+/) ?? [];
       if (nspid.length > 1 && nspid[nspid.length - 1] === '1') return Number(child);
     }
   }
@@ -79,7 +90,8 @@ export async function waitFor(predicate, { timeoutMs = 60_000, intervalMs = 100,
   for (;;) {
     const value = await predicate();
     if (value) return value;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+    if (Date.now() >= deadline)
+      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

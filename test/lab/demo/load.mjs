@@ -12,8 +12,19 @@ const OVERLAP_MS = 2000;
 
 /** One loadgen run; resolves with its JSON plus when it ran on our clock. */
 function loadWindow(state, seconds, concurrency) {
-  const args = ['netns', 'exec', state.client.netns, process.execPath, `${LAB_DIR}loadgen.mjs`,
-    '--url', `http://${state.vip}/`, '--concurrency', String(concurrency), '--duration', String(seconds)];
+  const args = [
+    'netns',
+    'exec',
+    state.client.netns,
+    process.execPath,
+    `${LAB_DIR}loadgen.mjs`,
+    '--url',
+    `http://${state.vip}/`,
+    '--concurrency',
+    String(concurrency),
+    '--duration',
+    String(seconds),
+  ];
   const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -45,9 +56,12 @@ export function startLoad(state, { seconds, concurrency }) {
     const window = loadWindow(state, length, concurrency);
     running.push(window);
     started.push(window.result);
-    const timer = setTimeout(() => {
-      if (!rollDone && Date.now() - startedAt < MAX_TOTAL_SECONDS * 1000) next(EXTRA_WINDOW_SECONDS);
-    }, Math.max(0, length * 1000 - OVERLAP_MS));
+    const timer = setTimeout(
+      () => {
+        if (!rollDone && Date.now() - startedAt < MAX_TOTAL_SECONDS * 1000) next(EXTRA_WINDOW_SECONDS);
+      },
+      Math.max(0, length * 1000 - OVERLAP_MS),
+    );
     window.result.finally(() => clearTimeout(timer)).catch(() => {});
   };
   next(seconds);
@@ -81,6 +95,10 @@ function merge(windows, startedAt) {
     rps: Math.round((sum('requests') / elapsedMs) * 1000),
     p99Ms: Math.max(...windows.map((w) => w.latencyMs.p99 ?? 0)),
     gapsMs,
-    failedSeconds: windows.flatMap((w) => w.perSecond.filter((b) => b.failed > 0).map((b) => ({ at: w.firstRequestAt + b.second * 1000, failed: b.failed, errors: b.errors }))),
+    failedSeconds: windows.flatMap((w) =>
+      w.perSecond
+        .filter((b) => b.failed > 0)
+        .map((b) => ({ at: w.firstRequestAt + b.second * 1000, failed: b.failed, errors: b.errors })),
+    ),
   };
 }

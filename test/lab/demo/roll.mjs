@@ -33,11 +33,16 @@ const seconds = (iso, t0) => ((Date.parse(iso) - t0) / 1000).toFixed(1).padStart
 
 /** One compact line for the events an operator wants to follow, or null. */
 function liveLine(event, t0) {
-  if (event.type === 'rolling-step' && event.status !== 'start' && (PHASE_STEPS.includes(event.step) || event.status === 'failed')) {
+  if (
+    event.type === 'rolling-step' &&
+    event.status !== 'start' &&
+    (PHASE_STEPS.includes(event.step) || event.status === 'failed')
+  ) {
     const took = `${(event.ms / 1000).toFixed(1)} s`;
     return `  +${seconds(event.time, t0)} s  ${event.host}  ${event.step.padEnd(8)} ${event.status.padEnd(6)} ${took.padStart(6)}  ${event.detail ?? ''}`.trimEnd();
   }
-  if (event.type === 'task-end' && event.status === 'failed') return `  +${seconds(event.time, t0)} s  ${event.host}  task "${event.task}" failed: ${event.message ?? ''}`;
+  if (event.type === 'task-end' && event.status === 'failed')
+    return `  +${seconds(event.time, t0)} s  ${event.host}  task "${event.task}" failed: ${event.message ?? ''}`;
   if (event.type === 'host-unreachable') return `  ${event.host} unreachable: ${event.message}`;
   if (event.type === 'warning') return `  warning${event.host ? ` (${event.host})` : ''}: ${event.message}`;
   if (event.type === 'rolling-recap') {

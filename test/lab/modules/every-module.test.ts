@@ -72,9 +72,16 @@ function playbook(marker: string, templateCheck = 'ok'): string {
   return file;
 }
 
-const deploy = (file: string, ...args: string[]) => runCli(['deploy', '-i', INVENTORY, file, '--reporter', 'plain', ...args]);
+const deploy = (file: string, ...args: string[]) =>
+  runCli(['deploy', '-i', INVENTORY, file, '--reporter', 'plain', ...args]);
 const fingerprint = async () =>
-  (await execOnHost('lb01', `sha256sum ${ROOT}/* /etc/sysctl.d/91-every.conf /etc/haproxy/every.cfg; dpkg-query -W -f='\${Package} \${Version}\\n'`, { via: 'nsenter' })).stdout;
+  (
+    await execOnHost(
+      'lb01',
+      `sha256sum ${ROOT}/* /etc/sysctl.d/91-every.conf /etc/haproxy/every.cfg; dpkg-query -W -f='\${Package} \${Version}\\n'`,
+      { via: 'nsenter' },
+    )
+  ).stdout;
 
 describe.skipIf(labSkipReason())('a playbook with every module (private 1-host lab)', () => {
   beforeAll(() => {
@@ -118,8 +125,12 @@ describe.skipIf(labSkipReason())('a playbook with every module (private 1-host l
     const before = (await execOnHost('lb01', `cat ${ROOT}/every.cfg`, { via: 'nsenter' })).stdout;
     const r = await deploy(playbook('three', 'not-ok'), '--skip-tags', 'reboot');
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/lb01 \| failed \| template \| validation of .*every.cfg failed; the live file was not replaced/);
+    expect(r.stdout).toMatch(
+      /lb01 \| failed \| template \| validation of .*every.cfg failed; the live file was not replaced/,
+    );
     expect((await execOnHost('lb01', `cat ${ROOT}/every.cfg`, { via: 'nsenter' })).stdout).toBe(before);
-    expect((await execOnHost('lb01', `ls -A ${ROOT} | grep -c ober-push || true`, { via: 'nsenter' })).stdout.trim()).toBe('0');
+    expect(
+      (await execOnHost('lb01', `ls -A ${ROOT} | grep -c ober-push || true`, { via: 'nsenter' })).stdout.trim(),
+    ).toBe('0');
   });
 });

@@ -27,11 +27,17 @@ open("/run/lab-lock-released", "w").close()
 describe.skipIf(skip)('package module on a lab host', () => {
   beforeAll(async () => {
     // A fresh host has never fetched the lists: apt-get purge of an unknown name would fail.
-    await onHost(HOST, 'apt-get update -q >/dev/null && apt-get purge -y -q haproxy ethtool >/dev/null && apt-get autoremove --purge -y -q >/dev/null');
+    await onHost(
+      HOST,
+      'apt-get update -q >/dev/null && apt-get purge -y -q haproxy ethtool >/dev/null && apt-get autoremove --purge -y -q >/dev/null',
+    );
   });
 
   afterAll(async () => {
-    await onHost(HOST, 'apt-get purge -y -q haproxy ethtool >/dev/null && apt-get autoremove --purge -y -q >/dev/null; rm -f /run/lab-lock-held /run/lab-lock-released');
+    await onHost(
+      HOST,
+      'apt-get purge -y -q haproxy ethtool >/dev/null && apt-get autoremove --purge -y -q >/dev/null; rm -f /run/lab-lock-held /run/lab-lock-released',
+    );
   });
 
   it('check mode names what apt would install and changes nothing', async () => {
@@ -57,7 +63,9 @@ describe.skipIf(skip)('package module on a lab host', () => {
 
   it('waits for a held dpkg frontend lock, then installs', async () => {
     await onHost(HOST, HOLD_LOCK);
-    await waitFor(() => onHost(HOST, 'test -e /run/lab-lock-held').then(() => true), { what: 'the lock holder to take the dpkg frontend lock' });
+    await waitFor(() => onHost(HOST, 'test -e /run/lab-lock-held').then(() => true), {
+      what: 'the lock holder to take the dpkg frontend lock',
+    });
 
     const { changes } = await runOnLab(packageModule, HOST, { name: 'ethtool' });
     expect(changes.map((c) => c.summary)).toEqual([expect.stringMatching(/^install ethtool /)]);
@@ -68,7 +76,9 @@ describe.skipIf(skip)('package module on a lab host', () => {
 
   it('removes haproxy (state absent) and converges', async () => {
     const first = await runTwice(packageModule, HOST, { name: ['haproxy', 'ethtool'], state: 'absent' });
-    expect(first.changes.map((c) => c.summary)).toEqual([expect.stringMatching(/^remove (haproxy|ethtool).*(haproxy|ethtool)/)]);
+    expect(first.changes.map((c) => c.summary)).toEqual([
+      expect.stringMatching(/^remove (haproxy|ethtool).*(haproxy|ethtool)/),
+    ]);
     expect(await installedVersion('haproxy')).toBeNull();
     expect(await installedVersion('ethtool')).toBeNull();
   });

@@ -31,7 +31,8 @@ Type=oneshot
 ExecStart=/bin/sh -c 'echo lab-fail-marker: cannot bind 10.99.0.13:1 >&2; exit 3'
 `;
 
-const systemctl = async (...args: string[]): Promise<string> => (await onHost(HOST, `systemctl ${args.join(' ')} || true`)).trim();
+const systemctl = async (...args: string[]): Promise<string> =>
+  (await onHost(HOST, `systemctl ${args.join(' ')} || true`)).trim();
 const summaries = (changes: Array<{ summary: string }>): string[] => changes.map((c) => c.summary);
 
 describe.skipIf(skip)('service module on a lab host', () => {
@@ -51,8 +52,15 @@ describe.skipIf(skip)('service module on a lab host', () => {
   });
 
   it('starts and enables a new unit, then plans nothing', async () => {
-    const first = await runTwice(serviceModule, HOST, { name: 'lab-tiny', state: 'started', enabled: true, daemon_reload: true });
-    expect(summaries(first.changes)).toEqual([expect.stringMatching(/^lab-tiny\.service: (daemon-reload, )?enable, start/)]);
+    const first = await runTwice(serviceModule, HOST, {
+      name: 'lab-tiny',
+      state: 'started',
+      enabled: true,
+      daemon_reload: true,
+    });
+    expect(summaries(first.changes)).toEqual([
+      expect.stringMatching(/^lab-tiny\.service: (daemon-reload, )?enable, start/),
+    ]);
     expect(await systemctl('is-active', 'lab-tiny')).toBe('active');
     expect(await systemctl('is-enabled', 'lab-tiny')).toBe('enabled');
   });
@@ -70,7 +78,9 @@ describe.skipIf(skip)('service module on a lab host', () => {
     expect(summaries(masked.changes)).toEqual(['lab-tiny.service: stop, mask']);
     expect(await systemctl('is-enabled', 'lab-tiny')).toBe('masked');
     expect(await systemctl('is-active', 'lab-tiny')).toBe('inactive');
-    expect(await onHost(HOST, 'systemctl start lab-tiny 2>&1 && echo started || echo refused')).toMatch(/masked[\s\S]*refused/);
+    expect(await onHost(HOST, 'systemctl start lab-tiny 2>&1 && echo started || echo refused')).toMatch(
+      /masked[\s\S]*refused/,
+    );
 
     const unmasked = await runTwice(serviceModule, HOST, { name: 'lab-tiny', masked: false });
     expect(summaries(unmasked.changes)).toEqual(['lab-tiny.service: unmask']);
@@ -94,7 +104,10 @@ describe.skipIf(skip)('service module on a lab host', () => {
   it('picks up a drop-in written by copy: daemon-reload first, without being asked', async () => {
     // Only a loaded unit goes stale: an inactive one is read afresh from disk anyway.
     await onHost(HOST, 'systemctl start lab-tiny && mkdir -p /etc/systemd/system/lab-tiny.service.d');
-    await runTwice(copyModule, HOST, { dest: '/etc/systemd/system/lab-tiny.service.d/10-lab.conf', content: '[Service]\nEnvironment=LAB_DROPIN=applied\n' });
+    await runTwice(copyModule, HOST, {
+      dest: '/etc/systemd/system/lab-tiny.service.d/10-lab.conf',
+      content: '[Service]\nEnvironment=LAB_DROPIN=applied\n',
+    });
     // systemd 252 itself says NeedDaemonReload=no for a drop-in directory that is new since the unit was
     // loaded (it caches the unit paths); the module compares the files on disk with DropInPaths.
     expect(await systemctl('show', '-p', 'DropInPaths', 'lab-tiny')).toBe('DropInPaths=');
@@ -105,6 +118,8 @@ describe.skipIf(skip)('service module on a lab host', () => {
     expect(await systemctl('show', '-p', 'Environment', 'lab-tiny')).toBe('Environment=LAB_DROPIN=applied');
     const pid = await systemctl('show', '-p', 'MainPID', '--value', 'lab-tiny');
     expect(await onHost(HOST, `tr '\\0' '\\n' < /proc/${pid}/environ`)).toContain('LAB_DROPIN=applied');
-    expect(summaries((await planOnLab(serviceModule, HOST, { name: 'lab-tiny', state: 'started' })).changes)).toEqual([]);
+    expect(summaries((await planOnLab(serviceModule, HOST, { name: 'lab-tiny', state: 'started' })).changes)).toEqual(
+      [],
+    );
   });
 });

@@ -27,7 +27,10 @@ describe.skipIf(skip)('sysctl module on a lab host', () => {
 
   it('sets net.core.somaxconn live and in the file, then plans nothing', async () => {
     const first = await runTwice(sysctlModule, HOST, { values: { 'net.core.somaxconn': wanted }, file: FILE });
-    expect(first.changes.map((c) => c.summary)).toEqual([`net.core.somaxconn: ${somaxconnBefore} → ${wanted}`, `create ${FILE}`]);
+    expect(first.changes.map((c) => c.summary)).toEqual([
+      `net.core.somaxconn: ${somaxconnBefore} → ${wanted}`,
+      `create ${FILE}`,
+    ]);
     expect(await live('net.core.somaxconn')).toBe(String(wanted));
     expect(await onHost(HOST, `cat ${FILE}`)).toContain(`net.core.somaxconn = ${wanted}\n`);
   });
@@ -36,7 +39,10 @@ describe.skipIf(skip)('sysctl module on a lab host', () => {
     ['vm.swappiness', /vm\.swappiness is read-only here/],
     ['net.core.netdev_max_backlog', /net\.core\.netdev_max_backlog does not exist/],
   ])('fails on %s, naming the key', async (key, why) => {
-    const error = await planOnLab(sysctlModule, HOST, { values: { 'net.core.somaxconn': wanted, [key]: 1000 }, file: FILE }).then(
+    const error = await planOnLab(sysctlModule, HOST, {
+      values: { 'net.core.somaxconn': wanted, [key]: 1000 },
+      file: FILE,
+    }).then(
       () => null,
       (e: unknown) => e,
     );
@@ -47,13 +53,22 @@ describe.skipIf(skip)('sysctl module on a lab host', () => {
 
   it('skips unavailable keys with ignore_unavailable and still converges', async () => {
     const swappiness = await live('vm.swappiness');
-    const args = { values: { 'net.core.somaxconn': wanted, 'vm.swappiness': 1, 'net.core.netdev_max_backlog': 5000 }, file: FILE, ignore_unavailable: true };
+    const args = {
+      values: { 'net.core.somaxconn': wanted, 'vm.swappiness': 1, 'net.core.netdev_max_backlog': 5000 },
+      file: FILE,
+      ignore_unavailable: true,
+    };
     const first = await runTwice(sysctlModule, HOST, args);
     expect(first.result).toEqual({
       skipped: ['vm.swappiness', 'net.core.netdev_max_backlog'],
-      warnings: [expect.stringMatching(/^vm\.swappiness is read-only here/), expect.stringMatching(/^net\.core\.netdev_max_backlog does not exist/)],
+      warnings: [
+        expect.stringMatching(/^vm\.swappiness is read-only here/),
+        expect.stringMatching(/^net\.core\.netdev_max_backlog does not exist/),
+      ],
     });
-    expect(first.changes.map((c) => c.summary)).toEqual([`update ${FILE} [skipped with warning: vm.swappiness, net.core.netdev_max_backlog]`]);
+    expect(first.changes.map((c) => c.summary)).toEqual([
+      `update ${FILE} [skipped with warning: vm.swappiness, net.core.netdev_max_backlog]`,
+    ]);
     expect(await live('vm.swappiness')).toBe(swappiness);
     const file = await onHost(HOST, `cat ${FILE}`);
     expect(file).toContain('# skipped, readonly on this host: vm.swappiness = 1\n');

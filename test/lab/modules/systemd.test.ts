@@ -10,7 +10,8 @@ const HOST = 'lb03';
 const DROP_IN = '/etc/systemd/system.conf.d/50-lab-watchdog.conf';
 const skip = labSkipReason();
 
-const watchdog = async (): Promise<string> => (await onHost(HOST, 'systemctl show -p RuntimeWatchdogUSec --value')).trim();
+const watchdog = async (): Promise<string> =>
+  (await onHost(HOST, 'systemctl show -p RuntimeWatchdogUSec --value')).trim();
 const summaries = (changes: Array<{ summary: string }>): string[] => changes.map((c) => c.summary);
 
 describe.skipIf(skip)('systemd module on a lab host', () => {
@@ -42,6 +43,8 @@ describe.skipIf(skip)('systemd module on a lab host', () => {
 
   it('plans nothing without daemon_reexec, and a forced reexec always', async () => {
     expect(summaries((await planOnLab(systemdModule, HOST, { daemon_reload: true })).changes)).toEqual([]);
-    expect(summaries((await planOnLab(systemdModule, HOST, { daemon_reexec: true, force: true })).changes)).toEqual(['systemd daemon-reexec (forced)']);
+    expect(summaries((await planOnLab(systemdModule, HOST, { daemon_reexec: true, force: true })).changes)).toEqual([
+      'systemd daemon-reexec (forced)',
+    ]);
   });
 });

@@ -41,7 +41,10 @@ export async function deployStack(): Promise<void> {
 }
 
 export function allAnnounced(timeoutMs = 60_000): Promise<unknown> {
-  return waitFor(() => routerNextHops().join() === ALL.join(), { timeoutMs, what: 'all three next hops at the router' });
+  return waitFor(() => routerNextHops().join() === ALL.join(), {
+    timeoutMs,
+    what: 'all three next hops at the router',
+  });
 }
 
 export async function onHost(host: string, cmd: string): Promise<string> {
@@ -58,7 +61,10 @@ export async function onHost(host: string, cmd: string): Promise<string> {
 export async function naiveRoll(): Promise<void> {
   for (const host of HOSTS) {
     await onHost(host, 'systemctl restart --job-mode=ignore-dependencies ober-haproxy');
-    await waitFor(async () => (await execOnHost(host, 'curl -fsS -o /dev/null http://127.0.0.1:8404/health')).code === 0, { timeoutMs: 30_000, what: `${host} healthy again` });
+    await waitFor(
+      async () => (await execOnHost(host, 'curl -fsS -o /dev/null http://127.0.0.1:8404/health')).code === 0,
+      { timeoutMs: 30_000, what: `${host} healthy again` },
+    );
     await allAnnounced();
   }
 }
@@ -78,8 +84,21 @@ export interface LoadTotals {
 }
 
 /** Load through the VIP (client namespace) while `work` runs; stopped (SIGTERM) once it is done. */
-export async function underLoad<T>(work: () => Promise<T>, keepalive: boolean): Promise<{ load: LoadTotals; result: T }> {
-  const args = ['netns', 'exec', labState().client.netns, process.execPath, new URL('./load.mjs', import.meta.url).pathname, '--url', 'http://10.99.100.1/', '--concurrency', '16'];
+export async function underLoad<T>(
+  work: () => Promise<T>,
+  keepalive: boolean,
+): Promise<{ load: LoadTotals; result: T }> {
+  const args = [
+    'netns',
+    'exec',
+    labState().client.netns,
+    process.execPath,
+    new URL('./load.mjs', import.meta.url).pathname,
+    '--url',
+    'http://10.99.100.1/',
+    '--concurrency',
+    '16',
+  ];
   if (keepalive) args.push('--keepalive');
   const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';

@@ -4,7 +4,15 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { url: { type: 'string' }, concurrency: { type: 'string', default: '16' }, keepalive: { type: 'boolean', default: false }, 'max-s': { type: 'string', default: '300' }, 'timeout-ms': { type: 'string', default: '3000' } } });
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    concurrency: { type: 'string', default: '16' },
+    keepalive: { type: 'boolean', default: false },
+    'max-s': { type: 'string', default: '300' },
+    'timeout-ms': { type: 'string', default: '3000' },
+  },
+});
 const url = new URL(values.url ?? '');
 if (!/^10\.99\.\d+\.\d+$/.test(url.hostname)) {
   process.stderr.write(`refusing target ${url.hostname}: not a lab address\n`);
@@ -34,7 +42,11 @@ function one() {
       }
       resolve();
     };
-    const req = http.request(url, { agent, headers: agent ? {} : { connection: 'close' }, timeout: Number(values['timeout-ms']) });
+    const req = http.request(url, {
+      agent,
+      headers: agent ? {} : { connection: 'close' },
+      timeout: Number(values['timeout-ms']),
+    });
     req.on('response', (res) => {
       res.resume();
       res.on('end', () => finish(res.statusCode === 200 ? null : `http_${res.statusCode}`));
@@ -54,4 +66,6 @@ async function worker() {
 }
 await Promise.all(Array.from({ length: Number(values.concurrency) }, worker));
 if (agent) agent.destroy();
-process.stdout.write(`${JSON.stringify({ requests: ok + failed, ok, failed, errors, elapsedMs: Date.now() - started, failedAt })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ requests: ok + failed, ok, failed, errors, elapsedMs: Date.now() - started, failedAt })}\n`,
+);

@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason, routerNextHops, waitFor } from '../harness.js';
 import { repoRoot } from '../../support/cli.js';
-import { ALL, HOSTS, INVENTORY, allAnnounced, cli, deployStack, labDown, labUp, nodeFile, onHost, workDir } from './helpers.js';
+import {
+  ALL,
+  HOSTS,
+  INVENTORY,
+  allAnnounced,
+  cli,
+  deployStack,
+  labDown,
+  labUp,
+  nodeFile,
+  onHost,
+  workDir,
+} from './helpers.js';
 
 const PHASE = '/var/lib/ober-push/phase';
 const WITHDRAWN = '/var/lib/ober-push/withdrawn';
@@ -17,7 +29,11 @@ describe.skipIf(labSkipReason())('rolling faults (private 3-host lab, BGP/ECMP)'
   beforeAll(async () => {
     labUp();
     // Left-overs of an earlier run of these tests on a kept lab (LAB_KEEP=1).
-    for (const h of HOSTS) await onHost(h, `rm -f ${PHASE} ${FLEET} ${WITHDRAWN} /var/lib/ober-push/roll.lock; systemctl restart ober-haproxy 2>/dev/null; true`);
+    for (const h of HOSTS)
+      await onHost(
+        h,
+        `rm -f ${PHASE} ${FLEET} ${WITHDRAWN} /var/lib/ober-push/roll.lock; systemctl restart ober-haproxy 2>/dev/null; true`,
+      );
     await deployStack();
   }, 240_000);
   afterAll(() => labDown());
@@ -27,7 +43,9 @@ describe.skipIf(labSkipReason())('rolling faults (private 3-host lab, BGP/ECMP)'
     const r = await cli(['rolling-restart', '--check'], cwd);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('ROLLING SCHEDULE');
-    expect(r.stdout).toMatch(/batch 1: lb01\n.*steps: lock → capacity → withdraw → drain → work → health → announce → settle → unlock/);
+    expect(r.stdout).toMatch(
+      /batch 1: lb01\n.*steps: lock → capacity → withdraw → drain → work → health → announce → settle → unlock/,
+    );
     expect(r.stdout).toMatch(/batch 3: lb03/);
     for (const h of HOSTS) expect(await nodeFile(h, PHASE)).toBeNull();
     expect(routerNextHops()).toEqual(ALL);
@@ -37,25 +55,37 @@ describe.skipIf(labSkipReason())('rolling faults (private 3-host lab, BGP/ECMP)'
     const cwd = workDir();
     const r = await cli(['rolling-restart', fixture('break-backend.yml')], cwd);
     expect(r.code, r.stdout).toBe(1);
-    expect(r.stdout).toMatch(/lb01 \| health failed \| health gate failed after 5000 ms: (\/health answers 503|no server up in backend rgw)/);
+    expect(r.stdout).toMatch(
+      /lb01 \| health failed \| health gate failed after 5000 ms: (\/health answers 503|no server up in backend rgw)/,
+    );
     expect(r.stdout).toMatch(/lb01 +worked +withdrawn/);
     expect(r.stdout).toMatch(/lb02 +pending +serving +untouched/);
     expect(routerNextHops()).toEqual(['10.99.0.12', '10.99.0.13']);
     expect(await nodeFile('lb01', WITHDRAWN)).toBe('');
     expect(await nodeFile('lb02', PHASE)).toBeNull();
     expect(await nodeFile('lb03', PHASE)).toBeNull();
-    const journal = JSON.parse(readFileSync(join(cwd, '.ober-push/journal', `${readFileSync(join(cwd, '.ober-push/journal/latest'), 'utf8').trim()}.json`), 'utf8'));
+    const journal = JSON.parse(
+      readFileSync(
+        join(cwd, '.ober-push/journal', `${readFileSync(join(cwd, '.ober-push/journal/latest'), 'utf8').trim()}.json`),
+        'utf8',
+      ),
+    );
     expect(journal.nodes.lb01).toMatchObject({ phase: 'worked', error: { step: 'health' } });
     expect(journal.status).toBe('failed');
 
     // A new roll refuses, naming the node and the commands that fix it.
     const again = await cli(['rolling-restart'], cwd);
     expect(again.code).toBe(1);
-    expect(again.stdout).toMatch(/lb01.*left in phase "worked".*ober-push resume -i .*ober-push restore -i .* --limit lb01/s);
+    expect(again.stdout).toMatch(
+      /lb01.*left in phase "worked".*ober-push resume -i .*ober-push restore -i .* --limit lb01/s,
+    );
     expect(await nodeFile('lb02', PHASE)).toBeNull();
 
     // Fixed by hand, then restored: health gate, re-announce, locks gone everywhere.
-    await onHost('lb01', "sed -i 's/10.99.0.200:1$/10.99.0.200:8080/; s/10.99.0.200:1 /10.99.0.200:8080 /' /etc/haproxy/ober.cfg && systemctl restart ober-haproxy");
+    await onHost(
+      'lb01',
+      "sed -i 's/10.99.0.200:1$/10.99.0.200:8080/; s/10.99.0.200:1 /10.99.0.200:8080 /' /etc/haproxy/ober.cfg && systemctl restart ober-haproxy",
+    );
     const restored = await cli(['restore', '--limit', 'lb01'], cwd);
     expect(restored.code, restored.stdout + restored.stderr).toBe(0);
     expect(restored.stdout).toMatch(/lb01 \| announce ok/);
@@ -65,11 +95,16 @@ describe.skipIf(labSkipReason())('rolling faults (private 3-host lab, BGP/ECMP)'
 
   it('capacity floor not met: nothing is touched', async () => {
     for (const h of ['lb02', 'lb03']) await onHost(h, 'systemctl stop ober-haproxy');
-    await waitFor(() => routerNextHops().join() === '10.99.0.11', { timeoutMs: 15_000, what: 'only lb01 at the router' });
+    await waitFor(() => routerNextHops().join() === '10.99.0.11', {
+      timeoutMs: 15_000,
+      what: 'only lb01 at the router',
+    });
     try {
       const r = await cli(['rolling-restart'], workDir());
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/lb01 \| capacity failed \| capacity floor not met: 0 of 2 other node\(s\) serving, min_healthy 1/);
+      expect(r.stdout).toMatch(
+        /lb01 \| capacity failed \| capacity floor not met: 0 of 2 other node\(s\) serving, min_healthy 1/,
+      );
       expect(routerNextHops()).toEqual(['10.99.0.11']);
       expect(await nodeFile('lb01', WITHDRAWN)).toBeNull();
       expect(await nodeFile('lb01', '/var/lib/ober-push/roll.lock')).toBeNull();
@@ -82,12 +117,22 @@ describe.skipIf(labSkipReason())('rolling faults (private 3-host lab, BGP/ECMP)'
   it('sshd killed on a node mid-roll: the roll stops, the node stays withdrawn, a new roll refuses, resume finishes', async () => {
     const cwd = workDir();
     const bin = join(repoRoot, 'bin/ober-push.js');
-    const child = spawn(process.execPath, [bin, 'rolling-restart', '-i', INVENTORY, '--reporter', 'plain'], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [bin, 'rolling-restart', '-i', INVENTORY, '--reporter', 'plain'], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    await waitFor(async () => (await nodeFile('lb02', PHASE))?.includes('"withdrawn"'), { timeoutMs: 90_000, intervalMs: 20, what: 'lb02 withdrawn' });
-    await onHost('lb02', 'systemctl mask --runtime ssh.service ssh.socket >/dev/null 2>&1; systemctl stop ssh.service; pkill -9 -x sshd; true');
+    await waitFor(async () => (await nodeFile('lb02', PHASE))?.includes('"withdrawn"'), {
+      timeoutMs: 90_000,
+      intervalMs: 20,
+      what: 'lb02 withdrawn',
+    });
+    await onHost(
+      'lb02',
+      'systemctl mask --runtime ssh.service ssh.socket >/dev/null 2>&1; systemctl stop ssh.service; pkill -9 -x sshd; true',
+    );
     const code = await exited;
     try {
       expect([1, 4], out).toContain(code); // 4 when the connection is refused, 1 when an exec times out on it
@@ -96,7 +141,10 @@ describe.skipIf(labSkipReason())('rolling faults (private 3-host lab, BGP/ECMP)'
       expect(routerNextHops()).toEqual(['10.99.0.11', '10.99.0.13']);
       expect(await nodeFile('lb02', WITHDRAWN)).toBe('');
     } finally {
-      await onHost('lb02', 'systemctl unmask --runtime ssh.service ssh.socket >/dev/null 2>&1; systemctl start ssh.service');
+      await onHost(
+        'lb02',
+        'systemctl unmask --runtime ssh.service ssh.socket >/dev/null 2>&1; systemctl start ssh.service',
+      );
     }
     const again = await cli(['rolling-restart'], cwd);
     expect(again.code).toBe(1);
@@ -112,7 +160,11 @@ describe.skipIf(labSkipReason())('rolling faults (private 3-host lab, BGP/ECMP)'
     const latest = readFileSync(join(cwd, '.ober-push/journal/latest'), 'utf8').trim();
     const journal = JSON.parse(readFileSync(join(cwd, '.ober-push/journal', `${latest}.json`), 'utf8'));
     expect(journal.status).toBe('done');
-    expect(Object.values(journal.nodes).map((n) => (n as { phase: string }).phase)).toEqual(['announced', 'announced', 'announced']);
+    expect(Object.values(journal.nodes).map((n) => (n as { phase: string }).phase)).toEqual([
+      'announced',
+      'announced',
+      'announced',
+    ]);
     for (const h of HOSTS) expect(await nodeFile(h, FLEET)).toBeNull();
   }, 240_000);
 });

@@ -5,7 +5,18 @@
 // least 20× more. The exact counts are printed for the record.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason, routerNextHops } from '../harness.js';
-import { ALL, allAnnounced, cli, deployStack, labDown, labUp, naiveRoll, underLoad, workDir, type LoadTotals } from './helpers.js';
+import {
+  ALL,
+  allAnnounced,
+  cli,
+  deployStack,
+  labDown,
+  labUp,
+  naiveRoll,
+  underLoad,
+  workDir,
+  type LoadTotals,
+} from './helpers.js';
 
 const results: Record<string, Omit<LoadTotals, 'failedAt'>> = {};
 const keep = (name: string, r: LoadTotals) => {

@@ -38,10 +38,19 @@ describe.skipIf(skip)('site.yml, BGP mode (3 lab hosts)', () => {
   it('status: every node healthy and announcing (exit 0, --json)', async () => {
     const r = await runCli(['status', '-i', inventory, '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { nodes: Array<{ host: string; healthy: boolean; serving: boolean; haMode: string; announcer: { state: string }; exabgp: { sessions: string[] } }> };
-    expect(out.nodes.map((n) => [n.host, n.healthy, n.serving, n.haMode, n.announcer.state, n.exabgp.sessions])).toEqual(
-      HOSTS.map((h) => [h, true, true, 'bgp', 'announced', ['10.99.0.1']]),
-    );
+    const out = JSON.parse(r.stdout) as {
+      nodes: Array<{
+        host: string;
+        healthy: boolean;
+        serving: boolean;
+        haMode: string;
+        announcer: { state: string };
+        exabgp: { sessions: string[] };
+      }>;
+    };
+    expect(
+      out.nodes.map((n) => [n.host, n.healthy, n.serving, n.haMode, n.announcer.state, n.exabgp.sessions]),
+    ).toEqual(HOSTS.map((h) => [h, true, true, 'bgp', 'announced', ['10.99.0.1']]));
   });
 
   it('Herr Ober bugs are not repeated: watchdog applied by daemon-reexec, no distro daemons, units read their configs, no bfd', async () => {
@@ -56,12 +65,20 @@ describe.skipIf(skip)('site.yml, BGP mode (3 lab hosts)', () => {
       const masters = await onHost(h, "pgrep -a -f '^/usr/sbin/haproxy -Ws' || true");
       expect(masters.split('\n').filter(Boolean), h).toHaveLength(1);
       expect(masters).toContain('-f /etc/haproxy/ober.cfg');
-      const exabgp = await onHost(h, 'cat /proc/$(systemctl show -p MainPID --value ober-exabgp)/cmdline | tr "\\0" " "');
+      const exabgp = await onHost(
+        h,
+        'cat /proc/$(systemctl show -p MainPID --value ober-exabgp)/cmdline | tr "\\0" " "',
+      );
       expect(exabgp).toContain('/etc/exabgp/ober.conf');
       // §4: ExaBGP has no BFD; the config has no bfd block and the daemon accepted it.
       expect(await onHost(h, "grep -cE '^[[:space:]]*bfd' /etc/exabgp/ober.conf || true")).toBe('0');
       // §3: the whitelist/stats socket fix: the runtime API answers.
-      expect(await onHost(h, "python3 -c \"import socket;s=socket.socket(socket.AF_UNIX);s.connect('/run/haproxy/admin.sock');s.sendall(b'show info\\n');print(s.recv(4096).decode())\" | grep -c '^Name: HAProxy'")).toBe('1');
+      expect(
+        await onHost(
+          h,
+          "python3 -c \"import socket;s=socket.socket(socket.AF_UNIX);s.connect('/run/haproxy/admin.sock');s.sendall(b'show info\\n');print(s.recv(4096).decode())\" | grep -c '^Name: HAProxy'",
+        ),
+      ).toBe('1');
     }
   });
 
@@ -72,7 +89,9 @@ describe.skipIf(skip)('site.yml, BGP mode (3 lab hosts)', () => {
     try {
       const bad = await runCli(['doctor', '-i', inventory, '--limit', 'lb02']);
       expect(bad.code).toBe(1);
-      expect(bad.stdout).toMatch(/FAIL\s+announcer-bound: ober-exabgp is not bound to ober-haproxy: enabled as WantedBy/);
+      expect(bad.stdout).toMatch(
+        /FAIL\s+announcer-bound: ober-exabgp is not bound to ober-haproxy: enabled as WantedBy/,
+      );
       expect(bad.stdout).toContain('fix: ');
     } finally {
       await onHost('lb02', 'systemctl enable ober-exabgp');
@@ -83,14 +102,20 @@ describe.skipIf(skip)('site.yml, BGP mode (3 lab hosts)', () => {
     await waitFor(() => routerNextHops().length === 3, { timeoutMs: 20_000, what: '3 next hops before the stop' });
     await onHost('lb03', 'systemctl stop ober-haproxy');
     const started = Date.now();
-    await waitFor(() => !routerNextHops().includes('10.99.0.13'), { timeoutMs: 9_000, what: 'lb03 withdrawn within the 9 s hold time' });
+    await waitFor(() => !routerNextHops().includes('10.99.0.13'), {
+      timeoutMs: 9_000,
+      what: 'lb03 withdrawn within the 9 s hold time',
+    });
     process.stdout.write(`[stack] next hop gone ${Date.now() - started} ms after stopping HAProxy\n`);
     expect(await onHost('lb03', 'systemctl is-active ober-exabgp || true')).toBe('inactive');
     const during = await runLoad({ url: `http://${labState().vip}/`, concurrency: 4, requests: 40, timeoutMs: 3000 });
     expect(during.failed, JSON.stringify(during.errors)).toBe(0);
 
     await onHost('lb03', 'systemctl start ober-haproxy');
-    await waitFor(() => routerNextHops().includes('10.99.0.13'), { timeoutMs: 30_000, what: 'lb03 announced again after HAProxy started' });
+    await waitFor(() => routerNextHops().includes('10.99.0.13'), {
+      timeoutMs: 30_000,
+      what: 'lb03 announced again after HAProxy started',
+    });
     expect(await onHost('lb03', 'systemctl is-active ober-exabgp')).toBe('active');
     const status = await runCli(['status', '-i', inventory]);
     expect(status.code, status.stdout).toBe(0);
@@ -99,10 +124,18 @@ describe.skipIf(skip)('site.yml, BGP mode (3 lab hosts)', () => {
   it('a crashed HAProxy (SIGKILL, Restart=always) comes back and so does its route', async () => {
     const pid = await onHost('lb01', 'systemctl show -p MainPID --value ober-haproxy');
     await execOnHost('lb01', `kill -9 ${pid}`);
-    await waitFor(async () => (await onHost('lb01', 'systemctl show -p MainPID --value ober-haproxy')) !== pid && (await onHost('lb01', 'systemctl is-active ober-haproxy || true')) === 'active', {
-      timeoutMs: 20_000,
-      what: 'ober-haproxy restarted by systemd',
+    await waitFor(
+      async () =>
+        (await onHost('lb01', 'systemctl show -p MainPID --value ober-haproxy')) !== pid &&
+        (await onHost('lb01', 'systemctl is-active ober-haproxy || true')) === 'active',
+      {
+        timeoutMs: 20_000,
+        what: 'ober-haproxy restarted by systemd',
+      },
+    );
+    await waitFor(() => routerNextHops().length === 3, {
+      timeoutMs: 30_000,
+      what: 'lb01 announced again after the crash',
     });
-    await waitFor(() => routerNextHops().length === 3, { timeoutMs: 30_000, what: 'lb01 announced again after the crash' });
   });
 });

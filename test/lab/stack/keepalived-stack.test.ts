@@ -3,7 +3,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
 import { labSkipReason, labState, routerNextHops, waitFor } from '../harness.js';
-import { clientGet, deploy, holders, HOSTS, KEEPALIVED_VIPS, onHost, recap, stackLabDown, stackLabUp, writeKeepalivedInventory } from './stack-helpers.js';
+import {
+  clientGet,
+  deploy,
+  holders,
+  HOSTS,
+  KEEPALIVED_VIPS,
+  onHost,
+  recap,
+  stackLabDown,
+  stackLabUp,
+  writeKeepalivedInventory,
+} from './stack-helpers.js';
 
 const skip = labSkipReason();
 
@@ -30,7 +41,10 @@ describe.skipIf(skip)('site.yml, keepalived mode (3 lab hosts)', () => {
 
   it('exactly one host holds each VIP (its owner), and each VIP serves requests', async () => {
     for (const [i, vip] of KEEPALIVED_VIPS.entries()) {
-      await waitFor(async () => (await holders(vip)).join() === HOSTS[i], { timeoutMs: 15_000, what: `${vip} held by ${HOSTS[i]} only` });
+      await waitFor(async () => (await holders(vip)).join() === HOSTS[i], {
+        timeoutMs: 15_000,
+        what: `${vip} held by ${HOSTS[i]} only`,
+      });
       expect(await clientGet(`http://${vip}/`)).toBe('200');
     }
     // Leaving BGP mode removed the BGP pieces.
@@ -61,10 +75,13 @@ describe.skipIf(skip)('site.yml, keepalived mode (3 lab hosts)', () => {
     const vip = KEEPALIVED_VIPS[0] ?? '';
     await onHost('lb01', 'systemctl stop ober-haproxy');
     try {
-      await waitFor(async () => {
-        const h = await holders(vip);
-        return h.length === 1 && h[0] !== 'lb01';
-      }, { timeoutMs: 10_000, what: `${vip} moved off lb01 to exactly one other host` });
+      await waitFor(
+        async () => {
+          const h = await holders(vip);
+          return h.length === 1 && h[0] !== 'lb01';
+        },
+        { timeoutMs: 10_000, what: `${vip} moved off lb01 to exactly one other host` },
+      );
       expect(await onHost('lb01', 'systemctl is-active ober-keepalived || true')).toBe('inactive');
       expect(await clientGet(`http://${vip}/`)).toBe('200');
       const st = await runCli(['status', '-i', inventory]);
@@ -73,7 +90,10 @@ describe.skipIf(skip)('site.yml, keepalived mode (3 lab hosts)', () => {
     } finally {
       await onHost('lb01', 'systemctl start ober-haproxy');
     }
-    await waitFor(async () => (await holders(vip)).join() === 'lb01', { timeoutMs: 15_000, what: `${vip} back on lb01 alone` });
+    await waitFor(async () => (await holders(vip)).join() === 'lb01', {
+      timeoutMs: 15_000,
+      what: `${vip} back on lb01 alone`,
+    });
     expect(await clientGet(`http://${vip}/`)).toBe('200');
   });
 });

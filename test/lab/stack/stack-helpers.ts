@@ -50,7 +50,11 @@ export async function onHost(host: string, cmd: string): Promise<string> {
 export async function clientGet(url: string): Promise<string> {
   const { execFileSync } = await import('node:child_process');
   try {
-    return execFileSync('ip', ['netns', 'exec', labState().client.netns, 'curl', '-s', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', url], { encoding: 'utf8' });
+    return execFileSync(
+      'ip',
+      ['netns', 'exec', labState().client.netns, 'curl', '-s', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', url],
+      { encoding: 'utf8' },
+    );
   } catch {
     return '000';
   }
@@ -64,7 +68,10 @@ export const KEEPALIVED_VIPS = ['10.99.0.101', '10.99.0.102', '10.99.0.103'];
  */
 export function writeKeepalivedInventory(): string {
   const s = labState();
-  const hostLines = s.hosts.map((h, i) => `  ${h.name}: { address: ${h.address}, user: root, identity_file: ${s.identityFile}, vars: { vrrp_vips: [${KEEPALIVED_VIPS[i] ?? ''}] } }`);
+  const hostLines = s.hosts.map(
+    (h, i) =>
+      `  ${h.name}: { address: ${h.address}, user: root, identity_file: ${s.identityFile}, vars: { vrrp_vips: [${KEEPALIVED_VIPS[i] ?? ''}] } }`,
+  );
   const text = [
     `ssh: { config: ${s.sshConfig}, known_hosts: ${s.knownHosts} }`,
     'hosts:',

@@ -17,7 +17,8 @@ async function firstProblem(load: () => Promise<unknown>): Promise<string | null
     await load();
     return null;
   } catch (error) {
-    if (error instanceof ConfigError) return formatIssue(error.issues[0] ?? { location: null, path: '', message: 'no issues' });
+    if (error instanceof ConfigError)
+      return formatIssue(error.issues[0] ?? { location: null, path: '', message: 'no issues' });
     if (error instanceof UsageError) return error.message;
     throw error;
   }

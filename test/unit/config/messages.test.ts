@@ -11,7 +11,13 @@ import { formatIssue } from '../../../src/core/errors.js';
 
 describe('helpers', () => {
   it.each([
-    ['ssh', '"ssh"'], [22, '22'], [true, 'true'], [null, 'null'], [[1], 'a list'], [[], 'an empty list'], [{ a: 1 }, 'a mapping'],
+    ['ssh', '"ssh"'],
+    [22, '22'],
+    [true, 'true'],
+    [null, 'null'],
+    [[1], 'a list'],
+    [[], 'an empty list'],
+    [{ a: 1 }, 'a mapping'],
     ['x'.repeat(70), `"${'x'.repeat(60)}..."`],
   ])('describeValue(%j) = %s', (value, shown) => {
     expect(describeValue(value)).toBe(shown);
@@ -27,8 +33,17 @@ describe('helpers', () => {
   });
 
   it.each([
-    ['500ms', 500], ['60s', 60_000], ['2m', 120_000], ['1.5s', 1500], ['1h', 3_600_000], [5, 5000], [0.25, 250],
-    ['60', null], ['60 seconds', null], [-1, null], [true, null],
+    ['500ms', 500],
+    ['60s', 60_000],
+    ['2m', 120_000],
+    ['1.5s', 1500],
+    ['1h', 3_600_000],
+    [5, 5000],
+    [0.25, 250],
+    ['60', null],
+    ['60 seconds', null],
+    [-1, null],
+    [true, null],
   ])('parseDuration(%j) = %s', (value, ms) => {
     expect(parseDuration(value)).toBe(ms);
   });
@@ -75,7 +90,9 @@ describe('validate', () => {
 
   it('reports YAML syntax errors at their line', () => {
     const source = parseYamlSource('hosts:\n  lb01:\n    address: 10.0.0.11\n   port: 22\n', 'x.yml');
-    expect(source.issues.map(formatIssue)).toEqual(['x.yml:4:1 invalid YAML: All mapping items must start at the same column']);
+    expect(source.issues.map(formatIssue)).toEqual([
+      'x.yml:4:1 invalid YAML: All mapping items must start at the same column',
+    ]);
     expect(source.data).toBeUndefined();
   });
 });

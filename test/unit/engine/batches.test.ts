@@ -19,19 +19,38 @@ describe('toBatches', () => {
   });
 });
 
-const recap = (over: Partial<HostRecap>): HostRecap => ({ host: 'h', ok: 1, changed: 0, unknown: 0, skipped: 0, failed: 0, unreachable: false, needs: [], ...over });
+const recap = (over: Partial<HostRecap>): HostRecap => ({
+  host: 'h',
+  ok: 1,
+  changed: 0,
+  unknown: 0,
+  skipped: 0,
+  failed: 0,
+  unreachable: false,
+  needs: [],
+  ...over,
+});
 
 describe('exitCodeFor', () => {
   const run = (hosts: HostRecap[], interrupted = false) => ({ hosts, durationMs: 1, interrupted });
-  it('is 0 when all went well', () => expect(exitCodeFor(run([recap({})]), { check: false, detailedExitcode: false })).toBe(0));
+  it('is 0 when all went well', () =>
+    expect(exitCodeFor(run([recap({})]), { check: false, detailedExitcode: false })).toBe(0));
   it('is 1 when a task failed, even if another host is unreachable', () =>
-    expect(exitCodeFor(run([recap({ failed: 1 }), recap({ unreachable: true, failed: 1 })]), { check: false, detailedExitcode: false })).toBe(1));
+    expect(
+      exitCodeFor(run([recap({ failed: 1 }), recap({ unreachable: true, failed: 1 })]), {
+        check: false,
+        detailedExitcode: false,
+      }),
+    ).toBe(1));
   it('is 4 when a host is unreachable and nothing else failed', () =>
-    expect(exitCodeFor(run([recap({}), recap({ unreachable: true, failed: 1 })]), { check: false, detailedExitcode: false })).toBe(4));
+    expect(
+      exitCodeFor(run([recap({}), recap({ unreachable: true, failed: 1 })]), { check: false, detailedExitcode: false }),
+    ).toBe(4));
   it('is 3 in check mode with --detailed-exitcode when changes were found', () => {
     expect(exitCodeFor(run([recap({ changed: 2 })]), { check: true, detailedExitcode: true })).toBe(3);
     expect(exitCodeFor(run([recap({ unknown: 1 })]), { check: true, detailedExitcode: true })).toBe(3);
     expect(exitCodeFor(run([recap({ changed: 2 })]), { check: true, detailedExitcode: false })).toBe(0);
   });
-  it('is 130 when interrupted', () => expect(exitCodeFor(run([recap({})], true), { check: false, detailedExitcode: false })).toBe(130));
+  it('is 130 when interrupted', () =>
+    expect(exitCodeFor(run([recap({})], true), { check: false, detailedExitcode: false })).toBe(130));
 });

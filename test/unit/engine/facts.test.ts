@@ -38,7 +38,17 @@ describe('parseFacts', () => {
   });
 
   it('recognises the RHEL family through ID_LIKE and falls back to the first addressed interface', () => {
-    const facts = parseFacts(['id=rocky', 'id_like=rhel centos fedora', 'version_id=10.0', 'default_if=', 'addr=host0 10.99.0.11/24', 'init=systemd', 'pm=dnf'].join('\n'));
+    const facts = parseFacts(
+      [
+        'id=rocky',
+        'id_like=rhel centos fedora',
+        'version_id=10.0',
+        'default_if=',
+        'addr=host0 10.99.0.11/24',
+        'init=systemd',
+        'pm=dnf',
+      ].join('\n'),
+    );
     expect(facts.os.family).toBe('redhat');
     expect(facts.packageManager).toBe('dnf');
     expect(facts.defaultInterface).toEqual({ name: 'host0', addresses: ['10.99.0.11/24'] });

@@ -34,7 +34,12 @@ describe('putScript', () => {
     const dir = mkdtempSync(join(tmpdir(), 'put-'));
     const path = join(dir, 'x.cfg');
     writeFileSync(path, 'good\n');
-    const r = runPut({ kind: 'put', path, content: 'bad\n', validate: 'grep -q good %s || { echo "rejected: no good line"; false; }' });
+    const r = runPut({
+      kind: 'put',
+      path,
+      content: 'bad\n',
+      validate: 'grep -q good %s || { echo "rejected: no good line"; false; }',
+    });
     expect(r.code).toBe(65);
     expect(r.stderr).toContain('rejected: no good line');
     expect(readFileSync(path, 'utf8')).toBe('good\n');

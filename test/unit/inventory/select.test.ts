@@ -52,7 +52,9 @@ describe('selectHosts', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
-      expect((error as ConfigError).issues).toEqual([{ location, path: '[0].hosts', message: "'web' matches no host" }]);
+      expect((error as ConfigError).issues).toEqual([
+        { location, path: '[0].hosts', message: "'web' matches no host" },
+      ]);
     }
   });
 });

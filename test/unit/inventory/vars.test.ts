@@ -15,7 +15,14 @@ beforeAll(async () => {
 
 describe('variable precedence', () => {
   it('host vars win over every group and over inventory vars', () => {
-    expect(inv.hosts.get('h1')?.vars).toMatchObject({ winner: 'host', from_all: 1, from_parent: 1, from_alpha: 1, from_beta: 1, from_host: 1 });
+    expect(inv.hosts.get('h1')?.vars).toMatchObject({
+      winner: 'host',
+      from_all: 1,
+      from_parent: 1,
+      from_alpha: 1,
+      from_beta: 1,
+      from_host: 1,
+    });
   });
 
   it('child groups win over their parent; siblings apply in name order (beta after alpha)', () => {
@@ -24,7 +31,13 @@ describe('variable precedence', () => {
   });
 
   it('group vars win over inventory vars', () => {
-    expect(inv.hosts.get('h3')?.vars).toEqual({ winner: 'beta', from_all: 1, vip: '10.0.0.100', from_parent: 1, from_beta: 1 });
+    expect(inv.hosts.get('h3')?.vars).toEqual({
+      winner: 'beta',
+      from_all: 1,
+      vip: '10.0.0.100',
+      from_parent: 1,
+      from_beta: 1,
+    });
   });
 
   it('play vars and extra vars apply on top, replacing whole top-level values', () => {
@@ -40,8 +53,13 @@ describe('parseExtraVars', () => {
   it('reads key=value as strings, JSON objects and YAML files, later arguments winning', () => {
     expect(parseExtraVars(['port=8404', 'motd=a b=c'], '/')).toEqual({ port: '8404', motd: 'a b=c' });
     expect(parseExtraVars(['{"port": 8404, "on": true}'], '/')).toEqual({ port: 8404, on: true });
-    expect(parseExtraVars(['@extra-vars.yml', 'winner=cli'], 'test/fixtures/valid')).toEqual({ winner: 'cli', nested: { a: 1 } });
-    expect(parseExtraVars(['winner=cli', '@test/fixtures/valid/extra-vars.yml'], process.cwd())).toMatchObject({ winner: 'file' });
+    expect(parseExtraVars(['@extra-vars.yml', 'winner=cli'], 'test/fixtures/valid')).toEqual({
+      winner: 'cli',
+      nested: { a: 1 },
+    });
+    expect(parseExtraVars(['winner=cli', '@test/fixtures/valid/extra-vars.yml'], process.cwd())).toMatchObject({
+      winner: 'file',
+    });
   });
 
   it('collects every bad argument', () => {
@@ -69,7 +87,13 @@ describe('parseExtraVars', () => {
 });
 
 describe('validateHostVars', () => {
-  const schema = z.object({ vip: z.ipv4({ error: 'expected an IPv4 address' }), backend: z.string().regex(/^[^\n]*$/, { error: 'expected one line' }).optional() });
+  const schema = z.object({
+    vip: z.ipv4({ error: 'expected an IPv4 address' }),
+    backend: z
+      .string()
+      .regex(/^[^\n]*$/, { error: 'expected one line' })
+      .optional(),
+  });
 
   it('points at the group that set the winning value', () => {
     const issues = validateHostVars(inv, 'h1', schema);
@@ -84,12 +108,18 @@ describe('validateHostVars', () => {
 
   it('points at an extra layer when it wins', () => {
     const location = { file: 'site.yml', line: 4, column: 11 };
-    const issues = validateHostVars(inv, 'h3', schema, [{ name: '[0].vars', vars: { backend: 'a\nserver evil' }, locate: () => location }]);
-    expect(issues).toEqual([{ location, path: '[0].vars.backend', message: 'expected one line, got "a\\nserver evil"' }]);
+    const issues = validateHostVars(inv, 'h3', schema, [
+      { name: '[0].vars', vars: { backend: 'a\nserver evil' }, locate: () => location },
+    ]);
+    expect(issues).toEqual([
+      { location, path: '[0].vars.backend', message: 'expected one line, got "a\\nserver evil"' },
+    ]);
   });
 
   it('reports a missing variable at the host', () => {
     const issues = validateHostVars(inv, 'h2', z.object({ asn: z.int() }));
-    expect(issues.map(formatIssue)).toEqual(['test/fixtures/valid/precedence.yml:11:3 hosts.h2.vars: missing required key "asn"']);
+    expect(issues.map(formatIssue)).toEqual([
+      'test/fixtures/valid/precedence.yml:11:3 hosts.h2.vars: missing required key "asn"',
+    ]);
   });
 });

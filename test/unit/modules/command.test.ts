@@ -1,6 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { commandArgs, commandLine, commandModule, parseGuards, planRun, shellModule, shellArgs, splitWords } from '../../../src/modules/command.js';
+import {
+  commandArgs,
+  commandLine,
+  commandModule,
+  parseGuards,
+  planRun,
+  shellModule,
+  shellArgs,
+  splitWords,
+} from '../../../src/modules/command.js';
 
 describe('command word splitting', () => {
   it.each([
@@ -34,9 +43,20 @@ describe('command/shell planning', () => {
     [{ createsExists: null, removesExists: true }, 1],
   ])('guards %j -> %i changes', (f, n) => expect(planRun(f, 'true', {}, 'true')).toHaveLength(n));
   it('unguarded: uncertain and repeats; chdir and stdin', () => {
-    const [c] = commandModule.plan(none, commandArgs.parse({ cmd: ['tar', 'xf', 'a b.tar'], chdir: '/srv', stdin: 'x' }));
-    expect(c).toEqual({ summary: "run tar xf 'a b.tar'", ops: [{ kind: 'exec', command: "cd /srv && tar xf 'a b.tar'", stdin: 'x' }], uncertain: true, repeats: true });
-    const [s] = shellModule.plan({ createsExists: false, removesExists: null }, shellArgs.parse({ cmd: 'echo a | wc -l' }));
+    const [c] = commandModule.plan(
+      none,
+      commandArgs.parse({ cmd: ['tar', 'xf', 'a b.tar'], chdir: '/srv', stdin: 'x' }),
+    );
+    expect(c).toEqual({
+      summary: "run tar xf 'a b.tar'",
+      ops: [{ kind: 'exec', command: "cd /srv && tar xf 'a b.tar'", stdin: 'x' }],
+      uncertain: true,
+      repeats: true,
+    });
+    const [s] = shellModule.plan(
+      { createsExists: false, removesExists: null },
+      shellArgs.parse({ cmd: 'echo a | wc -l' }),
+    );
     expect(s?.ops[0]).toEqual({ kind: 'exec', command: '{ echo a | wc -l\n}' });
     expect(s?.repeats).toBe(false);
   });

@@ -6,7 +6,17 @@ import { builtinModules } from '../../../src/modules/registry.js';
 
 const dir = new URL('../../../playbooks/examples/', import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith('.yml'));
-const TASK_KEYS = new Set(['name', 'notify', 'register', 'when', 'become', 'tags', 'changed_when', 'failed_when', 'ignore_errors']);
+const TASK_KEYS = new Set([
+  'name',
+  'notify',
+  'register',
+  'when',
+  'become',
+  'tags',
+  'changed_when',
+  'failed_when',
+  'ignore_errors',
+]);
 
 describe('example playbooks', () => {
   it('one per module', () => {
@@ -21,7 +31,9 @@ describe('example playbooks', () => {
         const mod = builtinModules.get(keys[0] ?? '');
         expect(mod, `${file}: module ${keys[0]}`).toBeDefined();
         const result = mod?.args.safeParse(task[keys[0] ?? '']);
-        expect(result?.success, `${file}: ${String(task['name'])}: ${JSON.stringify(result?.error?.issues)}`).toBe(true);
+        expect(result?.success, `${file}: ${String(task['name'])}: ${JSON.stringify(result?.error?.issues)}`).toBe(
+          true,
+        );
       }
     }
   });

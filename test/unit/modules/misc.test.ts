@@ -17,7 +17,10 @@ describe('wait_for', () => {
   it.each([
     [{ port: 8404 }, '127.0.0.1:8404 to accept connections'],
     [{ port: 22, host: '10.0.0.1', state: 'stopped' }, '10.0.0.1:22 to refuse connections'],
-    [{ url: 'http://127.0.0.1:8404/health', body: 'ok' }, 'http://127.0.0.1:8404/health to answer 200 with a body matching /ok/'],
+    [
+      { url: 'http://127.0.0.1:8404/health', body: 'ok' },
+      'http://127.0.0.1:8404/health to answer 200 with a body matching /ok/',
+    ],
     [{ path: '/run/haproxy/admin.sock' }, '/run/haproxy/admin.sock to exist'],
   ])('%j', (a, text) => expect(describeWait(waitForArgs.parse(a))).toBe(text));
   it('needs exactly one target', () => {
@@ -25,7 +28,7 @@ describe('wait_for', () => {
     expect(waitForArgs.safeParse({ port: 1, path: '/x' }).success).toBe(false);
   });
   it('the loop script is valid dash syntax for every kind', () => {
-    for (const a of [{ port: 1 }, { url: 'http://x/' , body: "a'b" }, { path: '/x', state: 'stopped' }]) {
+    for (const a of [{ port: 1 }, { url: 'http://x/', body: "a'b" }, { path: '/x', state: 'stopped' }]) {
       expect(() => execFileSync('dash', ['-n', '-c', waitScript(waitForArgs.parse(a))])).not.toThrow();
     }
   });
@@ -34,7 +37,9 @@ describe('wait_for', () => {
     const [c] = waitForModule.plan(null, a);
     expect(c).toMatchObject({ probe: true, summary: 'wait up to 3s for 127.0.0.1:80 to accept connections' });
     expect(c?.ops[0]).toMatchObject({ kind: 'exec', timeoutMs: 18_000 });
-    expect(waitForModule.result?.(null, a, { code: 0, stdout: 'elapsed_ms=42\n', stderr: '' })).toEqual({ elapsed_ms: 42 });
+    expect(waitForModule.result?.(null, a, { code: 0, stdout: 'elapsed_ms=42\n', stderr: '' })).toEqual({
+      elapsed_ms: 42,
+    });
     expect(parseElapsed('nothing')).toBeNull();
   });
 });
@@ -51,7 +56,9 @@ describe('assert', () => {
   it('fails with msg naming the failed conditions; passes with no change', () => {
     const a = assertArgs.parse({ that: ['facts.cpus >= 2', 'facts.cpus > 4'], msg: 'need more CPUs' });
     expect(() => assertModule.plan(evaluateConditions(a.that, vars), a)).toThrow('need more CPUs');
-    expect(assertModule.plan(evaluateConditions('facts.cpus >= 2', vars), assertArgs.parse({ that: 'facts.cpus >= 2' }))).toEqual([]);
+    expect(
+      assertModule.plan(evaluateConditions('facts.cpus >= 2', vars), assertArgs.parse({ that: 'facts.cpus >= 2' })),
+    ).toEqual([]);
     expect(assertModule.apiOnly).toBe(true);
   });
   it('an undefined variable is an error naming it', () => {
@@ -64,7 +71,10 @@ describe('reboot', () => {
     const [c] = rebootModule.plan({ bootId: 'abc' }, rebootArgs.parse({}));
     expect(c?.needs).toEqual(['reconnect-after-reboot']);
     expect(c?.summary).toBe('reboot (boot id abc; wait up to 600s for a new one)');
-    expect(rebootModule.result?.({ bootId: 'abc' }, rebootArgs.parse({ timeout: 30 }))).toEqual({ boot_id_before: 'abc', timeout_s: 30 });
+    expect(rebootModule.result?.({ bootId: 'abc' }, rebootArgs.parse({ timeout: 30 }))).toEqual({
+      boot_id_before: 'abc',
+      timeout_s: 30,
+    });
   });
 });
 
@@ -77,11 +87,18 @@ describe('haproxy parsing (captured from HAProxy 2.6)', () => {
   });
   it('show stat', () => {
     const rows = parseShowStat(fixture('show-stat-2.6.csv'));
-    expect(rows.map((r) => `${r['pxname']}/${r['svname']}:${r['status']}`)).toEqual(['fe/FRONTEND:OPEN', 'be/s1:no check', 'be/s2:DRAIN', 'be/BACKEND:UP']);
+    expect(rows.map((r) => `${r['pxname']}/${r['svname']}:${r['status']}`)).toEqual([
+      'fe/FRONTEND:OPEN',
+      'be/s1:no check',
+      'be/s2:DRAIN',
+      'be/BACKEND:UP',
+    ]);
     expect(rows[0]?.['scur']).toBe('0');
   });
   it('show servers state', () => {
-    expect(parseServersState(fixture('show-servers-state-2.6.txt')).map((s) => [s.backend, s.server, s.port, s.forced])).toEqual([
+    expect(
+      parseServersState(fixture('show-servers-state-2.6.txt')).map((s) => [s.backend, s.server, s.port, s.forced]),
+    ).toEqual([
       ['be', 's1', 18081, 'ready'],
       ['be', 's2', 18082, 'drain'],
     ]);
@@ -100,12 +117,15 @@ describe('haproxy parsing (captured from HAProxy 2.6)', () => {
 
 describe('haproxy planning', () => {
   const probe = `@@ober-section:servers@@\n${fixture('show-servers-state-2.6.txt')}`;
-  const a = (x: Record<string, unknown>) => haproxyArgs.parse({ action: 'set_drain', backend: 'be', server: 's2', ...x });
+  const a = (x: Record<string, unknown>) =>
+    haproxyArgs.parse({ action: 'set_drain', backend: 'be', server: 's2', ...x });
   it.each([
     [{ state: 'drain' }, []],
     [{ state: 'ready' }, ['haproxy be/s2: drain → ready']],
     [{ state: 'maint' }, ['haproxy be/s2: drain → maint']],
-  ])('set_drain %j', (x, summaries) => expect(planHaproxy(parseHaproxyProbe(probe, a(x)), a(x)).map((c) => c.summary)).toEqual(summaries));
+  ])('set_drain %j', (x, summaries) =>
+    expect(planHaproxy(parseHaproxyProbe(probe, a(x)), a(x)).map((c) => c.summary)).toEqual(summaries),
+  );
   it('wait_sessions: nothing when already at or below max; a probe wait otherwise', () => {
     const w = haproxyArgs.parse({ action: 'wait_sessions', max_sessions: 2, timeout: 30 });
     expect(planHaproxy({ info: null, stat: null, servers: null, sessions: 2 }, w)).toEqual([]);
@@ -113,9 +133,20 @@ describe('haproxy planning', () => {
     expect(c).toMatchObject({ probe: true, summary: 'wait up to 30s for haproxy sessions 5 → ≤ 2' });
   });
   it('the wait script is valid dash syntax and its output parses', () => {
-    const script = waitSessionsScript({ socket: '/run/haproxy/admin.sock', maxSessions: 0, count: { frontend: "fe'x" }, timeoutS: 1, intervalMs: 100, failOnTimeout: false });
+    const script = waitSessionsScript({
+      socket: '/run/haproxy/admin.sock',
+      maxSessions: 0,
+      count: { frontend: "fe'x" },
+      timeoutS: 1,
+      intervalMs: 100,
+      failOnTimeout: false,
+    });
     expect(() => execFileSync('dash', ['-n', '-c', script])).not.toThrow();
-    expect(parseWaitOutput('sessions=3 elapsed_ms=1000 timed_out=1\n')).toEqual({ sessions: 3, elapsed_ms: 1000, timed_out: true });
+    expect(parseWaitOutput('sessions=3 elapsed_ms=1000 timed_out=1\n')).toEqual({
+      sessions: 3,
+      elapsed_ms: 1000,
+      timed_out: true,
+    });
   });
   it('set_drain needs backend and server', () => {
     expect(haproxyArgs.safeParse({ action: 'set_drain', backend: 'be' }).success).toBe(false);
@@ -125,7 +156,22 @@ describe('haproxy planning', () => {
 describe('registry and describe', () => {
   it('lists every host module once, by its YAML key', () => {
     expect([...builtinModules.keys()].sort()).toEqual(
-      ['assert', 'command', 'copy', 'file', 'haproxy', 'package', 'proxmox_vm', 'reboot', 'service', 'shell', 'sysctl', 'systemd', 'template', 'wait_for'].sort(),
+      [
+        'assert',
+        'command',
+        'copy',
+        'file',
+        'haproxy',
+        'package',
+        'proxmox_vm',
+        'reboot',
+        'service',
+        'shell',
+        'sysctl',
+        'systemd',
+        'template',
+        'wait_for',
+      ].sort(),
     );
   });
   it('every field of every module has a description', () => {
@@ -135,7 +181,10 @@ describe('registry and describe', () => {
   });
   it('documents types, required fields and defaults', () => {
     const doc = describeModule(builtinModules.get('service') ?? waitForModule);
-    expect(doc.fields.find((f) => f.name === 'state')).toMatchObject({ type: 'started | stopped | restarted | reloaded', required: false });
+    expect(doc.fields.find((f) => f.name === 'state')).toMatchObject({
+      type: 'started | stopped | restarted | reloaded',
+      required: false,
+    });
     expect(doc.fields.find((f) => f.name === 'name')).toMatchObject({ type: 'string', required: true });
     const pkg = describeModule(builtinModules.get('package') ?? waitForModule);
     expect(pkg.fields.find((f) => f.name === 'name')?.type).toBe('string | string[]');

@@ -2,7 +2,13 @@
 // dnf parsing from samples written after the dnf 4 / dnf 5 documented table layout (not captured), and planning.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { aptCommand, parseAptSim, parseDpkgQuery, parseListsAge, splitAptSpec } from '../../../src/modules/package/apt.js';
+import {
+  aptCommand,
+  parseAptSim,
+  parseDpkgQuery,
+  parseListsAge,
+  splitAptSpec,
+} from '../../../src/modules/package/apt.js';
 import { parseDnfSim, parseRpmProbe } from '../../../src/modules/package/dnf.js';
 import { planPackage } from '../../../src/modules/package/index.js';
 import { packageArgs, type PackageFacts } from '../../../src/modules/package/types.js';
@@ -11,7 +17,17 @@ const apt = (name: string): string => readFileSync(new URL(`./fixtures/apt/${nam
 
 describe('apt parsing (captured)', () => {
   it.each([
-    ['sim-install.txt', ['install nginx-common', 'install nginx', 'install libnginx-mod-http-echo', 'install nginx-light', 'install socat'], []],
+    [
+      'sim-install.txt',
+      [
+        'install nginx-common',
+        'install nginx',
+        'install libnginx-mod-http-echo',
+        'install nginx-light',
+        'install socat',
+      ],
+      [],
+    ],
     ['sim-upgrade.txt', ['upgrade libappstream4', 'upgrade appstream'], []],
     ['sim-remove.txt', ['remove haproxy'], []],
     ['sim-noop.txt', [], []],
@@ -24,8 +40,18 @@ describe('apt parsing (captured)', () => {
   });
 
   it('keeps versions of upgrades and removals', () => {
-    expect(parseAptSim(apt('sim-upgrade.txt')).actions[1]).toEqual({ kind: 'upgrade', name: 'appstream', from: '0.16.1-2', to: '0.16.1-2+b1' });
-    expect(parseAptSim(apt('sim-remove.txt')).actions[0]).toEqual({ kind: 'remove', name: 'haproxy', from: '2.6.12-1+deb12u4', to: null });
+    expect(parseAptSim(apt('sim-upgrade.txt')).actions[1]).toEqual({
+      kind: 'upgrade',
+      name: 'appstream',
+      from: '0.16.1-2',
+      to: '0.16.1-2+b1',
+    });
+    expect(parseAptSim(apt('sim-remove.txt')).actions[0]).toEqual({
+      kind: 'remove',
+      name: 'haproxy',
+      from: '2.6.12-1+deb12u4',
+      to: null,
+    });
   });
 
   it('dpkg-query: installed only ("rc" config-files entries are not)', () => {
@@ -106,7 +132,10 @@ describe('dnf parsing (format samples)', () => {
   });
   it('rpm -q per spec', () => {
     const out = '@@ober-section:rpm0@@\nhaproxy\t(none):2.4.22-3.el9.x86_64\n@@ober-section:rpm1@@\n';
-    expect(parseRpmProbe(out, ['haproxy', 'socat'])).toEqual({ haproxy: { name: 'haproxy', version: '2.4.22-3.el9.x86_64' }, socat: null });
+    expect(parseRpmProbe(out, ['haproxy', 'socat'])).toEqual({
+      haproxy: { name: 'haproxy', version: '2.4.22-3.el9.x86_64' },
+      socat: null,
+    });
   });
 });
 
@@ -125,25 +154,43 @@ describe('planPackage', () => {
     },
     {
       what: 'apt present, missing: install named from the simulation',
-      f: facts({ satisfied: { socat: null }, installed: { socat: null }, simulation: parseAptSim(apt('sim-install.txt')) }),
+      f: facts({
+        satisfied: { socat: null },
+        installed: { socat: null },
+        simulation: parseAptSim(apt('sim-install.txt')),
+      }),
       a: { name: 'socat' },
-      summaries: ['install nginx-common 1.22.1-9+deb12u11, nginx 1.22.1-9+deb12u11, libnginx-mod-http-echo 1:0.63-4, nginx-light 1.22.1-9+deb12u11, socat 1.7.4.4-2'],
+      summaries: [
+        'install nginx-common 1.22.1-9+deb12u11, nginx 1.22.1-9+deb12u11, libnginx-mod-http-echo 1:0.63-4, nginx-light 1.22.1-9+deb12u11, socat 1.7.4.4-2',
+      ],
     },
     {
       what: 'apt latest, up to date: nothing',
-      f: facts({ satisfied: { haproxy: '2.6' }, installed: { haproxy: '2.6' }, simulation: { actions: [], errors: [] } }),
+      f: facts({
+        satisfied: { haproxy: '2.6' },
+        installed: { haproxy: '2.6' },
+        simulation: { actions: [], errors: [] },
+      }),
       a: { name: 'haproxy', state: 'latest' },
       summaries: [],
     },
     {
       what: 'apt latest with an upgrade',
-      f: facts({ satisfied: { appstream: '0.16.1-2' }, installed: { appstream: '0.16.1-2' }, simulation: parseAptSim(apt('sim-upgrade.txt')) }),
+      f: facts({
+        satisfied: { appstream: '0.16.1-2' },
+        installed: { appstream: '0.16.1-2' },
+        simulation: parseAptSim(apt('sim-upgrade.txt')),
+      }),
       a: { name: 'appstream', state: 'latest' },
       summaries: ['upgrade libappstream4 0.16.1-2 → 0.16.1-2+b1, appstream 0.16.1-2 → 0.16.1-2+b1'],
     },
     {
       what: 'apt absent',
-      f: facts({ satisfied: { haproxy: '2.6' }, installed: { haproxy: '2.6' }, simulation: parseAptSim(apt('sim-remove.txt')) }),
+      f: facts({
+        satisfied: { haproxy: '2.6' },
+        installed: { haproxy: '2.6' },
+        simulation: parseAptSim(apt('sim-remove.txt')),
+      }),
       a: { name: 'haproxy', state: 'absent' },
       summaries: ['remove haproxy 2.6.12-1+deb12u4'],
     },
@@ -161,13 +208,24 @@ describe('planPackage', () => {
     },
     {
       what: 'dnf latest',
-      f: facts({ manager: 'dnf', satisfied: { haproxy: '2.4.22-1' }, installed: { haproxy: '2.4.22-1' }, cacheAge: null, simulation: parseDnfSim(DNF5) }),
+      f: facts({
+        manager: 'dnf',
+        satisfied: { haproxy: '2.4.22-1' },
+        installed: { haproxy: '2.4.22-1' },
+        cacheAge: null,
+        simulation: parseDnfSim(DNF5),
+      }),
       a: { name: 'haproxy', state: 'latest' },
       summaries: ['upgrade haproxy 2.4.22-1 → 2.8.10-1.fc41'],
     },
     {
       what: 'dnf present, installed: nothing',
-      f: facts({ manager: 'dnf', satisfied: { 'haproxy-2.4.22': '2.4.22-3' }, installed: { haproxy: '2.4.22-3' }, cacheAge: null }),
+      f: facts({
+        manager: 'dnf',
+        satisfied: { 'haproxy-2.4.22': '2.4.22-3' },
+        installed: { haproxy: '2.4.22-3' },
+        cacheAge: null,
+      }),
       a: { name: 'haproxy-2.4.22' },
       summaries: [],
     },
@@ -176,20 +234,38 @@ describe('planPackage', () => {
   });
 
   it('apt: stale lists + latest → update then install, uncertain', () => {
-    const f = facts({ satisfied: { haproxy: '2.6' }, installed: { haproxy: '2.6' }, cacheAge: null, simulation: { actions: [], errors: [] } });
+    const f = facts({
+      satisfied: { haproxy: '2.6' },
+      installed: { haproxy: '2.6' },
+      cacheAge: null,
+      simulation: { actions: [], errors: [] },
+    });
     const [c] = planPackage(f, args({ name: 'haproxy', state: 'latest', update_cache: true }));
     expect(c?.uncertain).toBe(true);
-    expect(c?.ops.map((o) => (o.kind === 'exec' ? o.command.split(' ').slice(2, 4).join(' ') : o.kind))).toEqual(['apt-get update', 'apt-get install']);
+    expect(c?.ops.map((o) => (o.kind === 'exec' ? o.command.split(' ').slice(2, 4).join(' ') : o.kind))).toEqual([
+      'apt-get update',
+      'apt-get install',
+    ]);
   });
 
   it('dnf: install missing with dnf -y install', () => {
-    const f = facts({ manager: 'dnf', satisfied: { haproxy: null }, installed: { haproxy: null }, cacheAge: null, simulation: parseDnfSim(DNF4) });
+    const f = facts({
+      manager: 'dnf',
+      satisfied: { haproxy: null },
+      installed: { haproxy: null },
+      cacheAge: null,
+      simulation: parseDnfSim(DNF4),
+    });
     const [c] = planPackage(f, args({ name: 'haproxy' }));
     expect(c?.ops).toEqual([{ kind: 'exec', command: 'LC_ALL=C dnf -y install -- haproxy', timeoutMs: 1_800_000 }]);
   });
 
   it('an unknown package is an error unless an update runs first', () => {
-    const f = facts({ satisfied: { nope: null }, installed: { nope: null }, simulation: parseAptSim(apt('sim-unknown.txt')) });
+    const f = facts({
+      satisfied: { nope: null },
+      installed: { nope: null },
+      simulation: parseAptSim(apt('sim-unknown.txt')),
+    });
     expect(() => planPackage(f, args({ name: 'nope' }))).toThrow(/Unable to locate package/);
     const [c] = planPackage({ ...f, cacheAge: 99999 }, args({ name: 'nope', update_cache: true }));
     expect(c?.uncertain).toBe(true);

@@ -100,8 +100,18 @@ describe('parseExpr', () => {
 
 describe('truthy', () => {
   it.each([
-    [false, false], [null, false], [undefined, false], [0, false], ['', false], [[], false], [{}, false],
-    [true, true], [1, true], ['false', true], [[0], true], [{ a: 1 }, true],
+    [false, false],
+    [null, false],
+    [undefined, false],
+    [0, false],
+    ['', false],
+    [[], false],
+    [{}, false],
+    [true, true],
+    [1, true],
+    ['false', true],
+    [[0], true],
+    [{ a: 1 }, true],
   ])('%j -> %s', (value, expected) => {
     expect(truthy(value)).toBe(expected);
   });

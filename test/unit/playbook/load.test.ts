@@ -42,13 +42,20 @@ describe('loadPlaybook', () => {
     expect(play?.tasks[0]).toMatchObject({ notify: ['reload haproxy'], tags: ['haproxy'], ignoreErrors: false });
     expect(play?.tasks[0]?.location).toEqual({ file: 'test/fixtures/valid/playbook.yml', line: 13, column: 7 });
     // The template string stays raw: the engine renders and validates it again.
-    expect(play?.tasks[1]).toMatchObject({ args: { port: '{{ stats_port }}' }, register: 'stats', changedWhen: 'false' });
+    expect(play?.tasks[1]).toMatchObject({
+      args: { port: '{{ stats_port }}' },
+      register: 'stats',
+      changedWhen: 'false',
+    });
     expect(play?.tasks[1]?.when).toBe("stats_port is defined and role in ['ingress', 'edge']");
     expect(play?.handlers.map((h) => h.name)).toEqual(['reload haproxy']);
   });
 
   it('applies defaults: name from hosts, gather_facts true, rolling defaults, task name from module', async () => {
-    const book = await loadPlaybook(playbookFile('- hosts: [lb01, lb02]\n  rolling: {}\n  tasks:\n    - command: {cmd: x}\n'), fakeModules);
+    const book = await loadPlaybook(
+      playbookFile('- hosts: [lb01, lb02]\n  rolling: {}\n  tasks:\n    - command: {cmd: x}\n'),
+      fakeModules,
+    );
     expect(book.plays[0]).toMatchObject({
       name: 'lb01,lb02',
       hosts: 'lb01,lb02',
@@ -59,7 +66,10 @@ describe('loadPlaybook', () => {
   });
 
   it('accepts "- ping:"-style null args as {} and joins a list of conditions with and', async () => {
-    const book = await loadPlaybook(playbookFile('- hosts: all\n  tasks:\n    - command: {cmd: x}\n      when: [a == 1, b is defined]\n'), fakeModules);
+    const book = await loadPlaybook(
+      playbookFile('- hosts: all\n  tasks:\n    - command: {cmd: x}\n      when: [a == 1, b is defined]\n'),
+      fakeModules,
+    );
     expect(book.plays[0]?.tasks[0]?.when).toBe('(a == 1) and (b is defined)');
   });
 
@@ -101,7 +111,10 @@ describe('loadPlaybook', () => {
     - name: a
       command: {cmd: y}
 `);
-    expect(issues).toEqual(['7:7 [0].handlers: handler "a" is defined twice in this play', '6:15 [0].handlers[0].notify: no handler named "b" in this play (handlers: "a")']);
+    expect(issues).toEqual([
+      '7:7 [0].handlers: handler "a" is defined twice in this play',
+      '6:15 [0].handlers[0].notify: no handler named "b" in this play (handlers: "a")',
+    ]);
   });
 });
 

@@ -53,7 +53,10 @@ describe('findStartTask', () => {
     handlers: [],
     location: { file: 'site.yml', line: 1, column: 1 },
   });
-  const book: Playbook = { file: 'site.yml', plays: [play([task('a', []), task('b', [])]), play([task('c', []), task('b', [])])] };
+  const book: Playbook = {
+    file: 'site.yml',
+    plays: [play([task('a', []), task('b', [])]), play([task('c', []), task('b', [])])],
+  };
 
   it('finds the first task with that name, in playbook order', () => {
     expect(findStartTask(book, 'b')).toEqual({ playIndex: 0, taskIndex: 1 });

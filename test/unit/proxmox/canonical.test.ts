@@ -18,7 +18,11 @@ describe('canonicalValue: equal settings written differently compare equal', () 
     ['memory', 'current=2048', 2048],
     ['cores', undefined, 1],
     ['net0', 'virtio=bc:24:11:2a:3b:4c,bridge=vmbr0,firewall=1', 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=on'],
-    ['net0', 'model=virtio,macaddr=BC:24:11:2A:3B:4C,tag=5,bridge=vmbr0', 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,tag=5'],
+    [
+      'net0',
+      'model=virtio,macaddr=BC:24:11:2A:3B:4C,tag=5,bridge=vmbr0',
+      'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,tag=5',
+    ],
   ])('%s: %j == %j', (key, a, b) => {
     expect(canonicalValue(key, a)).toBe(canonicalValue(key, b));
   });

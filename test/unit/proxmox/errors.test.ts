@@ -21,7 +21,14 @@ describe('errorKindFor', () => {
 });
 
 test('403 names the path and the privilege', () => {
-  const e = new PvePermissionError({ kind: 'permission', status: 403, method: 'POST', path: '/x', endpoint: 'lab', message: 'Permission check failed (/vms/100, VM.Config.CPU)' });
+  const e = new PvePermissionError({
+    kind: 'permission',
+    status: 403,
+    method: 'POST',
+    path: '/x',
+    endpoint: 'lab',
+    message: 'Permission check failed (/vms/100, VM.Config.CPU)',
+  });
   expect(e.aclPath).toBe('/vms/100');
   expect(e.privilege).toBe('VM.Config.CPU');
   expect(e.forHost('lb01')).toBeInstanceOf(PvePermissionError);
@@ -30,16 +37,32 @@ test('403 names the path and the privilege', () => {
 
 test('400 errors are listed per parameter', () => {
   const e = new PveApiError({
-    kind: 'validation', status: 400, method: 'POST', path: '/nodes/pve1/qemu/100/config', endpoint: 'lab', message: 'Parameter verification failed.',
-    errors: { net0: 'invalid format - format error\nnet0.queues: value must have a maximum value of 64\n', cores: 'value must have a minimum value of 1' },
+    kind: 'validation',
+    status: 400,
+    method: 'POST',
+    path: '/nodes/pve1/qemu/100/config',
+    endpoint: 'lab',
+    message: 'Parameter verification failed.',
+    errors: {
+      net0: 'invalid format - format error\nnet0.queues: value must have a maximum value of 64\n',
+      cores: 'value must have a minimum value of 1',
+    },
   });
-  expect(e.message).toContain('\n  net0: invalid format - format error; net0.queues: value must have a maximum value of 64');
+  expect(e.message).toContain(
+    '\n  net0: invalid format - format error; net0.queues: value must have a maximum value of 64',
+  );
   expect(e.message).toContain('\n  cores: value must have a minimum value of 1');
 });
 
 test.each([
-  ['aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99', 'AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99'],
-  ['AABBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899', 'AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99'],
+  [
+    'aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99',
+    'AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99',
+  ],
+  [
+    'AABBCCDDEEFF00112233445566778899AABBCCDDEEFF00112233445566778899',
+    'AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99',
+  ],
   ['AA:BB', null],
   ['ZZ:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99', null],
 ])('normalizeFingerprint(%s)', (text, want) => {

@@ -7,40 +7,154 @@ import { vmStatusRows } from '../../../src/modules/proxmox-vm/status.js';
 const NET0 = 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,tag=42';
 const DIGEST = 'a'.repeat(40);
 
-function facts(over: { status?: string; config?: Record<string, unknown>; pending?: PendingItem[] } = {}): ProxmoxVmFacts {
-  const current: Record<string, unknown> = { cpu: 'kvm64', cores: 2, sockets: 2, memory: '4096', net0: NET0, digest: DIGEST, ...over.config };
+function facts(
+  over: { status?: string; config?: Record<string, unknown>; pending?: PendingItem[] } = {},
+): ProxmoxVmFacts {
+  const current: Record<string, unknown> = {
+    cpu: 'kvm64',
+    cores: 2,
+    sockets: 2,
+    memory: '4096',
+    net0: NET0,
+    digest: DIGEST,
+    ...over.config,
+  };
   const merged: Record<string, unknown> = { ...current };
   for (const p of over.pending ?? []) {
     if (p.delete) delete merged[p.key];
     else merged[p.key] = p.pending;
   }
-  return { proxmox: 'lab', node: 'pve1', vmid: 100, config: merged, current, pending: over.pending ?? [], status: { status: over.status ?? 'running', haManaged: false }, digest: DIGEST };
+  return {
+    proxmox: 'lab',
+    node: 'pve1',
+    vmid: 100,
+    config: merged,
+    current,
+    pending: over.pending ?? [],
+    status: { status: over.status ?? 'running', haManaged: false },
+    digest: DIGEST,
+  };
 }
 
 const args = (a: Record<string, unknown>): ProxmoxVmArgs => proxmoxVmArgs.parse(a);
-const ALL = { cpu: 'host', balloon: 0, net: { index: 0, queues: 'auto' }, watchdog: { model: 'i6300esb', action: 'reset' }, onboot: true };
+const ALL = {
+  cpu: 'host',
+  balloon: 0,
+  net: { index: 0, queues: 'auto' },
+  watchdog: { model: 'i6300esb', action: 'reset' },
+  onboot: true,
+};
 
 describe('planItems', () => {
   test.each<[string, Parameters<typeof facts>[0], Record<string, unknown>, Array<[string, string, string]>]>([
     ['running: cpu pending', {}, { cpu: 'host' }, [['cpu', 'write', 'pending']]],
-    ['running: cores and sockets pending', {}, { cores: 4, sockets: 1 }, [['cores', 'write', 'pending'], ['sockets', 'write', 'pending']]],
+    [
+      'running: cores and sockets pending',
+      {},
+      { cores: 4, sockets: 1 },
+      [
+        ['cores', 'write', 'pending'],
+        ['sockets', 'write', 'pending'],
+      ],
+    ],
     ['running: watchdog pending', {}, { watchdog: { action: 'reset' } }, [['watchdog', 'write', 'pending']]],
     ['running: onboot live', {}, { onboot: true }, [['onboot', 'write', 'live']]],
-    ['running: balloon retarget live', { config: { balloon: 1024 } }, { balloon: 2048 }, [['balloon', 'write', 'live']]],
-    ['running: balloon disable is a toggle (pending)', { config: { balloon: 1024 } }, { balloon: 0 }, [['balloon', 'write', 'pending']]],
-    ['running: balloon enable is a toggle (pending)', { config: { balloon: 0 } }, { balloon: 1024 }, [['balloon', 'write', 'pending']]],
-    ['running + network hotplug: queues refused by default', {}, { net: { queues: 'auto' } }, [['net0', 'refused', 'nic-replug']]],
-    ['running + network hotplug: queues allowed', {}, { net: { queues: 'auto' }, nic_replug: 'allow' }, [['net0', 'write', 'nic-replug']]],
-    ['running without network hotplug: queues pending', { config: { hotplug: 'disk,usb' } }, { net: { queues: 4 } }, [['net0', 'write', 'pending']]],
-    ['running + hotplug=0: model pending', { config: { hotplug: '0' } }, { net: { model: 'e1000' } }, [['net0', 'write', 'pending']]],
-    ['stopped: everything live', { status: 'stopped' }, ALL, [['cpu', 'write', 'live'], ['balloon', 'write', 'live'], ['onboot', 'write', 'live'], ['watchdog', 'write', 'live'], ['net0', 'write', 'live']]],
-    ['already right: nothing', { config: { cpu: 'host', onboot: 1, watchdog: 'i6300esb,action=reset', balloon: 0, net0: `${NET0},queues=4` } }, ALL, []],
-    ['already right in other spellings', { config: { cpu: 'cputype=host', onboot: 1, watchdog: 'action=reset,model=i6300esb' } }, { cpu: 'host', onboot: true, watchdog: { action: 'reset' } }, []],
-    ['cpu already pending', { pending: [{ key: 'cpu', value: 'kvm64', pending: 'host' }] }, { cpu: 'host' }, [['cpu', 'already-pending', 'pending']]],
-    ['other value pending: planned again', { pending: [{ key: 'cpu', value: 'kvm64', pending: 'max' }] }, { cpu: 'host' }, [['cpu', 'write', 'pending']]],
-    ['live value right but other pending: write drops it', { config: { cpu: 'host' }, pending: [{ key: 'cpu', value: 'host', pending: 'max' }] }, { cpu: 'host' }, [['cpu', 'write', 'live']]],
-    ['net queues pending (no network hotplug)', { config: { hotplug: 'disk' }, pending: [{ key: 'net0', value: NET0, pending: `${NET0},queues=4` }] }, { net: { queues: 'auto' } }, [['net0', 'already-pending', 'pending']]],
-    ['stopped with pending equal to desired: nothing', { status: 'stopped', pending: [{ key: 'cpu', value: 'kvm64', pending: 'host' }] }, { cpu: 'host' }, []],
+    [
+      'running: balloon retarget live',
+      { config: { balloon: 1024 } },
+      { balloon: 2048 },
+      [['balloon', 'write', 'live']],
+    ],
+    [
+      'running: balloon disable is a toggle (pending)',
+      { config: { balloon: 1024 } },
+      { balloon: 0 },
+      [['balloon', 'write', 'pending']],
+    ],
+    [
+      'running: balloon enable is a toggle (pending)',
+      { config: { balloon: 0 } },
+      { balloon: 1024 },
+      [['balloon', 'write', 'pending']],
+    ],
+    [
+      'running + network hotplug: queues refused by default',
+      {},
+      { net: { queues: 'auto' } },
+      [['net0', 'refused', 'nic-replug']],
+    ],
+    [
+      'running + network hotplug: queues allowed',
+      {},
+      { net: { queues: 'auto' }, nic_replug: 'allow' },
+      [['net0', 'write', 'nic-replug']],
+    ],
+    [
+      'running without network hotplug: queues pending',
+      { config: { hotplug: 'disk,usb' } },
+      { net: { queues: 4 } },
+      [['net0', 'write', 'pending']],
+    ],
+    [
+      'running + hotplug=0: model pending',
+      { config: { hotplug: '0' } },
+      { net: { model: 'e1000' } },
+      [['net0', 'write', 'pending']],
+    ],
+    [
+      'stopped: everything live',
+      { status: 'stopped' },
+      ALL,
+      [
+        ['cpu', 'write', 'live'],
+        ['balloon', 'write', 'live'],
+        ['onboot', 'write', 'live'],
+        ['watchdog', 'write', 'live'],
+        ['net0', 'write', 'live'],
+      ],
+    ],
+    [
+      'already right: nothing',
+      { config: { cpu: 'host', onboot: 1, watchdog: 'i6300esb,action=reset', balloon: 0, net0: `${NET0},queues=4` } },
+      ALL,
+      [],
+    ],
+    [
+      'already right in other spellings',
+      { config: { cpu: 'cputype=host', onboot: 1, watchdog: 'action=reset,model=i6300esb' } },
+      { cpu: 'host', onboot: true, watchdog: { action: 'reset' } },
+      [],
+    ],
+    [
+      'cpu already pending',
+      { pending: [{ key: 'cpu', value: 'kvm64', pending: 'host' }] },
+      { cpu: 'host' },
+      [['cpu', 'already-pending', 'pending']],
+    ],
+    [
+      'other value pending: planned again',
+      { pending: [{ key: 'cpu', value: 'kvm64', pending: 'max' }] },
+      { cpu: 'host' },
+      [['cpu', 'write', 'pending']],
+    ],
+    [
+      'live value right but other pending: write drops it',
+      { config: { cpu: 'host' }, pending: [{ key: 'cpu', value: 'host', pending: 'max' }] },
+      { cpu: 'host' },
+      [['cpu', 'write', 'live']],
+    ],
+    [
+      'net queues pending (no network hotplug)',
+      { config: { hotplug: 'disk' }, pending: [{ key: 'net0', value: NET0, pending: `${NET0},queues=4` }] },
+      { net: { queues: 'auto' } },
+      [['net0', 'already-pending', 'pending']],
+    ],
+    [
+      'stopped with pending equal to desired: nothing',
+      { status: 'stopped', pending: [{ key: 'cpu', value: 'kvm64', pending: 'host' }] },
+      { cpu: 'host' },
+      [],
+    ],
   ])('%s', (_name, f, a, want) => {
     const items = planItems(facts(f), args(a));
     expect(items.map((i) => [i.key, i.kind, i.impact])).toEqual(want);
@@ -55,7 +169,9 @@ describe('planItems', () => {
 
   test('queues auto = planned sockets × cores, capped at 64', () => {
     const q = (f: Parameters<typeof facts>[0], a: Record<string, unknown>): string | undefined =>
-      planItems(facts({ status: 'stopped', ...f }), args({ net: { queues: 'auto' }, ...a })).find((i) => i.key === 'net0')?.after.match(/queues=(\d+)/)?.[1];
+      planItems(facts({ status: 'stopped', ...f }), args({ net: { queues: 'auto' }, ...a }))
+        .find((i) => i.key === 'net0')
+        ?.after.match(/queues=(\d+)/)?.[1];
     expect(q({}, {})).toBe('4');
     expect(q({}, { cores: 8 })).toBe('16');
     expect(q({ config: { cores: 48, sockets: 2 } }, {})).toBe('64');
@@ -66,42 +182,66 @@ describe('planItems', () => {
   test('the NIC keeps MAC, bridge, tag, firewall and other options', () => {
     const net0 = 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,mtu=9000,rate=12.5,tag=42,trunks=10;20';
     const [item] = planItems(facts({ status: 'stopped', config: { net0 } }), args({ net: { queues: 8 } }));
-    expect(item?.after).toBe('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,mtu=9000,queues=8,rate=12.5,tag=42,trunks=10;20');
+    expect(item?.after).toBe(
+      'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,mtu=9000,queues=8,rate=12.5,tag=42,trunks=10;20',
+    );
   });
 
   test('an explicit vcpus sets queues auto, and a vcpus above sockets × cores is refused', () => {
     const q = (config: Record<string, unknown>, a: Record<string, unknown> = {}) =>
-      planItems(facts({ status: 'stopped', config }), args({ net: { queues: 'auto' }, ...a })).find((i) => i.key === 'net0')?.after.match(/queues=(\d+)/)?.[1];
+      planItems(facts({ status: 'stopped', config }), args({ net: { queues: 'auto' }, ...a }))
+        .find((i) => i.key === 'net0')
+        ?.after.match(/queues=(\d+)/)?.[1];
     expect(q({ cores: 8, sockets: 1, vcpus: 3 })).toBe('3');
     expect(q({ cores: 8, sockets: 1, vcpus: 0 })).toBe('8'); // 0: all of them
-    expect(() => q({ cores: 8, sockets: 1, vcpus: 6 }, { cores: 4 })).toThrow('has vcpus=6, more than sockets × cores = 4 after this plan');
+    expect(() => q({ cores: 8, sockets: 1, vcpus: 6 }, { cores: 4 })).toThrow(
+      'has vcpus=6, more than sockets × cores = 4 after this plan',
+    );
   });
 
   test('queues on a non-virtio NIC are refused, unless the same plan makes it virtio', () => {
     const e1000 = 'e1000=BC:24:11:2A:3B:4C,bridge=vmbr0';
-    expect(() => planItems(facts({ status: 'stopped', config: { net0: e1000 } }), args({ net: { queues: 4 } }))).toThrow('queues apply to virtio NICs only, and net0 of VM 100 is e1000');
-    const [item] = planItems(facts({ status: 'stopped', config: { net0: e1000 } }), args({ net: { model: 'virtio', queues: 4 } }));
+    expect(() =>
+      planItems(facts({ status: 'stopped', config: { net0: e1000 } }), args({ net: { queues: 4 } })),
+    ).toThrow('queues apply to virtio NICs only, and net0 of VM 100 is e1000');
+    const [item] = planItems(
+      facts({ status: 'stopped', config: { net0: e1000 } }),
+      args({ net: { model: 'virtio', queues: 4 } }),
+    );
     expect(item?.after).toBe('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,queues=4');
   });
 
   test('a running VM hot-plugs by its current hotplug setting, not a pending one', () => {
-    const pendingHotplug = { config: { hotplug: 'disk,usb' }, pending: [{ key: 'hotplug', value: 'disk,usb', pending: 'network,disk,usb' }] };
-    expect(planItems(facts(pendingHotplug), args({ net: { queues: 4 }, nic_replug: 'allow' })).map((i) => i.impact)).toEqual(['pending']);
+    const pendingHotplug = {
+      config: { hotplug: 'disk,usb' },
+      pending: [{ key: 'hotplug', value: 'disk,usb', pending: 'network,disk,usb' }],
+    };
+    expect(
+      planItems(facts(pendingHotplug), args({ net: { queues: 4 }, nic_replug: 'allow' })).map((i) => i.impact),
+    ).toEqual(['pending']);
   });
 
   test('a balloon above the memory is refused before anything is written', () => {
-    expect(() => planItems(facts({ config: { memory: '4096' } }), args({ balloon: 8192 }))).toThrow("balloon 8192 MiB is more than VM 100's memory (4096 MiB)");
-    expect(planItems(facts({ config: { memory: 'current=8192' } }), args({ balloon: 8192 })).map((i) => i.key)).toEqual(['balloon']);
+    expect(() => planItems(facts({ config: { memory: '4096' } }), args({ balloon: 8192 }))).toThrow(
+      "balloon 8192 MiB is more than VM 100's memory (4096 MiB)",
+    );
+    expect(planItems(facts({ config: { memory: 'current=8192' } }), args({ balloon: 8192 })).map((i) => i.key)).toEqual(
+      ['balloon'],
+    );
   });
 
   test('a missing NIC is an error, not a new NIC', () => {
-    expect(() => planItems(facts({ config: { net0: undefined } }), args({ net: { index: 1, queues: 2 } }))).toThrow(/has no net1/);
+    expect(() => planItems(facts({ config: { net0: undefined } }), args({ net: { index: 1, queues: 2 } }))).toThrow(
+      /has no net1/,
+    );
   });
 });
 
 describe('planChanges', () => {
   test('never writes without a digest (Proxmox would skip its concurrent-change check)', () => {
-    expect(() => planChanges({ ...facts(), digest: '' }, args({ cpu: 'host' }))).toThrow("config came without a digest; refusing an unguarded write");
+    expect(() => planChanges({ ...facts(), digest: '' }, args({ cpu: 'host' }))).toThrow(
+      'config came without a digest; refusing an unguarded write',
+    );
     expect(planChanges({ ...facts({ config: { cpu: 'host' } }), digest: '' }, args({ cpu: 'host' }))).toEqual([]);
   });
 
@@ -110,8 +250,18 @@ describe('planChanges', () => {
     const ops = changes.flatMap((c) => c.ops);
     expect(ops).toEqual([
       {
-        kind: 'pve', method: 'POST', path: '/nodes/pve1/qemu/100/config', waitTask: true,
-        body: { cpu: 'host', balloon: 0, onboot: 1, watchdog: 'model=i6300esb,action=reset', net0: 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42', digest: DIGEST },
+        kind: 'pve',
+        method: 'POST',
+        path: '/nodes/pve1/qemu/100/config',
+        waitTask: true,
+        body: {
+          cpu: 'host',
+          balloon: 0,
+          onboot: 1,
+          watchdog: 'model=i6300esb,action=reset',
+          net0: 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42',
+          digest: DIGEST,
+        },
       },
     ]);
     expect(changes[0]?.ops).toHaveLength(1);
@@ -122,7 +272,11 @@ describe('planChanges', () => {
       'watchdog: (unset) → model=i6300esb,action=reset (pending until cold restart)',
       'net0: queues (unset) → 4 (NIC re-plugged live: the link drops briefly)',
     ]);
-    expect(changes[0]?.diff).toEqual({ path: 'pve://lab/pve1/qemu/100/config#cpu', before: 'cpu: kvm64\n', after: 'cpu: host\n' });
+    expect(changes[0]?.diff).toEqual({
+      path: 'pve://lab/pve1/qemu/100/config#cpu',
+      before: 'cpu: kvm64\n',
+      after: 'cpu: host\n',
+    });
     expect(changes[0]?.needs).toEqual(['vm-cold-restart']);
     expect(changes[4]?.impact).toBe('nic-replug');
   });
@@ -137,8 +291,18 @@ describe('planChanges', () => {
   });
 
   test('already pending: shown, no ops, needs a cold restart', () => {
-    const changes = planChanges(facts({ pending: [{ key: 'cpu', value: 'kvm64', pending: 'host' }] }), args({ cpu: 'host' }));
-    expect(changes).toEqual([expect.objectContaining({ summary: 'already pending: cpu=host (cold restart required)', ops: [], needs: ['vm-cold-restart'], impact: 'pending' })]);
+    const changes = planChanges(
+      facts({ pending: [{ key: 'cpu', value: 'kvm64', pending: 'host' }] }),
+      args({ cpu: 'host' }),
+    );
+    expect(changes).toEqual([
+      expect.objectContaining({
+        summary: 'already pending: cpu=host (cold restart required)',
+        ops: [],
+        needs: ['vm-cold-restart'],
+        impact: 'pending',
+      }),
+    ]);
   });
 
   test('nothing to do: no changes', () => {
@@ -151,7 +315,13 @@ describe('planChanges', () => {
     expect(changes[0]?.needs).toBeUndefined();
     expect(changes[1]?.impact).toBe('cold-restart');
     expect(changes[1]?.ops).toEqual([
-      { kind: 'pve', method: 'POST', path: '/nodes/pve1/qemu/100/status/shutdown', body: { timeout: 60, forceStop: 1 }, waitTask: true },
+      {
+        kind: 'pve',
+        method: 'POST',
+        path: '/nodes/pve1/qemu/100/status/shutdown',
+        body: { timeout: 60, forceStop: 1 },
+        waitTask: true,
+      },
       { kind: 'pve', method: 'POST', path: '/nodes/pve1/qemu/100/status/start', body: {}, waitTask: true },
     ]);
   });
@@ -170,10 +340,28 @@ test('args: unknown keys and out-of-range values are rejected at load time', () 
 });
 
 test('vm status rows', () => {
-  const f = facts({ config: { watchdog: 'i6300esb,action=reset', balloon: 0, net0: `${NET0},queues=2` }, pending: [{ key: 'cpu', value: 'kvm64', pending: 'host' }, { key: 'onboot', delete: 1 }] });
-  const [row] = vmStatusRows([{ host: 'lb01', facts: f, args: args({ cpu: 'host', cores: 4, net: { queues: 'auto' } }) }]);
+  const f = facts({
+    config: { watchdog: 'i6300esb,action=reset', balloon: 0, net0: `${NET0},queues=2` },
+    pending: [
+      { key: 'cpu', value: 'kvm64', pending: 'host' },
+      { key: 'onboot', delete: 1 },
+    ],
+  });
+  const [row] = vmStatusRows([
+    { host: 'lb01', facts: f, args: args({ cpu: 'host', cores: 4, net: { queues: 'auto' } }) },
+  ]);
   expect(row).toEqual({
-    host: 'lb01', node: 'pve1', vmid: 100, status: 'running', cpu: 'kvm64', cores: 2, sockets: 2, queues: 2,
-    watchdog: 'i6300esb,action=reset', balloon: 0, pending: ['-onboot', 'cpu=host'], drift: ['cores', 'net0'],
+    host: 'lb01',
+    node: 'pve1',
+    vmid: 100,
+    status: 'running',
+    cpu: 'kvm64',
+    cores: 2,
+    sockets: 2,
+    queues: 2,
+    watchdog: 'i6300esb,action=reset',
+    balloon: 0,
+    pending: ['-onboot', 'cpu=host'],
+    drift: ['cores', 'net0'],
   });
 });

@@ -49,7 +49,11 @@ const cases: Array<[string, string | null, string | null]> = [
   ['no newline at end, both differ', 'a\nb', 'a\nc'],
   ['no newline, unchanged last line', 'a\nb\nc\nd\ne', 'A\nb\nc\nd\ne'],
   ['replace block', lines(10), lines(10).replace('line 4\nline 5\nline 6\n', 'four\nfive\n')],
-  ['config-like edit', 'global\n    maxconn 100\n\ndefaults\n    timeout 30s\n', 'global\n    maxconn 9000\n    hard-stop-after 30s\n\ndefaults\n    timeout 300s\n'],
+  [
+    'config-like edit',
+    'global\n    maxconn 100\n\ndefaults\n    timeout 30s\n',
+    'global\n    maxconn 9000\n    hard-stop-after 30s\n\ndefaults\n    timeout 300s\n',
+  ],
 ];
 
 describe('unifiedDiff matches diff -u', () => {
@@ -62,7 +66,11 @@ describe('unifiedDiff matches diff -u', () => {
 
   it('labels headers, /dev/null for absent sides', () => {
     expect(unifiedDiff(null, 'x\n', '/etc/x').split('\n').slice(0, 2)).toEqual(['--- /dev/null', '+++ /etc/x']);
-    expect(unifiedDiff('x\n', null, '/etc/x').split('\n').slice(0, 3)).toEqual(['--- /etc/x', '+++ /dev/null', '@@ -1 +0,0 @@']);
+    expect(unifiedDiff('x\n', null, '/etc/x').split('\n').slice(0, 3)).toEqual([
+      '--- /etc/x',
+      '+++ /dev/null',
+      '@@ -1 +0,0 @@',
+    ]);
     expect(unifiedDiff('same\n', 'same\n', 'f')).toBe('');
   });
 

@@ -10,8 +10,14 @@ import { templateNames } from '../../../src/render/template-names.js';
 
 describe('templateNames', () => {
   it('lists bare names with their line; helper arguments are guarded; each/with bodies are another context', () => {
-    const names = templateNames('a {{ x.y }}\n{{#if g}}{{ g.z }}{{/if}}\n{{default d "1"}} {{join list ","}}\n{{#each items}}{{name}}{{/each}}\n{{#with w}}{{inner}}{{/with}}{{ @index }}{{ this }}', 't');
-    expect(names.required).toEqual([{ name: 'x', line: 1 }, { name: 'g', line: 2 }]);
+    const names = templateNames(
+      'a {{ x.y }}\n{{#if g}}{{ g.z }}{{/if}}\n{{default d "1"}} {{join list ","}}\n{{#each items}}{{name}}{{/each}}\n{{#with w}}{{inner}}{{/with}}{{ @index }}{{ this }}',
+      't',
+    );
+    expect(names.required).toEqual([
+      { name: 'x', line: 1 },
+      { name: 'g', line: 2 },
+    ]);
     expect([...names.guarded].sort()).toEqual(['d', 'g', 'items', 'list', 'w']);
   });
   it('a syntax error is a TemplateError with its line and one phrase', () => {
@@ -33,6 +39,8 @@ describe('the shipped playbooks pass the input check with the example inventory'
     const inventory = await loadInventory('inventory/example.yml');
     const playbook = await loadPlaybook(`playbooks/${name}`, builtinModules);
     const options = { check: true, diff: false, verify: false, forks: 1, tags: [], skipTags: [], extraVars: {} };
-    expect(planPlays(inventory, playbook, options, { modules: builtinModules, baseDir: dirname(playbook.file) }).length).toBe(playbook.plays.length);
+    expect(
+      planPlays(inventory, playbook, options, { modules: builtinModules, baseDir: dirname(playbook.file) }).length,
+    ).toBe(playbook.plays.length);
   });
 });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { createRenderer, renderTemplate, renderValue } from '../../../src/render/template.js';
 import { TemplateError } from '../../../src/render/template-error.js';
 
-const ctx = { vips: ['10.99.100.1', '10.99.100.2'], stats_port: 8404, bgp: { local_as: 65001 }, xs: [{ a: 'x' }, { a: 'y' }], html: '<a&b>' };
+const ctx = {
+  vips: ['10.99.100.1', '10.99.100.2'],
+  stats_port: 8404,
+  bgp: { local_as: 65001 },
+  xs: [{ a: 'x' }, { a: 'y' }],
+  html: '<a&b>',
+};
 
 function catchErr(fn: () => unknown): TemplateError {
   try {
@@ -16,7 +22,11 @@ function catchErr(fn: () => unknown): TemplateError {
 
 describe('renderTemplate', () => {
   it('renders helpers and does not HTML-escape', () => {
-    const out = renderTemplate('{{join vips ","}} {{stats_port}} {{#each xs}}{{inc @index}}{{a}} {{/each}}{{html}}', ctx, { name: 't' });
+    const out = renderTemplate(
+      '{{join vips ","}} {{stats_port}} {{#each xs}}{{inc @index}}{{a}} {{/each}}{{html}}',
+      ctx,
+      { name: 't' },
+    );
     expect(out).toBe('10.99.100.1,10.99.100.2 8404 1x 2y <a&b>');
   });
 
@@ -50,7 +60,10 @@ describe('renderTemplate', () => {
 
 describe('renderValue', () => {
   it('returns raw values for single expressions and text otherwise', () => {
-    const out = renderValue({ a: '{{ vips }}', b: '{{stats_port}}', c: 'port {{stats_port}}', d: ['{{default nope 5}}', 7, true], e: null }, ctx);
+    const out = renderValue(
+      { a: '{{ vips }}', b: '{{stats_port}}', c: 'port {{stats_port}}', d: ['{{default nope 5}}', 7, true], e: null },
+      ctx,
+    );
     expect(out).toEqual({ a: ['10.99.100.1', '10.99.100.2'], b: 8404, c: 'port 8404', d: [5, 7, true], e: null });
   });
 

@@ -15,15 +15,38 @@ export interface FakeNodeState {
 
 export function probeOut(state: FakeNodeState): string {
   return [
-    [`boot_id`, 'b1'], ['phase', JSON.stringify({ runId: 'run-x', phase: 'worked', at: '2025-01-01T00:00:00Z' })], ['lock', state.lock], ['fleet_lock', '{"runId":"run-x"}'],
-    ['withdrawn', 'yes'], ['health', String(state.health)], ['units', 'ober-haproxy active\nober-exabgp active\nober-keepalived inactive'],
-    ['announcer', '{"state":"withdrawn","reason":"operator"}'], ['bgp', '1'], ['addresses', ''], ['drain', 'value=<1>'], ['sessions', '0'], ['servers', 'be 2 2'],
-  ].map(([k, v]) => `${MARK}${k}@@\n${v}`).join('\n');
+    [`boot_id`, 'b1'],
+    ['phase', JSON.stringify({ runId: 'run-x', phase: 'worked', at: '2025-01-01T00:00:00Z' })],
+    ['lock', state.lock],
+    ['fleet_lock', '{"runId":"run-x"}'],
+    ['withdrawn', 'yes'],
+    ['health', String(state.health)],
+    ['units', 'ober-haproxy active\nober-exabgp active\nober-keepalived inactive'],
+    ['announcer', '{"state":"withdrawn","reason":"operator"}'],
+    ['bgp', '1'],
+    ['addresses', ''],
+    ['drain', 'value=<1>'],
+    ['sessions', '0'],
+    ['servers', 'be 2 2'],
+  ]
+    .map(([k, v]) => `${MARK}${k}@@\n${v}`)
+    .join('\n');
 }
 
-export function fakeNodes(states: Record<string, FakeNodeState>, sent: string[], events: RunEvent[]): Array<{ session: HostSession; target: RollTarget }> {
+export function fakeNodes(
+  states: Record<string, FakeNodeState>,
+  sent: string[],
+  events: RunEvent[],
+): Array<{ session: HostSession; target: RollTarget }> {
   return Object.entries(states).map(([name, state]) => {
-    const host = { name, address: `10.0.0.${name.at(-1)}`, port: 22, user: 'root', groups: [], vars: {} } as unknown as Host;
+    const host = {
+      name,
+      address: `10.0.0.${name.at(-1)}`,
+      port: 22,
+      user: 'root',
+      groups: [],
+      vars: {},
+    } as unknown as Host;
     const connect = (): Transport => ({
       host: name,
       exec: async (command) => {
@@ -32,6 +55,9 @@ export function fakeNodes(states: Record<string, FakeNodeState>, sent: string[],
       },
       close: async () => undefined,
     });
-    return { session: new HostSession({ host, connect, vms: { forHost: async () => null }, emit: (e) => events.push(e) }), target: targetFromVars(name, host.address, {}, 'bgp') };
+    return {
+      session: new HostSession({ host, connect, vms: { forHost: async () => null }, emit: (e) => events.push(e) }),
+      target: targetFromVars(name, host.address, {}, 'bgp'),
+    };
   });
 }

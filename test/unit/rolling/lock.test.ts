@@ -3,7 +3,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyLock, holderKey, lockContent, nodeHold, normalizeLockText, runKey, STALE_AFTER_MS, type Me } from '../../../src/engine/rolling/lock.js';
+import {
+  classifyLock,
+  holderKey,
+  lockContent,
+  nodeHold,
+  normalizeLockText,
+  runKey,
+  STALE_AFTER_MS,
+  type Me,
+} from '../../../src/engine/rolling/lock.js';
 import { acquireScript, giveBackScript, releaseScript } from '../../../src/engine/rolling/remote-files.js';
 
 const me: Me = { runId: 'run-b', user: 'bob', workstation: 'ws2', pid: 200, command: 'rolling-restart.yml' };
@@ -15,14 +24,28 @@ describe('classifyLock', () => {
   it('free, ours, foreign (live), stale (dead pid here, or old)', () => {
     expect(classifyLock('', me, now, alive).kind).toBe('free');
     expect(classifyLock(lock({}), me, now, alive).kind).toBe('ours');
-    const foreign = classifyLock(lock({ runId: 'run-a', user: 'alice', workstation: 'ws1', pid: 999 }, new Date(now.getTime() - 60_000)), me, now, alive);
+    const foreign = classifyLock(
+      lock({ runId: 'run-a', user: 'alice', workstation: 'ws1', pid: 999 }, new Date(now.getTime() - 60_000)),
+      me,
+      now,
+      alive,
+    );
     expect(foreign.kind).toBe('foreign');
-    expect(foreign.kind !== 'free' && foreign.kind !== 'ours' && foreign.text).toMatch(/^alice@ws1 \(pid 999, rolling-restart.yml, run run-a\) since 2025-01-01T11:59:00.000Z \(60s ago\)$/);
+    expect(foreign.kind !== 'free' && foreign.kind !== 'ours' && foreign.text).toMatch(
+      /^alice@ws1 \(pid 999, rolling-restart.yml, run run-a\) since 2025-01-01T11:59:00.000Z \(60s ago\)$/,
+    );
     // Same workstation, process gone: stale at once. Same workstation, process alive: foreign.
     expect(classifyLock(lock({ runId: 'run-a', pid: 101 }), me, now, alive).kind).toBe('stale');
     expect(classifyLock(lock({ runId: 'run-a', pid: 100 }), me, now, alive).kind).toBe('foreign');
     // Another workstation: stale only once old.
-    expect(classifyLock(lock({ runId: 'run-a', workstation: 'ws9' }, new Date(now.getTime() - STALE_AFTER_MS - 1000)), me, now, alive).kind).toBe('stale');
+    expect(
+      classifyLock(
+        lock({ runId: 'run-a', workstation: 'ws9' }, new Date(now.getTime() - STALE_AFTER_MS - 1000)),
+        me,
+        now,
+        alive,
+      ).kind,
+    ).toBe('stale');
     expect(classifyLock('garbage', me, now, alive).kind).toBe('stale');
   });
   it('the same run: ours (this process), resumable (its earlier process is gone), foreign (that process still runs)', () => {
@@ -57,7 +80,9 @@ describe('lock scripts (run by sh here)', () => {
     expect(held).toContain('"runId":"run-a"');
     // Compare and swap: a different expected text (another run, or the same run another second) is refused.
     expect(run(acquireScript(file, lock({}), lock({ runId: 'run-x' }))).startsWith('held')).toBe(true);
-    expect(run(acquireScript(file, lock({}), lock({ runId: 'run-a' }, new Date(now.getTime() + 1000)))).startsWith('held')).toBe(true);
+    expect(
+      run(acquireScript(file, lock({}), lock({ runId: 'run-a' }, new Date(now.getTime() + 1000)))).startsWith('held'),
+    ).toBe(true);
     expect(run(acquireScript(file, lock({}), a))).toBe('acquired\n');
     expect(readFileSync(file, 'utf8')).toBe(`${lock({})}\n`);
     // Release: another process of the same run (or another run) leaves it; only the holder's key removes it.
@@ -96,7 +121,9 @@ describe('lock scripts (run by sh here)', () => {
   it('two concurrent acquirers: exactly one wins', () => {
     writeFileSync(join(dir, 'x'), '');
     const f2 = join(dir, 'race.lock');
-    const both = run(`(${acquireScript(f2, lock({ runId: 'r1' }), null)}) & (${acquireScript(f2, lock({ runId: 'r2' }), null)}) & wait`);
+    const both = run(
+      `(${acquireScript(f2, lock({ runId: 'r1' }), null)}) & (${acquireScript(f2, lock({ runId: 'r2' }), null)}) & wait`,
+    );
     expect(both.match(/^acquired$/gm)?.length).toBe(1);
   });
 });

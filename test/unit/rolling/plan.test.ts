@@ -7,11 +7,26 @@ import { parseNextHops } from '../../../src/engine/rolling/router.js';
 describe('planSchedule', () => {
   const hosts = ['lb01', 'lb02', 'lb03', 'lb04', 'lb05'];
   it('makes batches of serial N or N% and marks the VMs that need a cold restart', () => {
-    const needs = new Map([['lb02', new Set(['vm-cold-restart'])], ['lb05', new Set(['vm-nic-replug'])], ['lb03', new Set(['reconnect-after-reboot'])]]);
+    const needs = new Map([
+      ['lb02', new Set(['vm-cold-restart'])],
+      ['lb05', new Set(['vm-nic-replug'])],
+      ['lb03', new Set(['reconnect-after-reboot'])],
+    ]);
     const s = planSchedule(hosts, 2, needs);
     expect(s.map((b) => b.hosts)).toEqual([['lb01', 'lb02'], ['lb03', 'lb04'], ['lb05']]);
     expect(s.map((b) => b.coldRestarts)).toEqual([['lb02'], [], ['lb05']]);
-    expect(s[0]?.steps).toEqual(['lock', 'capacity', 'withdraw', 'drain', 'work', 'vm-cold-restart', 'health', 'announce', 'settle', 'unlock']);
+    expect(s[0]?.steps).toEqual([
+      'lock',
+      'capacity',
+      'withdraw',
+      'drain',
+      'work',
+      'vm-cold-restart',
+      'health',
+      'announce',
+      'settle',
+      'unlock',
+    ]);
     expect(s[1]?.steps).not.toContain('vm-cold-restart');
     expect(planSchedule(hosts, '40%', new Map()).map((b) => b.hosts.length)).toEqual([2, 2, 1]);
   });
@@ -35,7 +50,8 @@ describe('stepsFrom (resume)', () => {
     expect(stepsFrom(phase, true)).toEqual(steps);
   });
   it('never re-checks capacity for a node that is already out of service', () => {
-    for (const p of ['withdrawn', 'drained', 'worked', 'healthy'] as const) expect(stepsFrom(p, false)).not.toContain('capacity');
+    for (const p of ['withdrawn', 'drained', 'worked', 'healthy'] as const)
+      expect(stepsFrom(p, false)).not.toContain('capacity');
   });
 });
 
@@ -47,12 +63,23 @@ describe('targets', () => {
     expect(drainModeFor('bgp', undefined)).toBe('bgp');
   });
   it('reads lab_router and falls back to defaults without a full stack inventory', () => {
-    const t = targetFromVars('lb01', '10.99.0.11', { stats_port: 9000, vips: ['10.99.100.1'], lab_router: { netns: 'r', birdc_socket: '/x' } }, 'bgp');
-    expect(t).toMatchObject({ statsPort: 9000, vips: ['10.99.100.1'], router: { netns: 'r', birdcSocket: '/x' }, mode: 'bgp' });
+    const t = targetFromVars(
+      'lb01',
+      '10.99.0.11',
+      { stats_port: 9000, vips: ['10.99.100.1'], lab_router: { netns: 'r', birdc_socket: '/x' } },
+      'bgp',
+    );
+    expect(t).toMatchObject({
+      statsPort: 9000,
+      vips: ['10.99.100.1'],
+      router: { netns: 'r', birdcSocket: '/x' },
+      mode: 'bgp',
+    });
     expect(t.paths.withdrawnFile).toBe('/var/lib/ober-push/withdrawn');
   });
   it('parses the next hops of a multipath route', () => {
-    const out = '10.99.100.1 proto bird metric 32 \n\tnexthop via 10.99.0.12 dev br0 weight 1 \n\tnexthop via 10.99.0.11 dev br0 weight 1 \n';
+    const out =
+      '10.99.100.1 proto bird metric 32 \n\tnexthop via 10.99.0.12 dev br0 weight 1 \n\tnexthop via 10.99.0.11 dev br0 weight 1 \n';
     expect(parseNextHops(out)).toEqual(['10.99.0.11', '10.99.0.12']);
     expect(parseNextHops('10.99.100.1 via 10.99.0.13 dev br0 proto bird metric 32\n')).toEqual(['10.99.0.13']);
     expect(parseNextHops('')).toEqual([]);

@@ -20,17 +20,29 @@ const PEERS = ['10.99.0.12', '10.99.0.13'];
 /** Runs the steps one after the other in one fresh network namespace; returns each step's output and the chain after it. */
 function inNamespace(steps: string[]): Array<{ out: string; chain: string; holders: string }> {
   const sep = '@@step@@';
-  const body = steps.map((s) => `echo ${sep}; ( ${s} ); echo ${sep}chain; nft list chain ip ober_relay stray; echo ${sep}holders; cat ${paths.relayHolders} 2>/dev/null; true`).join('\n');
+  const body = steps
+    .map(
+      (s) =>
+        `echo ${sep}; ( ${s} ); echo ${sep}chain; nft list chain ip ober_relay stray; echo ${sep}holders; cat ${paths.relayHolders} 2>/dev/null; true`,
+    )
+    .join('\n');
   const r = run('unshare', ['-n', 'bash', '-c', `nft -f ${node.local(DEFAULT_PATHS.relayRules)} || exit 9\n${body}`]);
   expect(r.code).toBe(0);
-  return r.out.split(`${sep}\n`).slice(1).map((block) => {
-    const [out = '', rest = ''] = block.split(`${sep}chain\n`);
-    const [chain = '', holders = ''] = rest.split(`${sep}holders\n`);
-    return { out: out.trim(), chain, holders: holders.trim() };
-  });
+  return r.out
+    .split(`${sep}\n`)
+    .slice(1)
+    .map((block) => {
+      const [out = '', rest = ''] = block.split(`${sep}chain\n`);
+      const [chain = '', holders = ''] = rest.split(`${sep}holders\n`);
+      return { out: out.trim(), chain, holders: holders.trim() };
+    });
 }
 
-const rules = (chain: string): string[] => chain.split('\n').map((l) => l.trim()).filter((l) => l.includes('dscp'));
+const rules = (chain: string): string[] =>
+  chain
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.includes('dscp'));
 
 describe('relay arming on a node (real nft)', () => {
   it('copies strays to every peer while a holder is left, and empties the chain with the last holder', () => {
@@ -52,14 +64,23 @@ describe('relay arming on a node (real nft)', () => {
   });
 
   it('clear empties the chain and forgets every holder, whoever armed it', () => {
-    const [, , clear] = inNamespace([armScript(paths, 'lb01', PEERS), armScript(paths, 'lb03', PEERS), clearScript(paths)]);
+    const [, , clear] = inNamespace([
+      armScript(paths, 'lb01', PEERS),
+      armScript(paths, 'lb03', PEERS),
+      clearScript(paths),
+    ]);
     expect(clear?.out).toBe('cleared');
     expect(rules(clear?.chain ?? '')).toEqual([]);
     expect(clear?.holders).toBe('');
   });
 
   it('reports unavailable on a node without the relay table (deployed before it)', () => {
-    const r = run('unshare', ['-n', 'bash', '-c', `( ${armScript(paths, 'lb01', PEERS)} )\necho @@\n( ${clearScript(paths)} )`]);
+    const r = run('unshare', [
+      '-n',
+      'bash',
+      '-c',
+      `( ${armScript(paths, 'lb01', PEERS)} )\necho @@\n( ${clearScript(paths)} )`,
+    ]);
     expect(r.out.split('@@').map((s) => s.trim())).toEqual(['unavailable', 'unavailable']);
   });
 });

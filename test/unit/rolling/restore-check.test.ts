@@ -11,7 +11,12 @@ describe('restore --check', () => {
     const events: RunEvent[] = [];
     const stale = '{"runId":"run-x"}'; // unreadable (no since): stale, restore goes on
     const nodes = fakeNodes({ lb01: { health: 200, lock: stale }, lb02: { health: 503, lock: stale } }, sent, events);
-    const ok = await restoreNodes({ nodes, selected: ['lb01', 'lb02'], emit: (e) => events.push(e), options: { check: true } });
+    const ok = await restoreNodes({
+      nodes,
+      selected: ['lb01', 'lb02'],
+      emit: (e) => events.push(e),
+      options: { check: true },
+    });
     expect(ok).toBe(false);
     // Every command sent was a probe (reads only): no undrain, no rm, no phase write, no relay clear.
     expect(sent.length).toBeGreaterThan(0);
@@ -19,7 +24,9 @@ describe('restore --check', () => {
       expect(c.startsWith('export LC_ALL=C')).toBe(true);
       expect(c).not.toMatch(/\brm -f|mv -f|ober_drain bool|nft /);
     }
-    const steps = events.flatMap((e) => (e.type === 'rolling-step' ? [`${e.host} ${e.step} ${e.status}: ${e.detail ?? ''}`] : []));
+    const steps = events.flatMap((e) =>
+      e.type === 'rolling-step' ? [`${e.host} ${e.step} ${e.status}: ${e.detail ?? ''}`] : [],
+    );
     expect(steps).toEqual([
       'lb01 health skipped: check mode: would turn the drain switch off, then would pass the health gate now',
       'lb01 announce skipped: check mode: would remove /var/lib/ober-push/withdrawn and re-announce (bgp)',
@@ -37,25 +44,50 @@ describe('restore --check', () => {
 });
 
 describe('restore under a live roll', () => {
-  const live = JSON.stringify({ runId: 'run-live', user: 'alice', workstation: 'ws-other', pid: 4242, since: new Date().toISOString(), command: 'rolling-restart.yml' });
+  const live = JSON.stringify({
+    runId: 'run-live',
+    user: 'alice',
+    workstation: 'ws-other',
+    pid: 4242,
+    since: new Date().toISOString(),
+    command: 'rolling-restart.yml',
+  });
   it('refuses the node a live roll holds: no undrain, no announce, no unlock, no relay or fleet lock touched', async () => {
     const sent: string[] = [];
     const events: RunEvent[] = [];
     const nodes = fakeNodes({ lb01: { health: 200, lock: live }, lb02: { health: 200, lock: '' } }, sent, events);
-    const ok = await restoreNodes({ nodes, selected: ['lb01'], emit: (e) => events.push(e), options: { pidAlive: () => true } });
+    const ok = await restoreNodes({
+      nodes,
+      selected: ['lb01'],
+      emit: (e) => events.push(e),
+      options: { pidAlive: () => true },
+    });
     expect(ok).toBe(false);
     for (const c of sent) expect(c).not.toMatch(/\brm -f|mv -f|ober_drain bool|nft /);
-    const steps = events.flatMap((e) => (e.type === 'rolling-step' && e.status !== 'start' ? [`${e.host} ${e.step} ${e.status}: ${e.detail ?? ''}`] : []));
+    const steps = events.flatMap((e) =>
+      e.type === 'rolling-step' && e.status !== 'start' ? [`${e.host} ${e.step} ${e.status}: ${e.detail ?? ''}`] : [],
+    );
     expect(steps).toHaveLength(1);
     expect(steps[0]).toMatch(/^lb01 lock failed: a live roll holds lb01 \(alice@ws-other /);
     const failed = events.find((e) => e.type === 'rolling-recap');
-    expect(failed?.type === 'rolling-recap' && failed.nodes[0]?.note).toMatch(/^not restored: a live roll holds lb01 \(alice@ws-other \(pid 4242, rolling-restart\.yml, run run-live\) since .*\): it re-announces the node itself; restore once that roll has ended$/);
+    expect(failed?.type === 'rolling-recap' && failed.nodes[0]?.note).toMatch(
+      /^not restored: a live roll holds lb01 \(alice@ws-other \(pid 4242, rolling-restart\.yml, run run-live\) since .*\): it re-announces the node itself; restore once that roll has ended$/,
+    );
   });
   it('--check says restore would refuse', async () => {
     const events: RunEvent[] = [];
     const nodes = fakeNodes({ lb01: { health: 200, lock: live } }, [], events);
-    expect(await restoreNodes({ nodes, selected: ['lb01'], emit: (e) => events.push(e), options: { check: true, pidAlive: () => true } })).toBe(false);
+    expect(
+      await restoreNodes({
+        nodes,
+        selected: ['lb01'],
+        emit: (e) => events.push(e),
+        options: { check: true, pidAlive: () => true },
+      }),
+    ).toBe(false);
     const step = events.find((e) => e.type === 'rolling-step');
-    expect(step?.type === 'rolling-step' && step.detail).toMatch(/^check mode: restore would refuse: a live roll holds lb01 \(alice@ws-other/);
+    expect(step?.type === 'rolling-step' && step.detail).toMatch(
+      /^check mode: restore would refuse: a live roll holds lb01 \(alice@ws-other/,
+    );
   });
 });

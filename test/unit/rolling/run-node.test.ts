@@ -27,8 +27,22 @@ describe('runNodeSteps', () => {
     const r = await runNodeSteps(nodeSteps(true), 'pending', hooks);
     expect(r).toEqual({ phase: 'announced' });
     expect(log.filter((l) => l.startsWith('run') || l.startsWith('record'))).toEqual([
-      'run lock', 'record locked', 'run capacity', 'run withdraw', 'record withdrawn', 'run drain', 'record drained',
-      'run work', 'record worked', 'run vm-cold-restart', 'run health', 'record healthy', 'run announce', 'record announced', 'run settle', 'run unlock',
+      'run lock',
+      'record locked',
+      'run capacity',
+      'run withdraw',
+      'record withdrawn',
+      'run drain',
+      'record drained',
+      'run work',
+      'record worked',
+      'run vm-cold-restart',
+      'run health',
+      'record healthy',
+      'run announce',
+      'record announced',
+      'run settle',
+      'run unlock',
     ]);
   });
   it('a failed health gate stops the node where it is: never announced', async () => {
@@ -43,7 +57,13 @@ describe('runNodeSteps', () => {
     const { log, hooks } = fake({ failAt: 'capacity' });
     const r = await runNodeSteps(nodeSteps(false), 'pending', hooks);
     expect(r).toMatchObject({ phase: 'pending', failed: { step: 'capacity' } });
-    expect(log.filter((l) => l.startsWith('run') || l.startsWith('record'))).toEqual(['run lock', 'record locked', 'run capacity', 'run unlock', 'record pending']);
+    expect(log.filter((l) => l.startsWith('run') || l.startsWith('record'))).toEqual([
+      'run lock',
+      'record locked',
+      'run capacity',
+      'run unlock',
+      'record pending',
+    ]);
   });
   it('Ctrl-C finishes the running step, records it, and starts no other', async () => {
     const { log, hooks } = fake({ abortAfter: 'drain' });

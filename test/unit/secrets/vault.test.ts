@@ -32,20 +32,30 @@ const hasAnsibleVault = (() => {
 
 describe('ansible-vault decryption', () => {
   it('decrypts a 1.1 vault made by ansible-vault', () => {
-    expect(decryptVault(V11, PASSWORD)).toEqual({ plaintext: 'hunter2-vault-value', header: { version: '1.1', cipher: 'AES256' } });
+    expect(decryptVault(V11, PASSWORD)).toEqual({
+      plaintext: 'hunter2-vault-value',
+      header: { version: '1.1', cipher: 'AES256' },
+    });
   });
 
   it('decrypts a 1.2 vault with its vault-id label', () => {
-    expect(decryptVault(V12, PASSWORD)).toEqual({ plaintext: 'hunter2-vault-value', header: { version: '1.2', cipher: 'AES256', label: 'prod' } });
+    expect(decryptVault(V12, PASSWORD)).toEqual({
+      plaintext: 'hunter2-vault-value',
+      header: { version: '1.2', cipher: 'AES256', label: 'prod' },
+    });
   });
 
   it('accepts the indentation a `!vault |` block leaves on every line', () => {
-    const indented = V11.split('\n').map((l) => `          ${l}`).join('\n');
+    const indented = V11.split('\n')
+      .map((l) => `          ${l}`)
+      .join('\n');
     expect(decryptVault(indented, PASSWORD).plaintext).toBe('hunter2-vault-value');
   });
 
   it('refuses a wrong password with an HMAC mismatch', () => {
-    expect(() => decryptVault(V11, 'wrong horse')).toThrow(new VaultError('the vault password is wrong, or the value was altered (HMAC mismatch)'));
+    expect(() => decryptVault(V11, 'wrong horse')).toThrow(
+      new VaultError('the vault password is wrong, or the value was altered (HMAC mismatch)'),
+    );
   });
 
   it('refuses a vault whose ciphertext was altered', () => {
@@ -66,9 +76,13 @@ describe('ansible-vault decryption', () => {
   });
 
   it('names what is wrong with a malformed vault', () => {
-    expect(() => decryptVault('$ANSIBLE_VAULT;1.1;AES256\nzz', PASSWORD)).toThrow('malformed vault: the body is not hex');
+    expect(() => decryptVault('$ANSIBLE_VAULT;1.1;AES256\nzz', PASSWORD)).toThrow(
+      'malformed vault: the body is not hex',
+    );
     expect(() => decryptVault('$ANSIBLE_VAULT;1.0;AES256\n00', PASSWORD)).toThrow('unsupported vault header');
-    expect(() => parseVaultHeader('$ANSIBLE_VAULT;1.1;AES128')).toThrow('unsupported vault cipher "AES128" (only AES256)');
+    expect(() => parseVaultHeader('$ANSIBLE_VAULT;1.1;AES128')).toThrow(
+      'unsupported vault cipher "AES128" (only AES256)',
+    );
     expect(() => parseVaultHeader('$ANSIBLE_VAULT;1.2;AES256')).toThrow('a 1.2 vault header needs a vault-id label');
   });
 });
@@ -83,7 +97,10 @@ describe('ansible-vault encryption', () => {
 
   it('is byte-identical to ansible-vault for the same salt', () => {
     // The salt is the first field of the outer hex; re-encrypting with it must give the same vault.
-    const salt = Buffer.from(Buffer.from(V11.split('\n').slice(1).join(''), 'hex').toString('latin1').split('\n')[0] ?? '', 'hex');
+    const salt = Buffer.from(
+      Buffer.from(V11.split('\n').slice(1).join(''), 'hex').toString('latin1').split('\n')[0] ?? '',
+      'hex',
+    );
     expect(encryptVault('hunter2-vault-value', PASSWORD, { salt })).toBe(`${V11}\n`);
   });
 
@@ -92,7 +109,11 @@ describe('ansible-vault encryption', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'pass'), `${PASSWORD}\n`);
     writeFileSync(join(dir, 'v.yml'), encryptVault('from ober-push: 100% \\ "quoted"\n', PASSWORD, { label: 'prod' }));
-    const out = execFileSync('ansible-vault', ['view', '--vault-password-file', join(dir, 'pass'), join(dir, 'v.yml')], { encoding: 'utf8' });
+    const out = execFileSync(
+      'ansible-vault',
+      ['view', '--vault-password-file', join(dir, 'pass'), join(dir, 'v.yml')],
+      { encoding: 'utf8' },
+    );
     expect(out).toBe('from ober-push: 100% \\ "quoted"\n');
   });
 });

@@ -17,7 +17,15 @@ import { repoRoot, runCli } from '../../support/cli.js';
 
 const EXAMPLE = join(repoRoot, 'inventory/example.yml');
 const SITE = join(repoRoot, 'playbooks/site.yml');
-const options = (extraVars: Record<string, unknown> = {}): RunOptions => ({ check: true, diff: false, verify: false, forks: 5, tags: [], skipTags: [], extraVars });
+const options = (extraVars: Record<string, unknown> = {}): RunOptions => ({
+  check: true,
+  diff: false,
+  verify: false,
+  forks: 5,
+  tags: [],
+  skipTags: [],
+  extraVars,
+});
 const KEEPALIVED = { ha_mode: 'keepalived', vips: ['10.20.0.101', '10.20.0.102', '10.20.0.103'] };
 
 describe('site.yml + inventory/example.yml', () => {
@@ -36,7 +44,9 @@ describe('site.yml + inventory/example.yml', () => {
     for (const host of inventory.hosts.values()) {
       const ctx = stackContextFromVars({ ...magic, ...host.vars, ...extra, inventory_hostname: host.name });
       expect(ctx.haMode).toBe(_mode);
-      expect(ctx.certs).toEqual([{ src: '../files/example-s3.example.invalid.pem', dest: '/etc/haproxy/certs/example-s3.example.invalid.pem' }]);
+      expect(ctx.certs).toEqual([
+        { src: '../files/example-s3.example.invalid.pem', dest: '/etc/haproxy/certs/example-s3.example.invalid.pem' },
+      ]);
       expect(ctx.listFiles.map((f) => f.file)).toEqual(['/etc/haproxy/lists/internal.lst']);
       expect(ctx.packages).toContain(_mode === 'bgp' ? 'exabgp' : 'keepalived');
       expect(renderStackFiles(ctx).length).toBeGreaterThan(4);
@@ -50,12 +60,16 @@ describe('site.yml + inventory/example.yml', () => {
     const list = ctx.whitelists[0];
     if (!list) throw new Error('no whitelist');
     const template = readFileSync(join(repoRoot, 'templates/whitelist.lst.hbs'), 'utf8');
-    expect(whitelistContent(list)).toBe(createRenderer().renderTemplate(template, { ober: ctx, list }, { name: 'whitelist.lst.hbs' }));
+    expect(whitelistContent(list)).toBe(
+      createRenderer().renderTemplate(template, { ober: ctx, list }, { name: 'whitelist.lst.hbs' }),
+    );
     expect(list.entries).toContain('192.168.10.30');
   });
 
   it('the example certificate referenced by the example inventory exists next to the playbook', () => {
-    expect(readFileSync(join(repoRoot, 'playbooks', '../files/example-s3.example.invalid.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
+    expect(readFileSync(join(repoRoot, 'playbooks', '../files/example-s3.example.invalid.pem'), 'utf8')).toContain(
+      'BEGIN CERTIFICATE',
+    );
   });
 });
 
@@ -80,8 +94,16 @@ describe('deploy rejects values that would inject into a config (exit 2, file:li
   };
 
   it.each([
-    ['a newline in a backend name', '  vips: [10.99.100.1]\n  backends: [{ name: "rgw\\n  server evil 6.6.6.6:80", servers: ["10.0.0.1:80"] }]', /inv\.yml:8:\d+ vars\.backends\[0\]\.name/],
-    ['a VIP that is not an IP address', '  vips: ["10.99.100.1:443 ssl crt /etc/shadow"]\n  backends: [{ name: rgw, servers: ["10.0.0.1:80"] }]', /inv\.yml:7:\d+ vars\.vips\[0\]: expected an IPv4 address/],
+    [
+      'a newline in a backend name',
+      '  vips: [10.99.100.1]\n  backends: [{ name: "rgw\\n  server evil 6.6.6.6:80", servers: ["10.0.0.1:80"] }]',
+      /inv\.yml:8:\d+ vars\.backends\[0\]\.name/,
+    ],
+    [
+      'a VIP that is not an IP address',
+      '  vips: ["10.99.100.1:443 ssl crt /etc/shadow"]\n  backends: [{ name: rgw, servers: ["10.0.0.1:80"] }]',
+      /inv\.yml:7:\d+ vars\.vips\[0\]: expected an IPv4 address/,
+    ],
   ])('%s', async (_what, vars, where) => {
     const file = inventory(vars);
     const r = await runCli(['deploy', '-i', file, '--reporter', 'plain']);

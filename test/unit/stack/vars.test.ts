@@ -19,7 +19,12 @@ const withVars = (patch: Record<string, unknown>) => ({ ...bgpVars, ...patch });
 
 describe('stackVarsSchema', () => {
   it('accepts the documented example and applies defaults', () => {
-    const v = parseStackVars({ ...bgpVars, sysctl_extra: {}, sysctl_ignore_unavailable: false, unrelated_inventory_var: 1 });
+    const v = parseStackVars({
+      ...bgpVars,
+      sysctl_extra: {},
+      sysctl_ignore_unavailable: false,
+      unrelated_inventory_var: 1,
+    });
     expect(v.timeouts.server).toBe('300s');
     expect(v.hard_stop_after).toBe('30s');
     expect(v.bgp?.hold_time).toBe(9);
@@ -27,33 +32,71 @@ describe('stackVarsSchema', () => {
   });
 
   it.each([
-    ['newline in a backend name', { backends: [{ name: 'rgw\n  server evil 1.2.3.4:80', servers: ['10.99.0.200:8080'] }] }, 'backends[0].name'],
+    [
+      'newline in a backend name',
+      { backends: [{ name: 'rgw\n  server evil 1.2.3.4:80', servers: ['10.99.0.200:8080'] }] },
+      'backends[0].name',
+    ],
     ['a command after a VIP', { vips: ['10.99.100.1; rm -rf /'] }, 'vips[0]'],
     ['a non-IP VIP', { vips: ['s3.example.com'] }, 'vips[0]'],
     ['a port out of range', { frontends: [{ port: 70000 }] }, 'frontends[0].port'],
     ['port 0', { frontends: [{ port: 0 }] }, 'frontends[0].port'],
-    ['a health path with a space', { backends: [{ name: 'rgw', servers: ['10.99.0.200:8080'], health_check_path: '/ HTTP/1.1\r\nHost: x' }] }, 'backends[0].health_check_path'],
-    ['a relative health path', { backends: [{ name: 'rgw', servers: ['10.99.0.200:8080'], health_check_path: 'health' }] }, 'backends[0].health_check_path'],
-    ['a server with junk', { backends: [{ name: 'rgw', servers: ['10.99.0.200:8080 backup'] }] }, 'backends[0].servers[0]'],
+    [
+      'a health path with a space',
+      { backends: [{ name: 'rgw', servers: ['10.99.0.200:8080'], health_check_path: '/ HTTP/1.1\r\nHost: x' }] },
+      'backends[0].health_check_path',
+    ],
+    [
+      'a relative health path',
+      { backends: [{ name: 'rgw', servers: ['10.99.0.200:8080'], health_check_path: 'health' }] },
+      'backends[0].health_check_path',
+    ],
+    [
+      'a server with junk',
+      { backends: [{ name: 'rgw', servers: ['10.99.0.200:8080 backup'] }] },
+      'backends[0].servers[0]',
+    ],
     ['AS 0', { bgp: { ...bgpVars.bgp, local_as: 0 } }, 'bgp.local_as'],
     ['AS above 32 bits', { bgp: { ...bgpVars.bgp, peer_as: 4294967296 } }, 'bgp.peer_as'],
     ['hold time 2', { bgp: { ...bgpVars.bgp, hold_time: 2 } }, 'bgp.hold_time'],
     ['a bfd key (ExaBGP has no BFD)', { bgp: { ...bgpVars.bgp, bfd_enabled: true } }, 'bgp.bfd_enabled'],
-    ['a frontend routed to a missing backend', { frontends: [{ port: 80, backend: 's3_back' }] }, 'frontends[0].backend'],
+    [
+      'a frontend routed to a missing backend',
+      { frontends: [{ port: 80, backend: 's3_back' }] },
+      'frontends[0].backend',
+    ],
     ['an unknown whitelist', { frontends: [{ port: 80, allow: ['admins'] }] }, 'frontends[0].allow[0]'],
     ['a bad whitelist entry', { whitelists: { admins: ['10.0.0.1 10.0.0.2'] } }, 'whitelists.admins[0]'],
     ['a bad whitelist name', { whitelists: { 'a b': ['10.0.0.1'] } }, 'whitelists."a b"'],
-    ['duplicate backend names', { backends: [{ name: 'a', servers: ['10.0.0.1:80'] }, { name: 'a', servers: ['10.0.0.2:80'] }] }, 'backends[1].name'],
+    [
+      'duplicate backend names',
+      {
+        backends: [
+          { name: 'a', servers: ['10.0.0.1:80'] },
+          { name: 'a', servers: ['10.0.0.2:80'] },
+        ],
+      },
+      'backends[1].name',
+    ],
     ['a frontend on the stats port', { frontends: [{ port: 8404 }] }, 'frontends[0].port'],
     ['bgp mode without bgp', { bgp: undefined }, 'bgp'],
     ['a bad duration', { timeouts: { server: '5 minutes' } }, 'timeouts.server'],
-    ['a sysctl value with a newline', { sysctl_extra: { 'net.core.somaxconn': '1\nkernel.panic=0' } }, 'sysctl_extra.net.core.somaxconn'],
+    [
+      'a sysctl value with a newline',
+      { sysctl_extra: { 'net.core.somaxconn': '1\nkernel.panic=0' } },
+      'sysctl_extra.net.core.somaxconn',
+    ],
   ])('rejects %s', (_, patch, path) => {
     expect(issuePaths(() => parseStackVars(withVars(patch)))).toContain(path);
   });
 
   it('accepts whitelist CIDRs and address ranges', () => {
-    const v = parseStackVars(withVars({ whitelists: { admins: ['10.0.0.0/8', '192.168.1.[10-12,20]'] }, frontends: [{ port: 80, allow: ['admins'] }] }));
+    const v = parseStackVars(
+      withVars({
+        whitelists: { admins: ['10.0.0.0/8', '192.168.1.[10-12,20]'] },
+        frontends: [{ port: 80, allow: ['admins'] }],
+      }),
+    );
     expect(v.whitelists.admins).toHaveLength(2);
   });
 });
@@ -62,16 +105,31 @@ describe('deriveStackContext, BGP', () => {
   it('uses the host address as router id and local address, and routes frontends to the first backend', () => {
     const all = hosts(3);
     const ctx = deriveStackContext(bgpVars, all[1]!, all);
-    expect(ctx.bgp).toMatchObject({ routerId: '10.99.0.12', localAddress: '10.99.0.12', localAs: 65001, peerAs: 65000, holdTime: 9 });
+    expect(ctx.bgp).toMatchObject({
+      routerId: '10.99.0.12',
+      localAddress: '10.99.0.12',
+      localAs: 65001,
+      peerAs: 65000,
+      holdTime: 9,
+    });
     expect(ctx.frontends[0]).toMatchObject({ name: 'fe_80', binds: ['10.99.100.1:80'], backend: 'rgw', tlsCert: null });
     expect(ctx.keepalived).toBeNull();
   });
 
   it('renders only referenced whitelists, with ranges expanded', () => {
-    const vars = withVars({ whitelists: { admins: ['192.168.1.[1-3]', '10.0.0.0/8'], unused: ['1.2.3.4'] }, frontends: [{ port: 80, allow: ['admins'] }] });
+    const vars = withVars({
+      whitelists: { admins: ['192.168.1.[1-3]', '10.0.0.0/8'], unused: ['1.2.3.4'] },
+      frontends: [{ port: 80, allow: ['admins'] }],
+    });
     const all = hosts(1);
     const ctx = deriveStackContext(vars, all[0]!, all);
-    expect(ctx.whitelists).toEqual([{ name: 'admins', file: '/etc/haproxy/lists/admins.lst', entries: ['192.168.1.1', '192.168.1.2', '192.168.1.3', '10.0.0.0/8'] }]);
+    expect(ctx.whitelists).toEqual([
+      {
+        name: 'admins',
+        file: '/etc/haproxy/lists/admins.lst',
+        entries: ['192.168.1.1', '192.168.1.2', '192.168.1.3', '10.0.0.0/8'],
+      },
+    ]);
     expect(ctx.frontends[0]?.allowFiles).toEqual(['/etc/haproxy/lists/admins.lst']);
   });
 
@@ -96,7 +154,11 @@ describe('deriveStackContext, keepalived', () => {
       ['10.99.100.3', 53, 'lb03', 149],
     ]);
     // An owner that fails its check lands below every backup of every host.
-    const backups = all.flatMap((h) => deriveStackContext(keepalivedVars, h, all).keepalived!.instances.filter((i) => !i.isOwner).map((i) => i.priority));
+    const backups = all.flatMap((h) =>
+      deriveStackContext(keepalivedVars, h, all)
+        .keepalived!.instances.filter((i) => !i.isOwner)
+        .map((i) => i.priority),
+    );
     expect(Math.min(...backups)).toBeGreaterThan(250 + k.weight);
   });
 
@@ -125,15 +187,27 @@ describe('deriveStackContext, keepalived', () => {
 
   it('rejects equal backup priorities and a bad interface name', () => {
     const clash = hosts(3, (i) => ({ vrrp_vips: [`10.99.100.${i + 1}`], vrrp_priority: 120 }));
-    expect(issuePaths(() => deriveStackContext(keepalivedVars, clash[0]!, clash))).toContain('hosts.lb02.vrrp_priority');
+    expect(issuePaths(() => deriveStackContext(keepalivedVars, clash[0]!, clash))).toContain(
+      'hosts.lb02.vrrp_priority',
+    );
     const all = keepalivedHosts();
-    expect(issuePaths(() => deriveStackContext({ ...keepalivedVars, keepalived: { interface: 'eth0 dev lo' } }, all[0]!, all))).toContain('keepalived.interface');
+    expect(
+      issuePaths(() =>
+        deriveStackContext({ ...keepalivedVars, keepalived: { interface: 'eth0 dev lo' } }, all[0]!, all),
+      ),
+    ).toContain('keepalived.interface');
   });
 
   it('derives from engine variables (hostvars, groups, inventory_hostname)', () => {
     const all = keepalivedHosts();
     const hostvars = Object.fromEntries(all.map((h) => [h.name, { ...h.vars, address: h.address }]));
-    const vars = { ...keepalivedVars, ...all[2]!.vars, hostvars, groups: { all: all.map((h) => h.name) }, inventory_hostname: 'lb03' };
+    const vars = {
+      ...keepalivedVars,
+      ...all[2]!.vars,
+      hostvars,
+      groups: { all: all.map((h) => h.name) },
+      inventory_hostname: 'lb03',
+    };
     const ctx = stackContextFromVars(vars);
     expect(ctx.host).toEqual({ name: 'lb03', address: '10.99.0.13' });
     expect(ctx.keepalived!.instances.find((i) => i.isOwner)?.vip).toBe('10.99.100.3');

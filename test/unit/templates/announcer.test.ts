@@ -31,7 +31,10 @@ describe('ober-announcer.py', { timeout: 20_000 }, () => {
   it('compiles (py_compile, bytecode written to a temp dir)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ober-ann-'));
     dirs.push(dir);
-    const r = run('python3', ['-c', `import py_compile; py_compile.compile(${JSON.stringify(script)}, cfile=${JSON.stringify(join(dir, 'a.pyc'))}, doraise=True)`]);
+    const r = run('python3', [
+      '-c',
+      `import py_compile; py_compile.compile(${JSON.stringify(script)}, cfile=${JSON.stringify(join(dir, 'a.pyc'))}, doraise=True)`,
+    ]);
     expect(r.out).toBe('');
     expect(r.code).toBe(0);
   });
@@ -48,7 +51,23 @@ describe('ober-announcer.py', { timeout: 20_000 }, () => {
     dirs.push(dir);
     const stateFile = join(dir, 'run/announcer.json');
     const withdrawnFile = join(dir, 'withdrawn');
-    const proc = spawn('python3', [script, '--health-url', `http://127.0.0.1:${port}/health`, '--withdrawn-file', withdrawnFile, '--state-file', stateFile, '--vip', '10.99.100.1', '--vip', '10.99.100.2', '--interval', interval, '--timeout', '1']);
+    const proc = spawn('python3', [
+      script,
+      '--health-url',
+      `http://127.0.0.1:${port}/health`,
+      '--withdrawn-file',
+      withdrawnFile,
+      '--state-file',
+      stateFile,
+      '--vip',
+      '10.99.100.1',
+      '--vip',
+      '10.99.100.2',
+      '--interval',
+      interval,
+      '--timeout',
+      '1',
+    ]);
     const lines: string[] = [];
     let buf = '';
     proc.stdout.on('data', (d: Buffer) => {
@@ -62,7 +81,10 @@ describe('ober-announcer.py', { timeout: 20_000 }, () => {
     return { setHealthy: (ok) => (healthy = ok), a: announcer };
   }
 
-  const routes = (verb: string): string[] => [`${verb} route 10.99.100.1/32 next-hop self`, `${verb} route 10.99.100.2/32 next-hop self`];
+  const routes = (verb: string): string[] => [
+    `${verb} route 10.99.100.1/32 next-hop self`,
+    `${verb} route 10.99.100.2/32 next-hop self`,
+  ];
 
   /** Waits until `lines` has grown past `from` by the two lines for `verb`. */
   async function expectNext(a: Announcer, from: number, verb: string): Promise<number> {
@@ -120,7 +142,19 @@ describe('ober-announcer.py', { timeout: 20_000 }, () => {
     a.proc.kill('SIGKILL');
     writeFileSync(a.withdrawnFile, '1\n');
     server?.close();
-    const again = spawn('python3', [script, '--health-url', 'http://127.0.0.1:1/health', '--withdrawn-file', a.withdrawnFile, '--state-file', a.stateFile, '--vip', '10.99.100.1', '--interval', '0.05']);
+    const again = spawn('python3', [
+      script,
+      '--health-url',
+      'http://127.0.0.1:1/health',
+      '--withdrawn-file',
+      a.withdrawnFile,
+      '--state-file',
+      a.stateFile,
+      '--vip',
+      '10.99.100.1',
+      '--interval',
+      '0.05',
+    ]);
     announcer = { ...a, proc: again, lines: [] };
     let out = '';
     again.stdout.on('data', (d: Buffer) => (out += d.toString()));

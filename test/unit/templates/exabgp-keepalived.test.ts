@@ -15,7 +15,11 @@ function exabgpValidate(file: string): { code: number | null; out: string } {
 }
 
 describe('exabgp.conf.hbs', { timeout: 30_000 }, () => {
-  const vars = { ...bgpVars, vips: ['10.99.100.1', '10.99.100.2'], bgp: { local_as: 65001, peer_as: 65000, neighbors: ['10.99.0.1', '10.99.0.2'], hold_time: 3 } };
+  const vars = {
+    ...bgpVars,
+    vips: ['10.99.100.1', '10.99.100.2'],
+    bgp: { local_as: 65001, peer_as: 65000, neighbors: ['10.99.0.1', '10.99.0.2'], hold_time: 3 },
+  };
 
   it('passes exabgp --validate for each of 3 nodes, one neighbor block per router', () => {
     const all = hosts(3);
@@ -69,7 +73,10 @@ describe('keepalived.conf.hbs', { timeout: 30_000 }, () => {
     const all = keepalivedHosts();
     const r = renderHost(dir, keepalivedVars, all, 0);
     const broken = join(dir, 'broken.conf');
-    writeFileSync(broken, r.file(r.paths.keepalivedConfig).replace(/track_script \{\n(\s+)chk_haproxy/, 'track_script {\n$1chk_missing'));
+    writeFileSync(
+      broken,
+      r.file(r.paths.keepalivedConfig).replace(/track_script \{\n(\s+)chk_haproxy/, 'track_script {\n$1chk_missing'),
+    );
     expect(run('keepalived', ['-t', '-f', broken]).code).not.toBe(0);
   });
 
@@ -91,18 +98,21 @@ describe('keepalived.conf.hbs', { timeout: 30_000 }, () => {
   });
 });
 
-describe('keepalived hand-off through the withdraw file (real keepalived in a private network namespace)', { timeout: 30_000 }, () => {
-  it('a missing file counts 0; "1" drops the owner from 250 to 50; removing it restores 250', () => {
-    const paths = { withdrawnFile: join(dir, 'withdrawn'), keepalivedConfig: '/etc/keepalived/ober.conf' };
-    const vars = { ...keepalivedVars, vips: ['10.99.100.1'], keepalived: { interface: 'ober0' } };
-    const all = hosts(2, (i) => ({ vrrp_vips: i === 0 ? ['10.99.100.1'] : [] }));
-    const r = renderHost(dir, vars, all, 0, paths);
-    // Only the track_file is under test: drop the HAProxy check (nothing serves /health in the namespace).
-    const cfg = join(dir, 'handoff.conf');
-    writeFileSync(cfg, r.file(paths.keepalivedConfig).replace(/\s+track_script \{\s+chk_haproxy\s+\}/g, ''));
-    const log = join(dir, 'keepalived.log');
-    // Every wait polls the log for the next expected line.
-    const script = `
+describe(
+  'keepalived hand-off through the withdraw file (real keepalived in a private network namespace)',
+  { timeout: 30_000 },
+  () => {
+    it('a missing file counts 0; "1" drops the owner from 250 to 50; removing it restores 250', () => {
+      const paths = { withdrawnFile: join(dir, 'withdrawn'), keepalivedConfig: '/etc/keepalived/ober.conf' };
+      const vars = { ...keepalivedVars, vips: ['10.99.100.1'], keepalived: { interface: 'ober0' } };
+      const all = hosts(2, (i) => ({ vrrp_vips: i === 0 ? ['10.99.100.1'] : [] }));
+      const r = renderHost(dir, vars, all, 0, paths);
+      // Only the track_file is under test: drop the HAProxy check (nothing serves /health in the namespace).
+      const cfg = join(dir, 'handoff.conf');
+      writeFileSync(cfg, r.file(paths.keepalivedConfig).replace(/\s+track_script \{\s+chk_haproxy\s+\}/g, ''));
+      const log = join(dir, 'keepalived.log');
+      // Every wait polls the log for the next expected line.
+      const script = `
       waitlog() { for i in $(seq 200); do grep -q "$1" ${log} && return 0; sleep 0.05; done; echo "TIMEOUT $1"; return 1; }
       ip link set lo up
       ip link add ober0 type veth peer name ober1
@@ -111,10 +121,11 @@ describe('keepalived hand-off through the withdraw file (real keepalived in a pr
       keepalived -n -l --vrrp -f ${cfg} -p ${dir}/k.pid -r ${dir}/kv.pid > ${log} 2>&1 & pid=$!
       waitlog "Entering MASTER STATE" && echo 1 > ${paths.withdrawnFile} && waitlog "priority from 250 to 50" && rm ${paths.withdrawnFile} && waitlog "priority from 50 to 250"
       kill $pid; wait $pid; cat ${log}`;
-    const out = run('unshare', ['-n', 'bash', '-c', script]).out;
-    expect(out).not.toContain('TIMEOUT');
-    expect(out).toContain('(VI_51) Entering MASTER STATE');
-    expect(out).toContain('(VI_51) Changing effective priority from 250 to 50');
-    expect(out).toContain('(VI_51) Changing effective priority from 50 to 250');
-  });
-});
+      const out = run('unshare', ['-n', 'bash', '-c', script]).out;
+      expect(out).not.toContain('TIMEOUT');
+      expect(out).toContain('(VI_51) Entering MASTER STATE');
+      expect(out).toContain('(VI_51) Changing effective priority from 250 to 50');
+      expect(out).toContain('(VI_51) Changing effective priority from 50 to 250');
+    });
+  },
+);

@@ -43,9 +43,16 @@ function expectRoutesResolve(cfg: string): void {
 const severalBackends = {
   ...bgpVars,
   whitelists: { admins: ['10.0.0.0/8', '192.168.1.[1-3]'], partners: ['172.16.5.5'], unused: ['1.2.3.4'] },
-  frontends: [{ port: 80, allow: ['admins', 'partners'] }, { port: 8080, backend: 'archive' }],
+  frontends: [
+    { port: 80, allow: ['admins', 'partners'] },
+    { port: 8080, backend: 'archive' },
+  ],
   backends: [
-    { name: 's3_backend_1', servers: ['10.99.0.200:8080', '10.99.0.201:8080'], health_check_path: '/swift/healthcheck' },
+    {
+      name: 's3_backend_1',
+      servers: ['10.99.0.200:8080', '10.99.0.201:8080'],
+      health_check_path: '/swift/healthcheck',
+    },
     { name: 'archive', servers: ['rgw-archive.example:7480'], balance: 'roundrobin', check_interval_ms: 2000 },
   ],
 };
@@ -80,7 +87,11 @@ describe('haproxy.cfg.hbs passes haproxy -c', () => {
     expect(secs.get('frontend fe_80')).toContain('default_backend s3_backend_1');
     expect(secs.get('frontend fe_8080')).toContain('default_backend archive');
     expect(secs.get('backend s3_backend_1')).toEqual(
-      expect.arrayContaining(['balance leastconn', 'option httpchk GET /swift/healthcheck', 'server s3_backend_11 10.99.0.200:8080 check inter 1000ms']),
+      expect.arrayContaining([
+        'balance leastconn',
+        'option httpchk GET /swift/healthcheck',
+        'server s3_backend_11 10.99.0.200:8080 check inter 1000ms',
+      ]),
     );
     expect(secs.get('backend archive')).toContain('server archive1 rgw-archive.example:7480 check inter 2000ms');
     expectRoutesResolve(cfg);
@@ -91,7 +102,21 @@ describe('haproxy.cfg.hbs passes haproxy -c', () => {
     mkdirSync(paths.certsDir!, { recursive: true });
     const key = join(dir, 'key.pem');
     const crt = join(dir, 'crt.pem');
-    const gen = run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=s3.test', '-keyout', key, '-out', crt]);
+    const gen = run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=s3.test',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+    ]);
     expect(gen.code).toBe(0);
     writeFileSync(join(paths.certsDir!, 's3.pem'), readFileSync(crt, 'utf8') + readFileSync(key, 'utf8'));
     const vars = { ...bgpVars, frontends: [{ port: 80 }, { port: 443, tls: { cert: 'files/s3.pem' } }] };
@@ -124,11 +149,25 @@ describe("Herr Ober's HAProxy bugs are not repeated", () => {
 
   it('whitelists are rendered only when referenced, and every rendered list is used by an ACL', () => {
     const lists = r.files.filter((f) => f.path.endsWith('.lst'));
-    expect(lists.map((f) => f.path).sort()).toEqual([join(r.paths.listsDir, 'admins.lst'), join(r.paths.listsDir, 'partners.lst')]);
+    expect(lists.map((f) => f.path).sort()).toEqual([
+      join(r.paths.listsDir, 'admins.lst'),
+      join(r.paths.listsDir, 'partners.lst'),
+    ]);
     for (const l of lists) expect(cfg).toContain(`-f ${l.path}`);
-    expect(sections(cfg).get('frontend fe_80')).toContain(`tcp-request connection reject unless { src -f ${r.paths.listsDir}/admins.lst -f ${r.paths.listsDir}/partners.lst }`);
-    expect(sections(cfg).get('frontend fe_8080')?.some((l) => l.includes('src -f'))).toBe(false);
-    expect(r.file(join(r.paths.listsDir, 'admins.lst')).split('\n').filter((l) => l && !l.startsWith('#'))).toEqual(['10.0.0.0/8', '192.168.1.1', '192.168.1.2', '192.168.1.3']);
+    expect(sections(cfg).get('frontend fe_80')).toContain(
+      `tcp-request connection reject unless { src -f ${r.paths.listsDir}/admins.lst -f ${r.paths.listsDir}/partners.lst }`,
+    );
+    expect(
+      sections(cfg)
+        .get('frontend fe_8080')
+        ?.some((l) => l.includes('src -f')),
+    ).toBe(false);
+    expect(
+      r
+        .file(join(r.paths.listsDir, 'admins.lst'))
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#')),
+    ).toEqual(['10.0.0.0/8', '192.168.1.1', '192.168.1.2', '192.168.1.3']);
   });
 
   it('/health fails while draining or when no backend server is up', () => {
@@ -178,11 +217,14 @@ describe('a running HAProxy 2.6 on loopback', () => {
 
   function get(port: number, path: string): Promise<{ status: number; connection: string | undefined; body: string }> {
     return new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, headers: { connection: 'keep-alive' }, agent: false }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
-      });
+      const req = request(
+        { host: '127.0.0.1', port, path, headers: { connection: 'keep-alive' }, agent: false },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -207,13 +249,21 @@ describe('a running HAProxy 2.6 on loopback', () => {
     const [front, stats, back] = [await freePort(), await freePort(), await freePort()];
     backend = createServer((_, res) => res.end('ok'));
     await new Promise<void>((res) => backend!.listen(back, '127.0.0.1', res));
-    const vars = { ...bgpVars, vips: ['127.0.0.1'], stats_port: stats, frontends: [{ port: front }], backends: [{ name: 'rgw', servers: [`127.0.0.1:${back}`], check_interval_ms: 100 }] };
+    const vars = {
+      ...bgpVars,
+      vips: ['127.0.0.1'],
+      stats_port: stats,
+      frontends: [{ port: front }],
+      backends: [{ name: 'rgw', servers: [`127.0.0.1:${back}`], check_interval_ms: 100 }],
+    };
     const r = renderHost(dir, vars, hosts(1), 0);
     const path = r.local(r.paths.haproxyConfig);
     // Only loopback in tests: the stats frontend binds *:port in production.
     writeFileSync(path, readFileSync(path, 'utf8').replace(`bind *:${stats}`, `bind 127.0.0.1:${stats}`));
     haproxy = spawn('haproxy', ['-W', '-f', path], { stdio: 'ignore' });
-    await waitFor('/health 200', async () => ((await get(stats, '/health').catch(() => null))?.status === 200 ? true : undefined));
+    await waitFor('/health 200', async () =>
+      (await get(stats, '/health').catch(() => null))?.status === 200 ? true : undefined,
+    );
 
     const served = await get(front, '/');
     expect(served).toMatchObject({ status: 200, body: 'ok' });
@@ -231,6 +281,8 @@ describe('a running HAProxy 2.6 on loopback', () => {
 
     await new Promise<void>((res) => backend!.close(() => res()));
     backend = undefined;
-    await waitFor('/health 503 with no backend up', async () => ((await get(stats, '/health')).status === 503 ? true : undefined));
+    await waitFor('/health 503 with no backend up', async () =>
+      (await get(stats, '/health')).status === 503 ? true : undefined,
+    );
   });
 });

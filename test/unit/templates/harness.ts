@@ -22,7 +22,13 @@ export function tempPaths(dir: string): Partial<StackPaths> {
 }
 
 /** Renders host `index` of `hosts` and writes every file under `dir` (absolute paths kept, rooted at dir). */
-export function renderHost(dir: string, vars: unknown, hosts: StackHost[], index: number, paths: Partial<StackPaths> = tempPaths(dir)): Rendered {
+export function renderHost(
+  dir: string,
+  vars: unknown,
+  hosts: StackHost[],
+  index: number,
+  paths: Partial<StackPaths> = tempPaths(dir),
+): Rendered {
   const ctx = deriveStackContext(vars, hosts[index]!, hosts, { paths });
   const files = renderStackFiles(ctx);
   const root = join(dir, `root-${hosts[index]!.name}`);
@@ -67,7 +73,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

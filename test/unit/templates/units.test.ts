@@ -19,7 +19,10 @@ function verify(units: Array<{ path: string; content: string }>, name: string): 
   const files = units.map((u) => join(unitDir, basename(u.path)));
   run('mkdir', ['-p', unitDir]);
   units.forEach((u, i) => writeFileSync(files[i]!, u.content));
-  return run('bash', ['-c', `cd ${unitDir} && systemd-analyze verify ${files.map((f) => `./${basename(f)}`).join(' ')}`]);
+  return run('bash', [
+    '-c',
+    `cd ${unitDir} && systemd-analyze verify ${files.map((f) => `./${basename(f)}`).join(' ')}`,
+  ]);
 }
 
 /** `Key=value` lines of one section. */
@@ -34,16 +37,25 @@ describe('units', () => {
   const haproxyUnit = bgp.file(DEFAULT_PATHS.units.haproxy);
 
   it('pass systemd-analyze verify without warnings (BGP and keepalived sets)', () => {
-    const b = verify(bgp.files.filter((f) => f.path.endsWith('.service')), 'bgp');
+    const b = verify(
+      bgp.files.filter((f) => f.path.endsWith('.service')),
+      'bgp',
+    );
     expect(b.out).toBe('');
     expect(b.code).toBe(0);
-    const k = verify(ka.files.filter((f) => f.path.endsWith('.service')), 'ka');
+    const k = verify(
+      ka.files.filter((f) => f.path.endsWith('.service')),
+      'ka',
+    );
     expect(k.out).toBe('');
     expect(k.code).toBe(0);
   });
 
   it('systemd-analyze verify really checks: an unknown directive is reported', () => {
-    const r = verify([{ path: 'x.service', content: haproxyUnit.replace('KillMode=mixed', 'KillMode=mixed\nProtectHomee=true') }], 'bad');
+    const r = verify(
+      [{ path: 'x.service', content: haproxyUnit.replace('KillMode=mixed', 'KillMode=mixed\nProtectHomee=true') }],
+      'bad',
+    );
     expect(r.out).toContain("Unknown key 'ProtectHomee'");
   });
 
@@ -52,7 +64,10 @@ describe('units', () => {
     expect(s).toContain('Type=notify');
     expect(s).toContain(`ExecStart=/usr/sbin/haproxy -Ws -f \${CONFIG} -p ${DEFAULT_PATHS.haproxyPid}`);
     expect(s).toContain('ExecStartPre=/usr/sbin/haproxy -c -q -f ${CONFIG}');
-    expect(s.filter((l) => l.startsWith('ExecReload='))).toEqual(['ExecReload=/usr/sbin/haproxy -c -q -f ${CONFIG}', 'ExecReload=/bin/kill -USR2 $MAINPID']);
+    expect(s.filter((l) => l.startsWith('ExecReload='))).toEqual([
+      'ExecReload=/usr/sbin/haproxy -c -q -f ${CONFIG}',
+      'ExecReload=/bin/kill -USR2 $MAINPID',
+    ]);
     expect(s).toContain('KillMode=mixed');
     expect(s).toContain('Restart=always');
     expect(s.some((l) => l.startsWith('PIDFile='))).toBe(false);
@@ -60,7 +75,9 @@ describe('units', () => {
       expect(unit.content).not.toMatch(/^ProtectHome=/m);
       expect(unit.content).not.toMatch(/^ProtectSystem=strict/m);
     }
-    expect(ka.file(DEFAULT_PATHS.units.haproxy)).toContain('ExecStartPre=/usr/sbin/sysctl -q -w net.ipv4.ip_nonlocal_bind=1');
+    expect(ka.file(DEFAULT_PATHS.units.haproxy)).toContain(
+      'ExecStartPre=/usr/sbin/sysctl -q -w net.ipv4.ip_nonlocal_bind=1',
+    );
     expect(haproxyUnit).not.toContain('ip_nonlocal_bind');
   });
 
@@ -82,7 +99,9 @@ describe('units', () => {
 
 describe('tuning', () => {
   it("contains Herr Ober's sysctl table; sysctl_extra overrides and adds", () => {
-    const map = sysctlMap(parseStackVars({ ...bgpVars, sysctl_extra: { 'net.core.somaxconn': 4096, 'net.ipv4.tcp_fin_timeout': '15' } }));
+    const map = sysctlMap(
+      parseStackVars({ ...bgpVars, sysctl_extra: { 'net.core.somaxconn': 4096, 'net.ipv4.tcp_fin_timeout': '15' } }),
+    );
     for (const [k, e] of Object.entries(BASE_SYSCTL)) if (k !== 'net.core.somaxconn') expect(map[k]).toBe(e.value);
     expect(map['net.core.somaxconn']).toBe('4096');
     expect(map['net.ipv4.tcp_fin_timeout']).toBe('15');
@@ -98,7 +117,10 @@ describe('tuning', () => {
     const files = renderHost(dir, bgpVars, hosts(1), 0).files;
     const dropIn = files.find((f) => f.path === '/etc/systemd/system.conf.d/ober-push-watchdog.conf');
     expect(dropIn?.content).toBe(WATCHDOG_DROP_IN_CONTENT);
-    expect(directives(WATCHDOG_DROP_IN_CONTENT, 'Manager')).toEqual(['RuntimeWatchdogSec=10s', 'RebootWatchdogSec=2min']);
+    expect(directives(WATCHDOG_DROP_IN_CONTENT, 'Manager')).toEqual([
+      'RuntimeWatchdogSec=10s',
+      'RebootWatchdogSec=2min',
+    ]);
     expect(files.some((f) => f.path === '/etc/systemd/system.conf')).toBe(false);
     expect(files.find((f) => f.path === '/etc/modules-load.d/ober-push.conf')?.content).toMatch(/^tcp_bbr$/m);
   });

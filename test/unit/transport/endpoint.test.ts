@@ -48,8 +48,13 @@ describe('resolveEndpoint', () => {
   });
 
   it('the inventory address, port, user and identity file win; ssh_config fills the rest', () => {
-    const cfg = cfgFile('Host 10.0.0.*\n  User cfguser\n  Port 2200\n  IdentityFile ~/.ssh/fleet\n  ConnectTimeout 3\n  ServerAliveInterval 5\n');
-    const ep = resolveEndpoint({ host: 'lb01', address: '10.0.0.11', user: 'root', identityFile: '/keys/inv', sshConfigFile: cfg }, env());
+    const cfg = cfgFile(
+      'Host 10.0.0.*\n  User cfguser\n  Port 2200\n  IdentityFile ~/.ssh/fleet\n  ConnectTimeout 3\n  ServerAliveInterval 5\n',
+    );
+    const ep = resolveEndpoint(
+      { host: 'lb01', address: '10.0.0.11', user: 'root', identityFile: '/keys/inv', sshConfigFile: cfg },
+      env(),
+    );
     expect(ep).toMatchObject({
       label: 'lb01',
       hostName: '10.0.0.11',
@@ -73,7 +78,10 @@ describe('resolveEndpoint', () => {
 
   it('reads the agent from SSH_AUTH_SOCK unless IdentityAgent says otherwise; keeps the passphrase secret', () => {
     expect(resolveEndpoint({ host: 'a', sshConfigFile: null }, env({ SSH_AUTH_SOCK: '/s' })).agentSocket).toBe('/s');
-    const none = resolveEndpoint({ host: 'a', sshConfigFile: cfgFile('IdentityAgent none\n') }, env({ SSH_AUTH_SOCK: '/s' }));
+    const none = resolveEndpoint(
+      { host: 'a', sshConfigFile: cfgFile('IdentityAgent none\n') },
+      env({ SSH_AUTH_SOCK: '/s' }),
+    );
     expect(none.agentSocket).toBeUndefined();
     const ep = resolveEndpoint({ host: 'a', sshConfigFile: null }, env({ OBER_PUSH_SSH_PASSPHRASE: 'hunter22' }));
     expect(ep.passphrase?.reveal()).toBe('hunter22');
@@ -87,7 +95,12 @@ describe('resolveEndpoint', () => {
         'Host bastion2\n  HostName 10.0.0.2\n  User b2user\n  ProxyJump ignored-in-a-chain\n',
     );
     const ep = resolveEndpoint({ host: 'lb01', identityFile: '/keys/target', sshConfigFile: cfg }, env());
-    expect(ep.jump).toMatchObject({ label: 'jump host bastion2 for lb01', hostName: '10.0.0.2', port: 2222, user: 'b2user' });
+    expect(ep.jump).toMatchObject({
+      label: 'jump host bastion2 for lb01',
+      hostName: '10.0.0.2',
+      port: 2222,
+      user: 'b2user',
+    });
     expect(ep.jump?.identityFiles).not.toContain('/keys/target');
     expect(ep.jump?.proxyCommand).toBeUndefined();
     expect(ep.jump?.jump).toMatchObject({ hostName: '203.0.113.1', user: 'ops', proxyCommand: 'nc 203.0.113.1 22' });

@@ -43,7 +43,8 @@ describe('HandshakeGate', () => {
     const servers = ['a:22', 'a:22', 'a:22', 'a:22', 'a:22', 'a:22', 'b:22', 'b:22', 'c:22', 'c:22', 'c:22', 'c:22'];
     const all = Promise.all(servers.map((s) => gate.run(s, h.handshake(s))));
     const waves: number[] = [];
-    for (let i = 0; i < servers.length && waves.reduce((x, y) => x + y, 0) < servers.length; i++) waves.push(await h.finishRunning());
+    for (let i = 0; i < servers.length && waves.reduce((x, y) => x + y, 0) < servers.length; i++)
+      waves.push(await h.finishRunning());
     expect(await all).toEqual(servers);
     expect(h.peak.total).toBe(5);
     expect(Math.max(...h.peak.perServer.values())).toBe(3);

@@ -32,7 +32,9 @@ describe('fingerprint', () => {
     const path = join(dir, 'k');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path]);
     const blob = Buffer.from(readFileSync(`${path}.pub`, 'utf8').split(' ')[1] ?? '', 'base64');
-    const want = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${path}.pub`], { encoding: 'utf8' }).split(' ')[1];
+    const want = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${path}.pub`], { encoding: 'utf8' }).split(
+      ' ',
+    )[1];
     expect(fingerprint(blob)).toBe(want);
     expect(fingerprint(blob)).not.toMatch(/=$/);
     expect(keyTypeOf(blob)).toBe('ssh-ed25519');

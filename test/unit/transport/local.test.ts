@@ -6,7 +6,11 @@ describe('LocalTransport', () => {
   const t = new LocalTransport('local');
 
   it('runs sh -c with stdin and returns code, stdout, stderr', async () => {
-    expect(await t.exec('cat; echo err >&2; exit 4', { stdin: 'in\n' })).toEqual({ code: 4, stdout: 'in\n', stderr: 'err\n' });
+    expect(await t.exec('cat; echo err >&2; exit 4', { stdin: 'in\n' })).toEqual({
+      code: 4,
+      stdout: 'in\n',
+      stderr: 'err\n',
+    });
   });
 
   it('gives EOF on stdin when there is none', async () => {

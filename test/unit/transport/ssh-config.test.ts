@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
 import { globMatch, patternListMatch } from '../../../src/transport/host-pattern.js';
-import { loadSshConfig, parseSshConfig, resolveHostConfig, type HostConfig } from '../../../src/transport/ssh-config.js';
+import {
+  loadSshConfig,
+  parseSshConfig,
+  resolveHostConfig,
+  type HostConfig,
+} from '../../../src/transport/ssh-config.js';
 
 const ctx = { homeDir: '/home/op', localUser: 'op' };
 const resolve = (text: string, name: string, extra: { user?: string; port?: number } = {}): HostConfig =>
@@ -92,10 +97,34 @@ Host *
         hashKnownHosts: true,
       },
     ],
-    ['negated pattern excludes lb99', 'lb99', {}, { hostName: 'lb99', user: 'fallback', port: 22, identityFiles: ['/home/op/.ssh/id_fleet'] }],
-    ['inventory user and port win over the file', 'lb02', { user: 'root', port: 22 }, { user: 'root', port: 22, identityFiles: ['/home/op/.ssh/root@lb02.dc1.example', '/home/op/keys/op-lb02', '/home/op/.ssh/id_fleet'] }],
-    ['ProxyCommand keeps the raw command, tokens expanded, Key=Value form', 'pve1', {}, { proxyCommand: 'nsenter --net=/run/netns/lab nc pve1 2200', port: 2200, user: 'fallback' }],
-    ['a host nothing specific matches', 'other', {}, { hostName: 'other', user: 'fallback', port: 22, identityFiles: ['/home/op/.ssh/id_fleet'] }],
+    [
+      'negated pattern excludes lb99',
+      'lb99',
+      {},
+      { hostName: 'lb99', user: 'fallback', port: 22, identityFiles: ['/home/op/.ssh/id_fleet'] },
+    ],
+    [
+      'inventory user and port win over the file',
+      'lb02',
+      { user: 'root', port: 22 },
+      {
+        user: 'root',
+        port: 22,
+        identityFiles: ['/home/op/.ssh/root@lb02.dc1.example', '/home/op/keys/op-lb02', '/home/op/.ssh/id_fleet'],
+      },
+    ],
+    [
+      'ProxyCommand keeps the raw command, tokens expanded, Key=Value form',
+      'pve1',
+      {},
+      { proxyCommand: 'nsenter --net=/run/netns/lab nc pve1 2200', port: 2200, user: 'fallback' },
+    ],
+    [
+      'a host nothing specific matches',
+      'other',
+      {},
+      { hostName: 'other', user: 'fallback', port: 22, identityFiles: ['/home/op/.ssh/id_fleet'] },
+    ],
   ];
   it.each(cases)('%s', (_label, name, extra, want) => {
     expect(resolve(config, name, extra)).toMatchObject(want);
@@ -148,7 +177,10 @@ describe('Include', () => {
       'Include conf.d/*.conf\nHost pve1\n  Include scoped\nHost *\n  User last\nInclude ~/.ssh/missing-is-fine\n',
     );
     const cfg = loadSshConfig(undefined, home);
-    expect(resolveHostConfig(cfg, 'lb01', { homeDir: home, localUser: 'op' })).toMatchObject({ user: 'from-a', port: 2001 });
+    expect(resolveHostConfig(cfg, 'lb01', { homeDir: home, localUser: 'op' })).toMatchObject({
+      user: 'from-a',
+      port: 2001,
+    });
     expect(resolveHostConfig(cfg, 'pve1', { homeDir: home, localUser: 'op' }).user).toBe('scoped-user');
     expect(resolveHostConfig(cfg, 'other', { homeDir: home, localUser: 'op' }).user).toBe('last');
   });

@@ -14,7 +14,13 @@ describe('stdinPipe', () => {
 
   for (const shell of ['dash', 'bash']) {
     it(`${shell} prints every byte value, a PEM header and the empty input exactly`, () => {
-      for (const data of [every, Buffer.from('-----BEGIN CERTIFICATE-----\n'), Buffer.from('-'), Buffer.from('--'), Buffer.alloc(0)]) {
+      for (const data of [
+        every,
+        Buffer.from('-----BEGIN CERTIFICATE-----\n'),
+        Buffer.from('-'),
+        Buffer.from('--'),
+        Buffer.alloc(0),
+      ]) {
         const r = spawnSync(shell, ['-c', stdinPipe(data)]);
         expect(r.status).toBe(0);
         expect(r.stdout.equals(data), JSON.stringify(data.subarray(0, 16).toString('latin1'))).toBe(true);
