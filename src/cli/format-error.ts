@@ -44,7 +44,7 @@ export function describeError(error: unknown, debug: boolean): { lines: string[]
   if (error instanceof CommandError) {
     return {
       lines: [
-        `error: ${error.host}: command exited ${error.exitCode}`,
+        `error: ${error.host}: ${error.what} exited ${error.exitCode}`,
         tail(error.stderr || error.stdout, 10),
         ...stack,
       ],

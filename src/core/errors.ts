@@ -69,21 +69,26 @@ export class HostKeyError extends ConnectError {
 /** A remote command exited non-zero where success was required. */
 export class CommandError extends Error {
   readonly host: string;
-  readonly command: string;
+  /** What ran, for messages: "command", "write /etc/x.conf", "probe /etc/x.conf". */
+  readonly what: string;
+  /** The command's text, when it is the operator's command (probes and writes are ours). */
+  readonly command: string | undefined;
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
   constructor(args: {
     host: string;
-    command: string;
+    what: string;
+    command?: string;
     exitCode: number;
     stdout: string;
     stderr: string;
     message?: string;
   }) {
-    super(args.message ?? `command exited ${args.exitCode}: ${tail(args.stderr || args.stdout, 5)}`);
+    super(args.message ?? `${args.what} exited ${args.exitCode}: ${tail(args.stderr || args.stdout, 5)}`);
     this.name = 'CommandError';
     this.host = args.host;
+    this.what = args.what;
     this.command = args.command;
     this.exitCode = args.exitCode;
     this.stdout = args.stdout;

@@ -54,6 +54,7 @@ async function applyExec(target: ApplyTarget, op: Extract<Op, { kind: 'exec' }>)
   if (!okCodes.includes(result.code)) {
     throw new CommandError({
       host: target.host,
+      what: 'command',
       command: op.command,
       exitCode: result.code,
       stdout: result.stdout,
@@ -81,7 +82,7 @@ async function applyPut(target: ApplyTarget, op: Extract<Op, { kind: 'put' }>): 
   if (result.code !== 0) {
     throw new CommandError({
       host: target.host,
-      command: `write ${op.path}`,
+      what: `write ${op.path}`,
       exitCode: result.code,
       stdout: result.stdout,
       stderr: result.stderr,

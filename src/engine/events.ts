@@ -45,7 +45,6 @@ export type RunEvent =
   | { type: 'run-start'; playbook: string; check: boolean; hosts: string[] }
   | { type: 'play-start'; play: string; hosts: string[]; batches: string[][] }
   | { type: 'host-connected'; host: string; durationMs: number }
-  | { type: 'host-unreachable'; host: string; message: string }
   | { type: 'task-start'; host: string; play: string; task: string; handler: boolean }
   | ({ type: 'task-end' } & TaskReport)
   | { type: 'play-end'; play: string; aborted?: string }

@@ -13,7 +13,7 @@ import { RollHoldsNode } from './rolling/errors.js';
 import { nodeHold, pidAlive } from './rolling/lock.js';
 import { rollFiles } from './rolling/remote-files.js';
 import { targetFromVars } from './rolling/target.js';
-import type { TaskEnv } from './run-task.js';
+import type { TaskEnv } from './task-env.js';
 
 const TASK = 'roll lock';
 

@@ -13,12 +13,17 @@ import type { EmitEvent, HostRecap, TaskReport } from './events.js';
 import { Expressions } from './expressions.js';
 import { HostSession } from './host-session.js';
 import { guardRollLock } from './roll-guard.js';
-import { runTask, type TaskEnv, type TaskRunOptions } from './run-task.js';
-import type { RollingRunOptions } from './rolling/options.js';
+import { toBatches } from './batches.js';
+import type { PlannedPlay, RunOptions, RunSummary } from './play-context.js';
+import { runTask } from './run-task.js';
+import type { TaskEnv } from './task-env.js';
 import { runRollingPlay } from './rolling/run-rolling-play.js';
 import { checkPlayInputs, type InputCheckDeps } from './input-check.js';
 import { validateStackPlays } from './stack.js';
 import { hostContext, magicVars } from './vars.js';
+
+export type { PlannedPlay, PlayContext, RunOptions, RunSummary } from './play-context.js';
+export { toBatches } from './batches.js';
 
 export interface EngineDeps {
   inventory: Inventory;
@@ -28,32 +33,6 @@ export interface EngineDeps {
   emit: EmitEvent;
   renderArgs: TaskEnv['renderArgs'];
   isConflict: TaskEnv['isConflict'];
-}
-
-export interface RunOptions extends TaskRunOptions {
-  forks: number;
-  limit?: string;
-  tags: string[];
-  skipTags: string[];
-  startAtTask?: string;
-  extraVars: Record<string, unknown>;
-  signal?: AbortSignal;
-  /** Rolling plays: take over a stale roll lock. */
-  breakLock?: boolean;
-  /** Options only rolling plays read (resume journal, timeouts). */
-  rolling?: RollingRunOptions;
-}
-
-export interface RunSummary {
-  hosts: HostRecap[];
-  durationMs: number;
-  interrupted: boolean;
-}
-
-export interface PlannedPlay {
-  play: Play;
-  hosts: string[];
-  tasks: Task[];
 }
 
 /**
@@ -139,17 +118,6 @@ export async function runPlaybook(
   const summary = { hosts, durationMs: Date.now() - started, interrupted: options.signal?.aborted ?? false };
   deps.emit({ type: 'recap', hosts, durationMs: summary.durationMs, check: options.check });
   return summary;
-}
-
-/** What a play runner gets: the shared task environment, the host sessions, and the per-host runners. */
-export interface PlayContext {
-  env: TaskEnv;
-  item: PlannedPlay;
-  sessions: Map<string, HostSession>;
-  options: RunOptions;
-  magic: Record<string, unknown>;
-  runHostTasks: (session: HostSession) => Promise<void>;
-  runHandlers: (session: HostSession) => Promise<void>;
 }
 
 async function runPlay(
@@ -283,15 +251,6 @@ const factsModule: AnyModule = {
 };
 
 /** Split hosts into batches: serial N, "N%" of the play's hosts, or all at once. */
-export function toBatches(hosts: string[], serial: number | string | undefined): string[][] {
-  if (serial === undefined) return [hosts];
-  const size = typeof serial === 'number' ? serial : Math.ceil((Number.parseFloat(serial) / 100) * hosts.length);
-  const step = Math.max(1, Math.min(hosts.length, size));
-  const batches: string[][] = [];
-  for (let i = 0; i < hosts.length; i += step) batches.push(hosts.slice(i, i + step));
-  return batches;
-}
-
 function recapFor(name: string, reports: TaskReport[], session: HostSession | undefined): HostRecap {
   const count = (status: TaskReport['status']) => reports.filter((r) => r.status === status && !r.ignored).length;
   const stop = reports.find((r) => (r.status === 'failed' && !r.ignored) || r.status === 'unreachable');

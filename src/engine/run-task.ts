@@ -8,39 +8,13 @@ import {
   formatLocation,
   tail,
 } from '../core/errors.js';
-import type { AnyModule, Change } from '../core/module.js';
+import type { Change } from '../core/module.js';
 import type { Task } from '../playbook/types.js';
-import type { ChangeReport, EmitEvent, TaskReport, TaskStatus } from './events.js';
-import type { Expressions } from './expressions.js';
-import type { HostSession } from './host-session.js';
+import type { ChangeReport, TaskReport, TaskStatus } from './events.js';
 import { invoke, type Invocation } from './task-invocation.js';
+import type { TaskEnv, TaskRun } from './task-env.js';
 
-export interface TaskRunOptions {
-  check: boolean;
-  diff: boolean;
-  verify: boolean;
-}
-
-export interface TaskEnv {
-  modules: ReadonlyMap<string, AnyModule>;
-  expressions: Expressions;
-  /** Renders every template string in a task's args. */
-  renderArgs: (args: unknown, vars: Record<string, unknown>) => unknown;
-  /** Re-plans once after a Proxmox digest conflict when true for the error. */
-  isConflict: (error: unknown) => boolean;
-  options: TaskRunOptions;
-  emit: EmitEvent;
-  baseDir: string;
-}
-
-export interface TaskRun {
-  session: HostSession;
-  task: Task;
-  play: string;
-  handler: boolean;
-  become: boolean;
-  vars: Record<string, unknown>;
-}
+export type { TaskEnv, TaskRun, TaskRunOptions } from './task-env.js';
 
 /** Runs the task, emits its events, updates the session (registered, notified, needs, stopped). */
 export async function runTask(env: TaskEnv, run: TaskRun): Promise<TaskReport> {
@@ -148,7 +122,7 @@ function failure(run: TaskRun, started: number, error: unknown): TaskReport {
     return {
       ...base,
       status: 'failed',
-      message: `command failed with exit code ${error.exitCode}`,
+      message: `${error.what} failed with exit code ${error.exitCode}`,
       detail: tail(error.stderr || error.stdout, 10),
       exitCode: error.exitCode,
     };

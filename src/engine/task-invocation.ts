@@ -2,12 +2,13 @@
 // render args → gather → plan → (check stops here) → apply → reboot wait → verify → result.
 import { ConfigError, TaskError } from '../core/errors.js';
 import type { AnyModule, Change, ExecResult } from '../core/module.js';
+import { validateRenderedArgs } from '../playbook/task.js';
 import type { Task } from '../playbook/types.js';
 import { applyOps } from './apply-ops.js';
 import type { TaskStatus } from './events.js';
 import type { HostSession } from './host-session.js';
 import { readBootId, REBOOT_NEED, waitForNewBoot } from './reboot-wait.js';
-import type { TaskEnv, TaskRun } from './run-task.js';
+import type { TaskEnv, TaskRun } from './task-env.js';
 
 export interface Invocation {
   status: TaskStatus;
@@ -78,12 +79,7 @@ function warningsOf(extra: Record<string, unknown> | undefined): string[] {
 function parseArgs(module: AnyModule, rendered: unknown, task: Task): unknown {
   const parsed = module.args.safeParse(rendered);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({
-    location: task.location,
-    path: [task.module, ...i.path.map(String)].join('.'),
-    message: i.message,
-  }));
-  throw new ConfigError(issues);
+  throw new ConfigError(validateRenderedArgs(task, module, rendered));
 }
 
 async function applyChanges(session: HostSession, become: boolean, changes: Change[]): Promise<ExecResult | null> {

@@ -2,7 +2,7 @@
 import { parseSections } from '../modules/common/probe.js';
 import { parseShowInfo } from '../modules/haproxy/parse.js';
 import { sysctlMap } from '../stack/tuning.js';
-import type { HaMode, NodeStatus, ProbeOptions, SysctlReading, UnitStatus } from './node-status.js';
+import type { HaMode, NodeStatus, ProbeOptions, SysctlReading, UnitStatus } from './status-types.js';
 import { PROBED_UNITS } from './probe-script.js';
 
 const MISSING_UNIT: UnitStatus = {

@@ -135,4 +135,3 @@ function checkNotify(source: YamlSource, entries: ParsedTask[], handlers: Task[]
     });
   }
 }
-export { validateRenderedArgs } from './task.js';

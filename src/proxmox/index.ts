@@ -38,4 +38,4 @@ export { resolveSecretRef } from './secret-ref.js';
 export { waitTask, waitForVmStatus, taskSucceeded, vmPath, type WaitOptions, type VmStatusCurrent } from './tasks.js';
 export { normalizeFingerprint, type TlsTrust } from './tls.js';
 export { parseUpid, isUpid, formatUpid, taskPath, type Upid } from './upid.js';
-export { PveVmApi, runPveOp, retryOnConflict, type VmApiOptions } from './vm-api.js';
+export { PveVmApi, type VmApiOptions } from './vm-api.js';

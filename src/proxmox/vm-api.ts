@@ -1,8 +1,8 @@
 // A host's VM through the API: the VmApi the engine and modules use (src/core/module.ts).
-import type { Op, VmApi } from '../core/module.js';
+import type { VmApi } from '../core/module.js';
 import type { PveClient } from './client.js';
 import { ColdRestartError, maxVcpus, pendingKeys, revertBody, type PendingEntry } from './cold-restart.js';
-import { PveApiError, PveTaskError, attributeToHost, isPveConflict } from './errors.js';
+import { PveApiError, PveTaskError, attributeToHost } from './errors.js';
 import { DEFAULT_WAIT, vmPath, waitForVmStatus, waitTask, type VmStatusCurrent, type WaitOptions } from './tasks.js';
 import { isUpid } from './upid.js';
 import { textOf } from '../core/text.js';
@@ -204,22 +204,4 @@ export class PveVmApi implements VmApi {
 function reasonOf(error: unknown): string {
   if (error instanceof PveTaskError) return error.exitStatus;
   return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-}
-
-/** Run one `pve` op the way the engine does: write, then wait for the task it returns when asked to. */
-export async function runPveOp(api: VmApi, op: Extract<Op, { kind: 'pve' }>): Promise<unknown> {
-  const result = await api.write(op.method, op.path, op.body);
-  if (op.waitTask && isUpid(result)) await api.waitTask(result);
-  return result;
-}
-
-/** Run `attempt`; on a digest conflict run it once more (the callback re-gathers and re-plans). */
-export async function retryOnConflict<T>(attempt: () => Promise<T>, retries = 1): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (i >= retries || !isPveConflict(err)) throw err;
-    }
-  }
 }

@@ -22,9 +22,6 @@ export function createPlainReporter(out: Writable, options: ReporterOptions): Re
             ),
           );
           break;
-        case 'host-unreachable':
-          write(c.red(`${event.host} | unreachable | ${event.message}`));
-          break;
         case 'task-end': {
           const quiet = (event.status === 'ok' && event.changes.length === 0) || event.status === 'skipped';
           if (quiet && !options.verbose) break;

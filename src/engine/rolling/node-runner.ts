@@ -2,7 +2,7 @@
 import type { RollingSpec } from '../../playbook/types.js';
 import type { RollingStep } from '../events.js';
 import type { HostSession } from '../host-session.js';
-import type { PlayContext } from '../run-playbook.js';
+import type { PlayContext } from '../play-context.js';
 import { checkCapacity } from './capacity.js';
 import { drain } from './drain.js';
 import { healthGate } from './health-gate.js';

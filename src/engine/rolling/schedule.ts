@@ -1,7 +1,7 @@
 // The schedule of a roll (pure): batches, the steps each node goes through, and which VMs get a cold restart
 // inside their drained window. --check prints it; the real run follows it.
 import type { RollingScheduleBatch } from '../events.js';
-import { toBatches } from '../run-playbook.js';
+import { toBatches } from '../batches.js';
 import { nodeSteps } from './phase.js';
 
 /** Needs that the rolling engine meets with a Proxmox cold restart (stop + start through the API). */

@@ -37,7 +37,7 @@ export function requireOk(result: ExecResult, host: string, what: string): ExecR
   if (result.code !== 0) {
     throw new CommandError({
       host,
-      command: what,
+      what,
       exitCode: result.code,
       stdout: result.stdout,
       stderr: result.stderr,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Change, ReadContext, VmApi } from '../../../src/core/module.js';
 import type { Host, Inventory, ProxmoxEndpoint, VmBinding } from '../../../src/inventory/types.js';
 import { createVmResolver, type VmResolverOptions } from '../../../src/proxmox/resolver.js';
-import { runPveOp } from '../../../src/proxmox/vm-api.js';
+import { applyOps } from '../../../src/engine/apply-ops.js';
 import { startPveSim, type PveSim, type PveSimOptions } from '../../pve-sim/index.js';
 
 export const TOKEN_ID = 'ober@pve!push';
@@ -81,14 +81,14 @@ export function apiContext(host: string, api: VmApi | null): ReadContext {
   };
 }
 
-/** Apply changes the way the engine does: every pve op in order. */
+/** Apply changes through the engine's own apply path (applyOps); a proxmox_vm change has no SSH op. */
 export async function applyChanges(api: VmApi, changes: Change[]): Promise<void> {
-  for (const c of changes) {
-    for (const op of c.ops) {
-      if (op.kind !== 'pve') throw new Error(`unexpected op ${op.kind}`);
-      await runPveOp(api, op);
-    }
-  }
+  const target = {
+    host: 'lb01',
+    run: () => Promise.reject(new Error('proxmox_vm must not run commands')),
+    vm: () => Promise.resolve(api),
+  };
+  for (const c of changes) await applyOps(target, c.ops);
 }
 
 /** Poll until `check` is true (observable state, no fixed sleeps). */

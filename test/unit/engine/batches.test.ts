@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toBatches } from '../../../src/engine/run-playbook.js';
+import { toBatches } from '../../../src/engine/batches.js';
 import { exitCodeFor } from '../../../src/cli/exit-codes.js';
 import type { HostRecap } from '../../../src/engine/events.js';
 

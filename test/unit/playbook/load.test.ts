@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatIssue } from '../../../src/core/errors.js';
-import { loadPlaybook, validateRenderedArgs } from '../../../src/playbook/load.js';
+import { loadPlaybook } from '../../../src/playbook/load.js';
+import { validateRenderedArgs } from '../../../src/playbook/task.js';
 import { fakeModules } from '../../fixtures/fake-modules.js';
 
 function playbookFile(text: string): string {

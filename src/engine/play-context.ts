@@ -1,0 +1,43 @@
+// The types a play runner shares with the engine, as a leaf: run-playbook.ts and rolling/* import it (no cycle).
+import type { Play, Task } from '../playbook/types.js';
+import type { HostRecap } from './events.js';
+import type { HostSession } from './host-session.js';
+import type { RollingRunOptions } from './rolling/options.js';
+import type { TaskEnv, TaskRunOptions } from './task-env.js';
+
+export interface RunOptions extends TaskRunOptions {
+  forks: number;
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  startAtTask?: string;
+  extraVars: Record<string, unknown>;
+  signal?: AbortSignal;
+  /** Rolling plays: take over a stale roll lock. */
+  breakLock?: boolean;
+  /** Options only rolling plays read (resume journal, timeouts). */
+  rolling?: RollingRunOptions;
+}
+
+export interface RunSummary {
+  hosts: HostRecap[];
+  durationMs: number;
+  interrupted: boolean;
+}
+
+export interface PlannedPlay {
+  play: Play;
+  hosts: string[];
+  tasks: Task[];
+}
+
+/** What a play runner gets: the shared task environment, the host sessions, and the per-host runners. */
+export interface PlayContext {
+  env: TaskEnv;
+  item: PlannedPlay;
+  sessions: Map<string, HostSession>;
+  options: RunOptions;
+  magic: Record<string, unknown>;
+  runHostTasks: (session: HostSession) => Promise<void>;
+  runHandlers: (session: HostSession) => Promise<void>;
+}
