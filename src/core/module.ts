@@ -88,6 +88,8 @@ export type Op =
       body: Record<string, string | number>;
       /** Wait for the UPID the call returns. */
       waitTask?: boolean;
+      /** What a failure of this write means for the running VM (a NIC re-plug may leave it without the NIC). */
+      failureNote?: string;
     };
 
 export interface FileDiff {

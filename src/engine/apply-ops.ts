@@ -132,6 +132,11 @@ export function putScriptExpecting(op: Extract<Op, { kind: 'put' }>, expected: E
 async function applyPve(target: ApplyTarget, op: Extract<Op, { kind: 'pve' }>): Promise<void> {
   const vm = await target.vm();
   if (!vm) throw new TaskError(`host ${target.host} has no vm: binding; cannot write ${op.path}`);
-  const data = await vm.write(op.method, op.path, op.body);
-  if (op.waitTask && typeof data === 'string' && data.startsWith('UPID:')) await vm.waitTask(data);
+  try {
+    const data = await vm.write(op.method, op.path, op.body);
+    if (op.waitTask && typeof data === 'string' && data.startsWith('UPID:')) await vm.waitTask(data);
+  } catch (error) {
+    if (op.failureNote === undefined) throw error;
+    throw new TaskError(op.failureNote, error instanceof Error ? error.message : String(error));
+  }
 }

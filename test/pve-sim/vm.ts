@@ -37,6 +37,8 @@ export const NIC_MODELS = [
 export type SimEvent =
   | { type: 'nic-replug'; vmid: number; key: string; from: string; to: string }
   | { type: 'nic-hotplug'; vmid: number; key: string; value: string }
+  /** A re-plug whose plug failed after the unplug: the running VM has no such NIC any more. */
+  | { type: 'nic-down'; vmid: number; key: string }
   | { type: 'power'; vmid: number; action: 'start' | 'stop'; appliedPending: string[] }
   | { type: 'guest-reboot'; vmid: number };
 
@@ -92,6 +94,10 @@ export class SimVm {
   readonly pending = new Map<string, string>();
   readonly pendingDelete = new Set<string>();
   ha: { managed: boolean; state: 'started' | 'stopped' } | null;
+  /** The next NIC re-plug fails at this stage (a guest that holds the device, a device_add that fails). */
+  replugFailure: 'unplug' | 'plug' | null = null;
+  /** NICs the running VM lost to a failed plug. */
+  readonly nicsDown = new Set<string>();
 
   constructor(spec: {
     vmid: number;
@@ -191,8 +197,21 @@ export class SimVm {
         else {
           const a = netSignature(old);
           const b = netSignature(v);
-          if (REPLUG_NET_OPTIONS.some((o) => a[o] !== b[o]))
+          if (REPLUG_NET_OPTIONS.some((o) => a[o] !== b[o])) {
+            // qemu-server: the value stays pending either way; after a failed plug the NIC is gone.
+            const failure = this.replugFailure;
+            this.replugFailure = null;
+            if (failure === 'unplug')
+              throw new Error(`${k}: error on hot-unplugging device '${k}' - still busy in guest?`);
+            if (failure === 'plug') {
+              this.nicsDown.add(k);
+              events.push({ type: 'nic-down', vmid: this.vmid, key: k });
+              throw new Error(
+                `${k}: hotplug problem - VM ${this.vmid} qmp command 'device_add' failed - Duplicate ID '${k}'`,
+              );
+            }
             events.push({ type: 'nic-replug', vmid: this.vmid, key: k, from: old, to: v });
+          }
         }
         live = true;
       }

@@ -213,7 +213,15 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
       const body: Record<string, string | number> = {};
       for (const w of writes) body[w.key] = w.body;
       body['digest'] = facts.digest;
-      change.ops.push({ kind: 'pve', method: 'POST', path: `${vmPath}/config`, body, waitTask: true });
+      const replug = writes.find((w) => w.impact === 'nic-replug');
+      change.ops.push({
+        kind: 'pve',
+        method: 'POST',
+        path: `${vmPath}/config`,
+        body,
+        waitTask: true,
+        ...(replug ? { failureNote: replugFailureNote(replug.key, facts.vmid) } : {}),
+      });
       opPlaced = true;
     }
     changes.push(change);
@@ -235,6 +243,15 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
     });
   }
   return changes;
+}
+
+/** A re-plug unplugs the NIC, then plugs the new one: when the plug fails, the running VM has no NIC at all. */
+function replugFailureNote(key: string, vmid: number): string {
+  return (
+    `re-plugging ${key} of VM ${vmid} failed: if the unplug failed, ${key} kept its old settings and the change ` +
+    `stays pending; if the plug failed, VM ${vmid} has NO ${key} now (its traffic on that NIC is down): ` +
+    `write ${key} again or cold-restart the VM at once`
+  );
 }
 
 function summaryOf(item: PlanItem, facts: ProxmoxVmFacts): string {

@@ -1,5 +1,6 @@
 // proxmox_vm against the simulator: gather over HTTPS, plan, apply like the engine, re-plan.
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { TaskError } from '../../../src/core/errors.js';
 import { proxmoxVmArgs } from '../../../src/modules/proxmox-vm/args.js';
 import { proxmoxVmModule } from '../../../src/modules/proxmox-vm/index.js';
 import { vmStatusRows } from '../../../src/modules/proxmox-vm/status.js';
@@ -82,6 +83,25 @@ describe('running VM', () => {
     });
     // The body went over the wire escaped: the server saw the full value, MAC included.
     expect(sim.writes()[0]?.params['net0']).toBe('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42');
+  });
+
+  test.each([
+    ['unplug', false],
+    ['plug', true],
+  ] as const)('a re-plug whose %s fails is reported as what it means for the NIC', async (stage, down) => {
+    sim.vm(100).replugFailure = stage;
+    const { changes } = await run('lb01', { net: { index: 0, queues: 'auto' }, nic_replug: 'allow' });
+    const error = await applyChanges(api, changes).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskError);
+    expect((error as TaskError).message).toBe(
+      're-plugging net0 of VM 100 failed: if the unplug failed, net0 kept its old settings and the change stays pending; if the plug failed, VM 100 has NO net0 now (its traffic on that NIC is down): write net0 again or cold-restart the VM at once',
+    );
+    expect((error as TaskError).detail).toContain(
+      stage === 'unplug' ? "error on hot-unplugging device 'net0'" : "qmp command 'device_add' failed",
+    );
+    const vm = sim.vm(100);
+    expect(vm.pending.get('net0')).toBe('virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42');
+    expect(vm.nicsDown.has('net0')).toBe(down);
   });
 
   test('without network hotplug the NIC change goes pending, and a cold restart applies everything', async () => {

@@ -262,6 +262,8 @@ describe('planChanges', () => {
           net0: 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42',
           digest: DIGEST,
         },
+        // The write re-plugs net0: its failure says what that means for the NIC.
+        failureNote: expect.stringMatching(/^re-plugging net0 of VM 100 failed: .* VM 100 has NO net0 now/) as unknown,
       },
     ]);
     expect(changes[0]?.ops).toHaveLength(1);
