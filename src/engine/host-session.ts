@@ -18,21 +18,64 @@ export interface HostSessionDeps {
 
 export class HostSession {
   readonly host: Host;
-  readonly registered: Record<string, unknown> = {};
-  readonly notified = new Set<string>();
-  readonly needs = new Set<string>();
-  /** Set once the host cannot go on (failed task or unreachable); later tasks are not run. */
-  stopped: 'failed' | 'unreachable' | null = null;
   /** Facts once gathered (templates and conditions see them as `facts`). */
   knownFacts: HostFacts | null = null;
-  /** Set once this run has read the host's roll lock (see roll-guard.ts). */
-  rollLockChecked = false;
+  readonly #registered: Record<string, unknown> = {};
+  readonly #notified = new Set<string>();
+  readonly #needs = new Set<string>();
+  #stopped: 'failed' | 'unreachable' | null = null;
+  #rollLockChecked = false;
   #deps: HostSessionDeps;
   #transport: Transport | null = null;
   #renew = false;
   #connectedAt: number | null = null;
   #facts: Promise<HostFacts> | null = null;
   #vm: Promise<VmApi | null> | null = null;
+
+  /** Set once the host cannot go on (failed task or unreachable); later tasks are not run. */
+  get stopped(): 'failed' | 'unreachable' | null {
+    return this.#stopped;
+  }
+  stop(reason: 'failed' | 'unreachable'): void {
+    this.#stopped = reason;
+  }
+
+  /** Results of tasks with `register`, by name: later tasks see them as variables. */
+  get registered(): Readonly<Record<string, unknown>> {
+    return this.#registered;
+  }
+  register(name: string, result: unknown): void {
+    this.#registered[name] = result;
+  }
+
+  /** A handler a changed task notified; it runs at the end of the batch. */
+  notify(handler: string): void {
+    this.#notified.add(handler);
+  }
+  /** True (and forgotten) when `handler` was notified: it runs once. */
+  takeNotified(handler: string): boolean {
+    return this.#notified.delete(handler);
+  }
+
+  /** What the engine must still do for this host (e.g. vm-cold-restart, which a rolling play does while drained). */
+  get needs(): ReadonlySet<string> {
+    return this.#needs;
+  }
+  addNeed(need: string): void {
+    this.#needs.add(need);
+  }
+  /** Marks `need` done; true when it was there. */
+  meetNeed(need: string): boolean {
+    return this.#needs.delete(need);
+  }
+
+  /** True once this run has read the host's roll lock (see roll-guard.ts). */
+  get rollLockChecked(): boolean {
+    return this.#rollLockChecked;
+  }
+  markRollLockChecked(): void {
+    this.#rollLockChecked = true;
+  }
 
   constructor(deps: HostSessionDeps) {
     this.#deps = deps;

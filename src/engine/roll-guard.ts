@@ -45,7 +45,7 @@ export async function guardRollLock(
   const started = Date.now();
   const base = { host: session.name, play: play.name, task: TASK, handler: false, changes: [] };
   const stop = (status: 'failed' | 'unreachable', message: string) => {
-    session.stopped = status;
+    session.stop(status);
     env.emit({ type: 'task-start', host: session.name, play: play.name, task: TASK, handler: false });
     env.emit({ type: 'task-end', ...base, status, message, durationMs: Date.now() - started });
     return false;
@@ -65,7 +65,7 @@ export async function guardRollLock(
       error instanceof ConnectError ? message : `reading the roll locks ${files.lock} failed: ${message}`,
     );
   }
-  session.rollLockChecked = true;
+  session.markRollLockChecked();
   const self = { workstation: hostname(), pid: process.pid };
   const holds = [
     { lock: 'node' as const, file: files.lock, hold: nodeHold(texts.node, self, new Date(), pidAlive) },

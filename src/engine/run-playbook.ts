@@ -202,7 +202,7 @@ async function runHandlers(
 ): Promise<void> {
   for (const handler of play.handlers) {
     if (session.stopped || options.signal?.aborted) return;
-    if (!session.notified.delete(handler.name)) continue;
+    if (!session.takeNotified(handler.name)) continue;
     await runTask(env, taskRun(play, handler, session, options, magic, true));
   }
 }

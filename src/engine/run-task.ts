@@ -28,8 +28,8 @@ export async function runTask(env: TaskEnv, run: TaskRun): Promise<TaskReport> {
     report = failure(run, started, error);
   }
   if (report.status === 'failed' && task.ignoreErrors) report.ignored = true;
-  if (report.status === 'failed' && !report.ignored) session.stopped = 'failed';
-  if (report.status === 'unreachable') session.stopped = 'unreachable';
+  if (report.status === 'failed' && !report.ignored) session.stop('failed');
+  if (report.status === 'unreachable') session.stop('unreachable');
   env.emit({ type: 'task-end', ...report });
   return report;
 }
@@ -67,8 +67,8 @@ async function execute(env: TaskEnv, run: TaskRun, started: number): Promise<Tas
 
   const status = worstStatus(runs.map((r) => r.status));
   const result = items ? { ...loopResult(runs, status), results: runs.map((r) => r.result) } : (runs[0]?.result ?? {});
-  if (task.register) session.registered[task.register] = result;
-  if (status === 'changed' || status === 'unknown') for (const handler of task.notify) session.notified.add(handler);
+  if (task.register) session.register(task.register, result);
+  if (status === 'changed' || status === 'unknown') for (const handler of task.notify) session.notify(handler);
   const last = runs.at(-1)?.last;
   const message = runs.find((r) => r.message)?.message;
   return {

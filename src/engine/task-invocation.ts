@@ -51,7 +51,7 @@ export async function invoke(
     if (env.options.verify) await verifyConverged(module, ctx, args);
   }
   const met = env.options.check ? [] : [REBOOT_NEED];
-  for (const change of changes) for (const need of change.needs ?? []) if (!met.includes(need)) session.needs.add(need);
+  for (const change of changes) for (const need of change.needs ?? []) if (!met.includes(need)) session.addNeed(need);
 
   let status = statusOf(changes, env.options.check);
   const extra = module.result?.(facts, args, last);

@@ -101,7 +101,7 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
           );
         if (signal?.aborted)
           throw new StepFailed('work', t.name, 'interrupted during the tasks: some may not have run');
-        if (d.session.needs.delete('reconnect-after-reboot')) {
+        if (d.session.meetNeed('reconnect-after-reboot')) {
           const ms = await waitForNode('work', true);
           return { status: 'ok', detail: `rebooted; back over SSH after ${ms} ms` };
         }
@@ -117,8 +117,8 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
             `needs ${[...d.session.needs].join(', ')} but has no Proxmox vm binding`,
           );
         const how = await vm.coldRestart();
-        d.session.needs.delete('vm-cold-restart');
-        d.session.needs.delete('vm-nic-replug');
+        d.session.meetNeed('vm-cold-restart');
+        d.session.meetNeed('vm-nic-replug');
         const ms = await waitForNode('vm-cold-restart', false);
         return { status: 'ok', detail: `${how}; SSH back after ${ms} ms` };
       }

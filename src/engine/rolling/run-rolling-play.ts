@@ -58,7 +58,7 @@ export async function runRollingPlay(ctx: PlayContext): Promise<void> {
   const fail = (host: string, step: string, error: unknown) => {
     const s = sessions.get(host);
     const unreachable = error instanceof ConnectError;
-    if (s) s.stopped = unreachable ? 'unreachable' : 'failed';
+    if (s) s.stop(unreachable ? 'unreachable' : 'failed');
     const message = error instanceof Error ? error.message : String(error);
     const detail = error instanceof StepFailed ? error.detail : undefined;
     emit({
