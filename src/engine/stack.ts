@@ -6,6 +6,7 @@ import type { Inventory } from '../inventory/types.js';
 import type { Play } from '../playbook/types.js';
 import { stackContextFromVars } from '../stack/from-vars.js';
 import { stackHostVarsSchema, stackVarsSchema } from '../stack/vars.js';
+import { varsFor } from './host-vars.js';
 
 /** Validate every host of every stack play; throws one ConfigError listing all issues. */
 export function validateStackPlays(
@@ -51,7 +52,8 @@ function stackVars(
   magic: Record<string, unknown>,
 ): Record<string, unknown> {
   const host = inventory.hosts.get(name);
-  return { ...magic, ...host?.vars, ...play.vars, ...extraVars, inventory_hostname: name };
+  if (!host) throw new Error(`stackVars: no host ${name} in the inventory`);
+  return varsFor({ host, magic, play, extraVars });
 }
 
 function dedupe(issues: ConfigIssue[]): ConfigIssue[] {

@@ -3,6 +3,7 @@
 import type { Inventory } from '../inventory/types.js';
 import type { Play } from '../playbook/types.js';
 import type { HostSession } from './host-session.js';
+import { varsFor } from './host-vars.js';
 import { stackNamespace } from './stack.js';
 
 /** Inventory-wide values every host sees: `groups` (name -> members) and `hostvars` (name -> vars + address). */
@@ -30,23 +31,13 @@ export function hostContext(
   extraVars: Record<string, unknown>,
   magic: Record<string, unknown>,
 ): Record<string, unknown> {
-  const host = session.host;
-  const vars: Record<string, unknown> = {
-    ...magic,
-    ...host.vars,
-    ...play.vars,
-    ...session.registered,
-    ...extraVars,
-    inventory_hostname: host.name,
-    host: {
-      name: host.name,
-      address: host.address,
-      port: host.port,
-      user: host.user ?? null,
-      groups: host.groups,
-      vm: host.vm ?? null,
-    },
-    ...(session.knownFacts ? { facts: session.knownFacts } : {}),
-  };
+  const vars = varsFor({
+    host: session.host,
+    magic,
+    play,
+    registered: session.registered,
+    extraVars,
+    facts: session.knownFacts,
+  });
   return { ...vars, ...stackNamespace(play, vars) };
 }

@@ -25,6 +25,7 @@ import { executeRun } from '../execute.js';
 import { parseForks } from './deploy.js';
 import type { RestoreCliOptions, RunCliOptions } from '../options.js';
 import { makeReporter, makeVmResolver } from '../setup.js';
+import { varsFor } from '../../engine/host-vars.js';
 
 export async function resumeCommand(opts: RunCliOptions): Promise<number> {
   const journal = await readLatestJournal(process.cwd());
@@ -90,7 +91,7 @@ export async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
   const vms = await makeVmResolver(inventory, emit);
   const magic = magicVars(inventory);
   const nodes = [...inventory.hosts.values()].map((host) => {
-    const vars = { ...magic, ...host.vars, inventory_hostname: host.name };
+    const vars = varsFor({ host, magic });
     return {
       session: new HostSession({ host, connect: connector.connect, vms, emit }),
       target: targetFromVars(host.name, host.address, vars, 'bgp'),
