@@ -152,7 +152,7 @@ describe('file planning', () => {
       c.summary,
       ...c.ops.map((o) => (o.kind === 'exec' ? o.command : o.kind)),
     ]);
-  it.each([
+  it.each<[Partial<RemoteFile>, Record<string, unknown>, string[][]]>([
     [
       { type: 'absent' },
       { path: '/d', state: 'directory', mode: '0750' },

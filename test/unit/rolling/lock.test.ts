@@ -31,7 +31,7 @@ describe('classifyLock', () => {
       alive,
     );
     expect(foreign.kind).toBe('foreign');
-    expect(foreign.kind !== 'free' && foreign.kind !== 'ours' && foreign.text).toMatch(
+    expect((foreign.kind === 'foreign' || foreign.kind === 'stale') && foreign.text).toMatch(
       /^alice@ws1 \(pid 999, rolling-restart.yml, run run-a\) since 2025-01-01T11:59:00.000Z \(60s ago\)$/,
     );
     // Same workstation, process gone: stale at once. Same workstation, process alive: foreign.
