@@ -92,6 +92,22 @@ export type Op =
       failureNote?: string;
     };
 
+/** What a change needs the engine to do after it is applied. */
+export type Need =
+  /** The VM's pending hardware applies only at a stop and start through the Proxmox API. */
+  | { kind: 'cold-restart' }
+  /** A NIC change refused on the serving VM: a cold restart applies it without a live re-plug. */
+  | { kind: 'nic-replug' }
+  /** The host reboots: the engine reconnects and waits up to `timeoutS` for a new boot id. */
+  | { kind: 'reboot'; timeoutS: number };
+
+export type NeedKind = Need['kind'];
+
+/** How a need is named in reports, the recap and --json (stable names). */
+export function needLabel(kind: NeedKind): string {
+  return { 'cold-restart': 'vm-cold-restart', 'nic-replug': 'vm-nic-replug', reboot: 'reconnect-after-reboot' }[kind];
+}
+
 export interface FileDiff {
   path: string;
   before: string | null; // null: the file does not exist
@@ -110,8 +126,8 @@ export interface Change {
   probe?: boolean;
   /** An action planned on every run by design (restart, reload): --verify does not expect it to converge. */
   repeats?: boolean;
-  /** Needs the engine must meet later, e.g. "vm-cold-restart" (the rolling engine does it while drained). */
-  needs?: string[];
+  /** What the engine must do once this change is applied (a rolling play cold-restarts while drained). */
+  needs?: Need[];
   /** Secrets in this change's content that must never be printed (diffs of key files are hidden). */
   sensitive?: boolean;
 }

@@ -1,7 +1,7 @@
 // One host's state during a run: its lazy connection, facts, registered results, notified handlers and needs.
 import { ConnectError, TaskError } from '../core/errors.js';
 import type { HostFacts } from '../core/facts.js';
-import type { ExecOptions, ExecResult, ReadContext, VmApi, VmResolver } from '../core/module.js';
+import type { ExecOptions, ExecResult, Need, NeedKind, ReadContext, VmApi, VmResolver } from '../core/module.js';
 import { becomeCommand, isSudoDenied, type Transport } from '../core/transport.js';
 import type { Host } from '../inventory/types.js';
 import type { ApplyTarget } from './apply-ops.js';
@@ -22,7 +22,7 @@ export class HostSession {
   knownFacts: HostFacts | null = null;
   readonly #registered: Record<string, unknown> = {};
   readonly #notified = new Set<string>();
-  readonly #needs = new Set<string>();
+  readonly #needs = new Map<NeedKind, Need>();
   #stopped: 'failed' | 'unreachable' | null = null;
   #rollLockChecked = false;
   #deps: HostSessionDeps;
@@ -58,15 +58,15 @@ export class HostSession {
   }
 
   /** What the engine must still do for this host (e.g. vm-cold-restart, which a rolling play does while drained). */
-  get needs(): ReadonlySet<string> {
+  get needs(): ReadonlyMap<NeedKind, Need> {
     return this.#needs;
   }
-  addNeed(need: string): void {
-    this.#needs.add(need);
+  addNeed(need: Need): void {
+    this.#needs.set(need.kind, need);
   }
-  /** Marks `need` done; true when it was there. */
-  meetNeed(need: string): boolean {
-    return this.#needs.delete(need);
+  /** Marks the need of this kind done; true when there was one. */
+  meetNeed(kind: NeedKind): boolean {
+    return this.#needs.delete(kind);
   }
 
   /** True once this run has read the host's roll lock (see roll-guard.ts). */

@@ -1,9 +1,8 @@
-// Meets the `reconnect-after-reboot` need: after the reboot op, reconnect until the host answers with a new boot id.
+// Meets a reboot need: after the reboot op, reconnect until the host answers with a new boot id.
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConnectError, TaskError } from '../core/errors.js';
 import type { HostSession } from './host-session.js';
 
-export const REBOOT_NEED = 'reconnect-after-reboot';
 const BOOT_ID = 'cat /proc/sys/kernel/random/boot_id';
 
 export async function readBootId(session: HostSession): Promise<string> {

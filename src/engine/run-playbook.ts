@@ -3,7 +3,7 @@
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
-import type { AnyModule, VmResolver } from '../core/module.js';
+import { needLabel, type AnyModule, type VmResolver } from '../core/module.js';
 import type { Transport } from '../core/transport.js';
 import { selectHosts } from '../inventory/select.js';
 import type { Host, Inventory } from '../inventory/types.js';
@@ -272,6 +272,6 @@ function recapFor(name: string, reports: TaskReport[], session: HostSession | un
           },
         }
       : {}),
-    needs: [...(session?.needs ?? [])],
+    needs: [...(session?.needs.keys() ?? [])].map(needLabel),
   };
 }

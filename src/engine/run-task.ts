@@ -8,7 +8,7 @@ import {
   formatLocation,
   tail,
 } from '../core/errors.js';
-import type { Change } from '../core/module.js';
+import { needLabel, type Change } from '../core/module.js';
 import type { Task } from '../playbook/types.js';
 import type { ChangeReport, TaskReport, TaskStatus } from './events.js';
 import { invoke, type Invocation } from './task-invocation.js';
@@ -100,7 +100,7 @@ function loopResult(runs: Invocation[], status: TaskStatus): Record<string, unkn
 function changeReport(change: Change, withDiff: boolean): ChangeReport {
   const report: ChangeReport = { summary: change.summary };
   if (change.impact) report.impact = change.impact;
-  if (change.needs?.length) report.needs = change.needs;
+  if (change.needs?.length) report.needs = change.needs.map((n) => needLabel(n.kind));
   if (withDiff && change.diff) {
     report.diff = change.sensitive ? { path: change.diff.path, before: null, after: null, hidden: true } : change.diff;
   }

@@ -7,7 +7,7 @@ import type { Task } from '../playbook/types.js';
 import { applyOps } from './apply-ops.js';
 import type { TaskStatus } from './events.js';
 import type { HostSession } from './host-session.js';
-import { readBootId, REBOOT_NEED, waitForNewBoot } from './reboot-wait.js';
+import { readBootId, waitForNewBoot } from './reboot-wait.js';
 import type { TaskEnv, TaskRun } from './task-env.js';
 
 export interface Invocation {
@@ -33,8 +33,8 @@ export async function invoke(
   let changes = module.plan(facts, args);
   let last: ExecResult | null = null;
   if (!env.options.check) {
-    const rebooting = changes.some((c) => c.needs?.includes(REBOOT_NEED));
-    const bootBefore = rebooting ? await readBootId(session) : '';
+    const reboot = changes.flatMap((c) => c.needs ?? []).find((n) => n.kind === 'reboot');
+    const bootBefore = reboot ? await readBootId(session) : '';
     try {
       last = await applyChanges(session, run.become, changes);
     } catch (error) {
@@ -44,14 +44,12 @@ export async function invoke(
       changes = module.plan(facts, args);
       last = await applyChanges(session, run.become, changes);
     }
-    if (rebooting) {
-      const timeoutS = Number(module.result?.(facts, args, last)['timeout_s'] ?? 600);
-      await waitForNewBoot(session, bootBefore, timeoutS * 1000);
-    }
+    if (reboot) await waitForNewBoot(session, bootBefore, reboot.timeoutS * 1000);
     if (env.options.verify) await verifyConverged(module, ctx, args);
   }
-  const met = env.options.check ? [] : [REBOOT_NEED];
-  for (const change of changes) for (const need of change.needs ?? []) if (!met.includes(need)) session.addNeed(need);
+  // A real run has met a reboot already (it waited above); the others are the rolling engine's to meet.
+  for (const change of changes)
+    for (const need of change.needs ?? []) if (env.options.check || need.kind !== 'reboot') session.addNeed(need);
 
   let status = statusOf(changes, env.options.check);
   const extra = module.result?.(facts, args, last);

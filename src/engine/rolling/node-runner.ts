@@ -1,4 +1,5 @@
 // The real steps for one node over its session (the fake in the unit tests replaces this whole function).
+import { needLabel } from '../../core/module.js';
 import type { RollingSpec } from '../../playbook/types.js';
 import type { RollingStep } from '../events.js';
 import type { HostSession } from '../host-session.js';
@@ -101,24 +102,25 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
           );
         if (signal?.aborted)
           throw new StepFailed('work', t.name, 'interrupted during the tasks: some may not have run');
-        if (d.session.meetNeed('reconnect-after-reboot')) {
+        if (d.session.meetNeed('reboot')) {
           const ms = await waitForNode('work', true);
           return { status: 'ok', detail: `rebooted; back over SSH after ${ms} ms` };
         }
         return { status: 'ok' };
       }
       case 'vm-cold-restart': {
-        if (!needsColdRestart(d.session.needs)) return { status: 'skipped', detail: 'no pending hardware changes' };
+        if (!needsColdRestart(d.session.needs.keys()))
+          return { status: 'skipped', detail: 'no pending hardware changes' };
         const vm = await d.session.vm();
         if (!vm)
           throw new StepFailed(
             'vm-cold-restart',
             t.name,
-            `needs ${[...d.session.needs].join(', ')} but has no Proxmox vm binding`,
+            `needs ${[...d.session.needs.keys()].map(needLabel).join(', ')} but has no Proxmox vm binding`,
           );
         const how = await vm.coldRestart();
-        d.session.meetNeed('vm-cold-restart');
-        d.session.meetNeed('vm-nic-replug');
+        d.session.meetNeed('cold-restart');
+        d.session.meetNeed('nic-replug');
         const ms = await waitForNode('vm-cold-restart', false);
         return { status: 'ok', detail: `${how}; SSH back after ${ms} ms` };
       }

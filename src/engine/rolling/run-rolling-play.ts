@@ -301,6 +301,6 @@ async function checkSchedule(
       }),
     ),
   );
-  const needs = new Map(hosts.map((h) => [h, sessions.get(h)?.needs ?? new Set<string>()]));
+  const needs = new Map(hosts.map((h) => [h, [...(sessions.get(h)?.needs.keys() ?? [])]]));
   ctx.env.emit({ type: 'rolling-schedule', runId, batches: planSchedule(hosts, serial, needs) });
 }

@@ -1,20 +1,21 @@
 // The schedule of a roll (pure): batches, the steps each node goes through, and which VMs get a cold restart
 // inside their drained window. --check prints it; the real run follows it.
+import type { NeedKind } from '../../core/module.js';
 import type { RollingScheduleBatch } from '../events.js';
 import { toBatches } from '../batches.js';
 import { nodeSteps } from './phase.js';
 
 /** Needs that the rolling engine meets with a Proxmox cold restart (stop + start through the API). */
-export const COLD_RESTART_NEEDS = ['vm-cold-restart', 'vm-nic-replug'] as const;
+export const COLD_RESTART_NEEDS: readonly NeedKind[] = ['cold-restart', 'nic-replug'];
 
-export function needsColdRestart(needs: Iterable<string>): boolean {
-  return [...needs].some((n) => (COLD_RESTART_NEEDS as readonly string[]).includes(n));
+export function needsColdRestart(needs: Iterable<NeedKind>): boolean {
+  return [...needs].some((n) => COLD_RESTART_NEEDS.includes(n));
 }
 
 export function planSchedule(
   hosts: string[],
   serial: number | string,
-  needs: ReadonlyMap<string, Iterable<string>>,
+  needs: ReadonlyMap<string, Iterable<NeedKind>>,
 ): RollingScheduleBatch[] {
   return toBatches(hosts, serial).map((batch) => {
     const coldRestarts = batch.filter((h) => needsColdRestart(needs.get(h) ?? []));

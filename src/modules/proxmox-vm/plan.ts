@@ -1,15 +1,17 @@
 // Pure planning: desired settings vs the VM's live, merged and pending config, with the
 // impact each change has on a running VM under real PVE semantics.
 import { TaskError } from '../../core/errors.js';
-import type { Change, Impact } from '../../core/module.js';
+import type { Change, Impact, Need } from '../../core/module.js';
 import { formatNet, parseNet } from '../../proxmox/property-string.js';
 import type { ProxmoxVmArgs } from './args.js';
 import { canonicalValue, parseHotplug } from './canonical.js';
 import type { ProxmoxVmFacts } from './gather.js';
 import { textOf } from '../../core/text.js';
 
-export const COLD_RESTART_NEED = 'vm-cold-restart';
-export const NIC_REPLUG_NEED = 'vm-nic-replug';
+export const COLD_RESTART_NEED: Need = { kind: 'cold-restart' };
+export const NIC_REPLUG_NEED: Need = { kind: 'nic-replug' };
+
+const needsColdRestart = (needs: readonly Need[]) => needs.some((n) => n.kind === 'cold-restart');
 
 /** One managed key's outcome. `write` goes into the config POST; the others are informational. */
 export interface PlanItem {
@@ -19,7 +21,7 @@ export interface PlanItem {
   after: string;
   body: string | number; // value for the form body
   impact: Impact;
-  needs: string[];
+  needs: Need[];
   /** For net changes: which NIC options differ (queues, model). */
   detail?: string;
 }
@@ -171,7 +173,7 @@ function runningImpact(
   live: unknown,
   want: string | number,
   hotplug: Set<string>,
-): { impact: Impact; needs: string[] } {
+): { impact: Impact; needs: Need[] } {
   const cold = { impact: 'pending' as const, needs: [COLD_RESTART_NEED] };
   if (key === 'onboot') return { impact: 'live', needs: [] };
   if (key === 'balloon') {
@@ -191,7 +193,7 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
   if (writes.length > 0 && facts.digest === '')
     throw new TaskError(`proxmox_vm: VM ${facts.vmid}'s config came without a digest; refusing an unguarded write`);
   const restartNow =
-    args.cold_restart === 'now' && items.some((i) => i.kind !== 'refused' && i.needs.includes(COLD_RESTART_NEED));
+    args.cold_restart === 'now' && items.some((i) => i.kind !== 'refused' && needsColdRestart(i.needs));
   const changes: Change[] = [];
   let opPlaced = false;
   for (const item of items) {
@@ -204,9 +206,7 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
       },
       ops: [],
       impact: item.impact,
-      ...(item.needs.length > 0 && !(restartNow && item.needs.includes(COLD_RESTART_NEED))
-        ? { needs: item.needs }
-        : {}),
+      ...(item.needs.length > 0 && !(restartNow && needsColdRestart(item.needs)) ? { needs: item.needs } : {}),
     };
     if (item.kind === 'write' && !opPlaced) {
       // One config write for all keys, guarded by the digest the plan was made from; it rides on the first write.

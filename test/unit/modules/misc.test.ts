@@ -69,7 +69,11 @@ describe('assert', () => {
 describe('reboot', () => {
   it('one detached reboot op needing the engine to reconnect', () => {
     const [c] = rebootModule.plan({ bootId: 'abc' }, rebootArgs.parse({}));
-    expect(c?.needs).toEqual(['reconnect-after-reboot']);
+    expect(c?.needs).toEqual([{ kind: 'reboot', timeoutS: 600 }]);
+    // The wait comes from the need itself, not from the module's register result.
+    expect(rebootModule.plan({ bootId: 'abc' }, rebootArgs.parse({ timeout: 30 }))[0]?.needs).toEqual([
+      { kind: 'reboot', timeoutS: 30 },
+    ]);
     expect(c?.summary).toBe('reboot (boot id abc; wait up to 600s for a new one)');
     expect(rebootModule.result?.({ bootId: 'abc' }, rebootArgs.parse({ timeout: 30 }))).toEqual({
       boot_id_before: 'abc',

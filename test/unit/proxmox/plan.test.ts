@@ -162,9 +162,9 @@ describe('planItems', () => {
 
   test('pending items need a cold restart; live ones need nothing', () => {
     const items = planItems(facts(), args({ cpu: 'host', onboot: true, net: { queues: 'auto' } }));
-    expect(items.find((i) => i.key === 'cpu')?.needs).toEqual(['vm-cold-restart']);
+    expect(items.find((i) => i.key === 'cpu')?.needs).toEqual([{ kind: 'cold-restart' }]);
     expect(items.find((i) => i.key === 'onboot')?.needs).toEqual([]);
-    expect(items.find((i) => i.key === 'net0')?.needs).toEqual(['vm-nic-replug']);
+    expect(items.find((i) => i.key === 'net0')?.needs).toEqual([{ kind: 'nic-replug' }]);
   });
 
   test('queues auto = planned sockets × cores, capped at 64', () => {
@@ -279,7 +279,7 @@ describe('planChanges', () => {
       before: 'cpu: kvm64\n',
       after: 'cpu: host\n',
     });
-    expect(changes[0]?.needs).toEqual(['vm-cold-restart']);
+    expect(changes[0]?.needs).toEqual([{ kind: 'cold-restart' }]);
     expect(changes[4]?.impact).toBe('nic-replug');
   });
 
@@ -301,7 +301,7 @@ describe('planChanges', () => {
       expect.objectContaining({
         summary: 'already pending: cpu=host (cold restart required)',
         ops: [],
-        needs: ['vm-cold-restart'],
+        needs: [{ kind: 'cold-restart' }],
         impact: 'pending',
       }),
     ]);

@@ -3,14 +3,15 @@ import { nodeSteps, stepsFrom } from '../../../src/engine/rolling/phase.js';
 import { newRunId, planSchedule } from '../../../src/engine/rolling/schedule.js';
 import { drainModeFor, targetFromVars } from '../../../src/engine/rolling/target.js';
 import { parseNextHops } from '../../../src/engine/rolling/router.js';
+import type { NeedKind } from '../../../src/core/module.js';
 
 describe('planSchedule', () => {
   const hosts = ['lb01', 'lb02', 'lb03', 'lb04', 'lb05'];
   it('makes batches of serial N or N% and marks the VMs that need a cold restart', () => {
-    const needs = new Map([
-      ['lb02', new Set(['vm-cold-restart'])],
-      ['lb05', new Set(['vm-nic-replug'])],
-      ['lb03', new Set(['reconnect-after-reboot'])],
+    const needs = new Map<string, NeedKind[]>([
+      ['lb02', ['cold-restart']],
+      ['lb05', ['nic-replug']],
+      ['lb03', ['reboot']],
     ]);
     const s = planSchedule(hosts, 2, needs);
     expect(s.map((b) => b.hosts)).toEqual([['lb01', 'lb02'], ['lb03', 'lb04'], ['lb05']]);
