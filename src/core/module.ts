@@ -92,6 +92,20 @@ export type Op =
       failureNote?: string;
     };
 
+/**
+ * What a change does, from which the engine derives the task's status and what --verify expects:
+ * - write: makes the host as wanted; once applied, planning again must not plan it (--verify says so);
+ * - action: runs on every run by design (a restart, a reload, a reboot, an unguarded command): the task is
+ *   changed, --verify expects it again;
+ * - observe: only looks (a wait, a drain check): applying it changes nothing, the task stays ok;
+ * - note: says something (already pending, refused) and has no ops.
+ */
+export type ChangeKind = 'write' | 'action' | 'observe' | 'note';
+
+export function changeKind(change: Pick<Change, 'kind' | 'ops'>): ChangeKind {
+  return change.kind ?? (change.ops.length === 0 ? 'note' : 'write');
+}
+
 /** What a change needs the engine to do after it is applied. */
 export type Need =
   /** The VM's pending hardware applies only at a stop and start through the Proxmox API. */
@@ -122,10 +136,8 @@ export interface Change {
   impact?: Impact;
   /** The outcome cannot be known before running (an unguarded command): check mode says "unknown". */
   uncertain?: boolean;
-  /** Only observes (a wait, an assertion): applying it changes nothing, so the task stays "ok". */
-  probe?: boolean;
-  /** An action planned on every run by design (restart, reload): --verify does not expect it to converge. */
-  repeats?: boolean;
+  /** What applying it does; default `write` (or `note` for a change without ops). See ChangeKind. */
+  kind?: ChangeKind;
   /** What the engine must do once this change is applied (a rolling play cold-restarts while drained). */
   needs?: Need[];
   /** Secrets in this change's content that must never be printed (diffs of key files are hidden). */

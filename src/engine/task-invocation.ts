@@ -1,7 +1,7 @@
 // One invocation of a task's module on one host (a task runs once, or once per loop item):
 // render args → gather → plan → (check stops here) → apply → reboot wait → verify → result.
 import { ConfigError, TaskError } from '../core/errors.js';
-import type { AnyModule, Change, ExecResult } from '../core/module.js';
+import { changeKind, type AnyModule, type Change, type ExecResult } from '../core/module.js';
 import { validateRenderedArgs } from '../playbook/task.js';
 import type { Task } from '../playbook/types.js';
 import { applyOps } from './apply-ops.js';
@@ -95,7 +95,9 @@ async function verifyConverged(
   ctx: Parameters<AnyModule['gather']>[0],
   args: unknown,
 ): Promise<void> {
-  const again = module.plan(await module.gather(ctx, args), args).filter((c) => acts(c) && !c.uncertain && !c.repeats);
+  const again = module
+    .plan(await module.gather(ctx, args), args)
+    .filter((c) => acts(c) && changeKind(c) === 'write' && !c.uncertain);
   if (again.length > 0) {
     throw new TaskError(
       `--verify: still plans changes after applying (module ${module.name} did not converge)`,
@@ -104,9 +106,10 @@ async function verifyConverged(
   }
 }
 
-/** A change that does something; probes and notes without ops (e.g. "already pending") leave a task ok. */
+/** A change that does something; observations and notes (e.g. "already pending") leave a task ok. */
 function acts(change: Change): boolean {
-  return !change.probe && change.ops.length > 0;
+  const kind = changeKind(change);
+  return (kind === 'write' || kind === 'action') && change.ops.length > 0;
 }
 
 function statusOf(changes: Change[], check: boolean): TaskStatus {

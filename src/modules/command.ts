@@ -110,8 +110,9 @@ export function planRun(
   const command = a.chdir !== undefined ? `cd ${quote(a.chdir)} && ${line}` : line;
   const op: Op = { kind: 'exec', command };
   if (a.stdin !== undefined) op.stdin = a.stdin;
-  const repeats = facts.createsExists === null && facts.removesExists === null;
-  return [{ summary: `run ${label}`, ops: [op], uncertain: true, repeats }];
+  // Without a creates/removes guard it runs on every run; with one, running it makes the guard skip next time.
+  const guarded = facts.createsExists !== null || facts.removesExists !== null;
+  return [{ summary: `run ${label}`, ops: [op], uncertain: true, kind: guarded ? 'write' : 'action' }];
 }
 
 async function gatherGuards(

@@ -45,7 +45,7 @@ export const rebootModule = defineModule<RebootArgs, RebootFacts>({
         summary: `reboot (boot id ${facts.bootId}; wait up to ${args.timeout}s for a new one)`,
         ops: [{ kind: 'exec', command: rebootCommand(args.msg) }],
         needs: [{ kind: 'reboot', timeoutS: args.timeout }],
-        repeats: true,
+        kind: 'action',
       },
     ];
   },

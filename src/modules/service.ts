@@ -177,7 +177,7 @@ export function planService(u: UnitState, a: ServiceArgs): Change[] {
   if (reload) steps.unshift({ word: 'daemon-reload', op: exec('systemctl daemon-reload') });
   if (steps.length === 0) return [];
   const change: Change = { summary: `${unit}: ${steps.map((s) => s.word).join(', ')}`, ops: steps.map((s) => s.op) };
-  if (repeats) change.repeats = true;
+  if (repeats) change.kind = 'action';
   // A unit not found now may come from an earlier task (a package, a template) in check mode.
   if (notFound) {
     change.uncertain = true;

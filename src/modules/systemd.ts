@@ -92,7 +92,7 @@ export function planSystemd(f: SystemdFacts, a: SystemdArgs): Change[] {
       ops: [{ kind: 'exec', command: 'systemctl daemon-reload' }],
     });
   }
-  if (a.force) for (const c of changes) c.repeats = true;
+  if (a.force) for (const c of changes) c.kind = 'action';
   return changes;
 }
 

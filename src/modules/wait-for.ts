@@ -117,9 +117,7 @@ export const waitForModule = defineModule<WaitForArgs, null>({
       command: waitScript(args),
       timeoutMs: Math.round(args.timeout * 1000) + 15_000,
     };
-    return [
-      { summary: `wait up to ${args.timeout}s for ${describeWait(args)}`, ops: [op], probe: true, repeats: true },
-    ];
+    return [{ summary: `wait up to ${args.timeout}s for ${describeWait(args)}`, ops: [op], kind: 'observe' }];
   },
   result(_facts, _args, applied?: ExecResult | null) {
     return { elapsed_ms: applied ? parseElapsed(applied.stdout) : null };

@@ -125,7 +125,7 @@ export function planHaproxy(f: HaproxyFacts, a: HaproxyArgs): Change[] {
       {
         summary: `wait up to ${a.timeout}s for ${what} sessions ${f.sessions} → ≤ ${a.max_sessions}`,
         ops: [{ kind: 'exec', command: script, timeoutMs: Math.round(a.timeout * 1000) + 15_000 }],
-        probe: true,
+        kind: 'observe',
       },
     ];
   }

@@ -30,7 +30,7 @@ describe('wait_for', () => {
     const port = await listen();
     const plan = await planModule(waitForModule, { port, timeout: 5 });
     expect(plan.changes[0]?.summary).toBe(`wait up to 5s for 127.0.0.1:${port} to accept connections`);
-    expect(plan.changes[0]?.probe).toBe(true);
+    expect(plan.changes[0]?.kind).toBe('observe');
     const out = await runModule(waitForModule, { port, timeout: 5 });
     expect(out.result?.['elapsed_ms']).toEqual(expect.any(Number));
   });

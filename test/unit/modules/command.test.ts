@@ -51,14 +51,14 @@ describe('command/shell planning', () => {
       summary: "run tar xf 'a b.tar'",
       ops: [{ kind: 'exec', command: "cd /srv && tar xf 'a b.tar'", stdin: 'x' }],
       uncertain: true,
-      repeats: true,
+      kind: 'action',
     });
     const [s] = shellModule.plan(
       { createsExists: false, removesExists: null },
       shellArgs.parse({ cmd: 'echo a | wc -l' }),
     );
     expect(s?.ops[0]).toEqual({ kind: 'exec', command: '{ echo a | wc -l\n}' });
-    expect(s?.repeats).toBe(false);
+    expect(s?.kind).toBe('write'); // guarded by creates: it converges
   });
   it('parses guard probe output', () => {
     expect(parseGuards('creates=1\nremoves=0\n')).toEqual({ createsExists: true, removesExists: false });

@@ -35,7 +35,7 @@ describe('wait_for', () => {
   it('is a probe change with a timeout; register gets elapsed_ms from the applied output', () => {
     const a = waitForArgs.parse({ port: 80, timeout: 3 });
     const [c] = waitForModule.plan(null, a);
-    expect(c).toMatchObject({ probe: true, summary: 'wait up to 3s for 127.0.0.1:80 to accept connections' });
+    expect(c).toMatchObject({ kind: 'observe', summary: 'wait up to 3s for 127.0.0.1:80 to accept connections' });
     expect(c?.ops[0]).toMatchObject({ kind: 'exec', timeoutMs: 18_000 });
     expect(waitForModule.result?.(null, a, { code: 0, stdout: 'elapsed_ms=42\n', stderr: '' })).toEqual({
       elapsed_ms: 42,
@@ -134,7 +134,7 @@ describe('haproxy planning', () => {
     const w = haproxyArgs.parse({ action: 'wait_sessions', max_sessions: 2, timeout: 30 });
     expect(planHaproxy({ info: null, stat: null, servers: null, sessions: 2 }, w)).toEqual([]);
     const [c] = planHaproxy({ info: null, stat: null, servers: null, sessions: 5 }, w);
-    expect(c).toMatchObject({ probe: true, summary: 'wait up to 30s for haproxy sessions 5 → ≤ 2' });
+    expect(c).toMatchObject({ kind: 'observe', summary: 'wait up to 30s for haproxy sessions 5 → ≤ 2' });
   });
   it('the wait script is valid dash syntax and its output parses', () => {
     const script = waitSessionsScript({
