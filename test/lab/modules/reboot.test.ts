@@ -21,7 +21,7 @@ describe.skipIf(skip)('reboot module on a lab host', () => {
 
     const started = Date.now();
     const { changes, result } = await runOnLab(rebootModule, HOST, { msg: 'lab reboot test' }, { via: 'ssh' });
-    expect(changes.map((c) => c.needs)).toEqual([['reconnect-after-reboot']]);
+    expect(changes.map((c) => c.needs)).toEqual([[{ kind: 'reboot', timeoutS: 600 }]]);
     expect(result).toEqual({ boot_id_before: before, timeout_s: 600 });
 
     const after = await waitFor(
