@@ -201,6 +201,17 @@ export const stackVarsSchema = z
           path: ['frontends', i, 'tls', 'cert'],
           message: 'file name must be letters, digits, "_", "." or "-"',
         });
+      // Certificates land in certs_dir by file name: two different files with one name would become one.
+      const clash = v.frontends.findIndex(
+        (g, j) => j < i && g.tls && f.tls && certNames[j] === cert && g.tls.cert !== f.tls.cert,
+      );
+      const other = v.frontends[clash]?.tls;
+      if (cert && f.tls && other)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['frontends', i, 'tls', 'cert'],
+          message: `lands on the host as ${cert}, as ${other.cert} of frontends[${clash}] does: give one of them another file name`,
+        });
     });
     if (v.keepalived) checkVrids(v.vips, v.keepalived, ctx);
   });

@@ -79,6 +79,16 @@ describe('stackVarsSchema', () => {
       'backends[1].name',
     ],
     ['a frontend on the stats port', { frontends: [{ port: 8404 }] }, 'frontends[0].port'],
+    [
+      'two different certificates with one file name',
+      {
+        frontends: [
+          { port: 443, tls: { cert: 'eu/s3.pem' } },
+          { port: 8443, tls: { cert: 'us/s3.pem' } },
+        ],
+      },
+      'frontends[1].tls.cert',
+    ],
     ['bgp mode without bgp', { bgp: undefined }, 'bgp'],
     ['a bad duration', { timeouts: { server: '5 minutes' } }, 'timeouts.server'],
     [
@@ -90,6 +100,24 @@ describe('stackVarsSchema', () => {
     expect(issuePaths(() => parseStackVars(withVars(patch)))).toContain(path);
   });
 
+  it('lets two frontends share one certificate file, and names the clash of two', () => {
+    const shared = {
+      frontends: [
+        { port: 443, tls: { cert: 'eu/s3.pem' } },
+        { port: 8443, tls: { cert: 'eu/s3.pem' } },
+      ],
+    };
+    expect(() => parseStackVars(withVars(shared))).not.toThrow();
+    const clash = {
+      frontends: [
+        { port: 443, tls: { cert: 'eu/s3.pem' } },
+        { port: 8443, tls: { cert: 'us/s3' } },
+      ],
+    };
+    expect(() => parseStackVars(withVars(clash))).toThrow(
+      'lands on the host as s3.pem, as eu/s3.pem of frontends[0] does: give one of them another file name',
+    );
+  });
   it('accepts whitelist CIDRs and address ranges', () => {
     const v = parseStackVars(
       withVars({
