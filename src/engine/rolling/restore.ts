@@ -38,10 +38,12 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
   await Promise.all([...ops].map(async ([h, o]) => probes.set(h, await o.probe(true))));
   // A live roll re-announces its nodes itself: restoring under it would give a node two owners.
   const self = { workstation: hostname(), pid: process.pid };
-  const holds = new Map(
-    [...probes].map(([h, p]) => [h, nodeHold(p.lockRaw, self, new Date(), ro.pidAlive ?? pidAlive)]),
+  const hold = (text: string) => nodeHold(text, self, new Date(), ro.pidAlive ?? pidAlive);
+  const holds = new Map([...probes].map(([h, p]) => [h, hold(p.lockRaw)]));
+  // Its fleet lock is on every node it has not reached yet: the relay arm and fleet locks are then its own too.
+  const liveRoll = [...probes.values()].some(
+    (p) => hold(p.lockRaw).kind === 'held' || hold(p.fleetLockRaw).kind === 'held',
   );
-  const liveRoll = [...holds.values()].some((h) => h.kind === 'held');
   const recaps: RollingNodeRecap[] = [];
   const runs = new Set<string>();
   let allOk = true;

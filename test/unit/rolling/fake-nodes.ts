@@ -11,6 +11,8 @@ const MARK = '@@ober-section:'; // src/modules/common/probe.ts
 export interface FakeNodeState {
   health: number;
   lock: string;
+  /** Default: an unreadable (stale) lock of run-x. */
+  fleetLock?: string;
 }
 
 export function probeOut(state: FakeNodeState): string {
@@ -18,7 +20,7 @@ export function probeOut(state: FakeNodeState): string {
     [`boot_id`, 'b1'],
     ['phase', JSON.stringify({ runId: 'run-x', phase: 'worked', at: '2025-01-01T00:00:00Z' })],
     ['lock', state.lock],
-    ['fleet_lock', '{"runId":"run-x"}'],
+    ['fleet_lock', state.fleetLock ?? '{"runId":"run-x"}'],
     ['withdrawn', 'yes'],
     ['health', String(state.health)],
     ['units', 'ober-haproxy active\nober-exabgp active\nober-keepalived inactive'],

@@ -74,6 +74,23 @@ describe('restore under a live roll', () => {
       /^not restored: a live roll holds lb01 \(alice@ws-other \(pid 4242, rolling-restart\.yml, run run-live\) since .*\): it re-announces the node itself; restore once that roll has ended$/,
     );
   });
+  it('leaves the relay alone while a live roll holds only fleet locks (it has not reached these nodes yet)', async () => {
+    const sent: string[] = [];
+    const events: RunEvent[] = [];
+    const nodes = fakeNodes(
+      { lb01: { health: 503, lock: '', fleetLock: live }, lb02: { health: 200, lock: '', fleetLock: live } },
+      sent,
+      events,
+    );
+    const ok = await restoreNodes({
+      nodes,
+      selected: ['lb01'],
+      emit: (e) => events.push(e),
+      options: { pidAlive: () => true, healthTimeoutMs: 50 },
+    });
+    expect(ok).toBe(false); // lb01 stays unhealthy
+    expect(sent.some((c) => c.includes('nft flush chain'))).toBe(false);
+  });
   it('--check says restore would refuse', async () => {
     const events: RunEvent[] = [];
     const nodes = fakeNodes({ lb01: { health: 200, lock: live } }, [], events);
