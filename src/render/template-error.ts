@@ -20,3 +20,19 @@ export class TemplateError extends Error {
     this.reason = what;
   }
 }
+
+/**
+ * A Handlebars parse error as a TemplateError: its line, and one phrase instead of Handlebars' several lines (the
+ * text, a caret, "Expecting ..., got 'EOF'").
+ */
+export function templateParseError(message: string, template: string): TemplateError {
+  const line = /Parse error on line (\d+)/.exec(message)?.[1] ?? /- (\d+):\d+$/.exec(message)?.[1];
+  const got = /got '([^']+)'\s*$/.exec(message)?.[1];
+  const reason =
+    got === 'EOF'
+      ? 'unexpected end of the template (a block left open?)'
+      : got !== undefined
+        ? `unexpected ${got.toLowerCase().replace(/_/g, ' ')}`
+        : (message.split('\n')[0] ?? message).replace(/ - \d+:\d+$/, '');
+  return new TemplateError({ template, variable: null, message: reason, ...(line ? { line: Number(line) } : {}) });
+}

@@ -3,7 +3,7 @@
 // does not, so a name used that way anywhere in the template counts as guarded.
 import Handlebars from 'handlebars';
 import { helpers } from './helpers.js';
-import { TemplateError } from './template-error.js';
+import { templateParseError } from './template-error.js';
 
 export interface TemplateNames {
   /** Head names of bare expressions, in order of first use, with the 1-based line of that use. */
@@ -33,14 +33,7 @@ export function templateNames(source: string, name: string): TemplateNames {
   try {
     program = Handlebars.parse(source);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const line = /Parse error on line (\d+)/.exec(message)?.[1] ?? /- (\d+):\d+$/.exec(message)?.[1];
-    throw new TemplateError({
-      template: name,
-      variable: null,
-      message: parseReason(message),
-      ...(line ? { line: Number(line) } : {}),
-    });
+    throw templateParseError(error instanceof Error ? error.message : String(error), name);
   }
   const required = new Map<string, number>();
   const guarded = new Set<string>();
@@ -69,14 +62,6 @@ export function templateNames(source: string, name: string): TemplateNames {
     }
   }
   return { required: [...required].map(([n, line]) => ({ name: n, line })), guarded };
-}
-
-/** Handlebars' parse errors span lines (the text, a caret, "Expecting ..., got 'EOF'"): one phrase instead. */
-function parseReason(message: string): string {
-  const got = /got '([^']+)'\s*$/.exec(message)?.[1];
-  if (got === 'EOF') return 'unexpected end of the template (a block left open?)';
-  if (got !== undefined) return `unexpected ${got.toLowerCase().replace(/_/g, ' ')}`;
-  return (message.split('\n')[0] ?? message).replace(/ - \d+:\d+$/, '');
 }
 
 /** The first segment of a plain path (`a` of `a.b`), or null for `this`, `../x`, `@index`, literals. */

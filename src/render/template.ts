@@ -2,7 +2,7 @@
 // an isolated instance per renderer with a fixed helper set and its own compile cache.
 import Handlebars from 'handlebars';
 import { helpers } from './helpers.js';
-import { TemplateError } from './template-error.js';
+import { TemplateError, templateParseError } from './template-error.js';
 
 export interface RenderOptions {
   /** Name used in errors, e.g. "haproxy.cfg.hbs". */
@@ -122,11 +122,8 @@ function toTemplateError(err: unknown, source: string, name: string): TemplateEr
     const variable = expressionAt(source, line, Number(missing[3])) ?? missing[1];
     return new TemplateError({ template: name, variable, line });
   }
-  const parseLine = /Parse error on line (\d+)/.exec(message);
+  if (/Parse error on line \d+/.test(message)) return templateParseError(message, name);
   const firstLine = message.split('\n')[0] ?? message;
-  if (parseLine && parseLine[1]) {
-    return new TemplateError({ template: name, variable: null, line: Number(parseLine[1]), message: firstLine });
-  }
   return new TemplateError({ template: name, variable: null, message: firstLine });
 }
 
