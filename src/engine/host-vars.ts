@@ -5,6 +5,9 @@ import type { HostFacts } from '../core/facts.js';
 import type { Host } from '../inventory/types.js';
 import type { Play } from '../playbook/types.js';
 
+/** The names varsFor sets itself (with the magic groups/hostvars); `facts` once gathered, or fetched on first use. */
+export const ENGINE_VAR_NAMES: readonly string[] = ['groups', 'hostvars', 'inventory_hostname', 'host', 'facts'];
+
 export interface VarsSource {
   host: Host;
   magic: Readonly<Record<string, unknown>>;

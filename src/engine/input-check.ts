@@ -13,15 +13,13 @@ import { ExprSyntaxError, parseExpr } from '../playbook/expr.js';
 import type { Play, Task } from '../playbook/types.js';
 import { TemplateError } from '../render/template-error.js';
 import { templateNames } from '../render/template-names.js';
+import { ENGINE_VAR_NAMES } from './host-vars.js';
 
 export interface InputCheckDeps {
   modules: ReadonlyMap<string, AnyModule>;
   /** Directory relative `src:` paths resolve against (the playbook's). */
   baseDir: string;
 }
-
-/** Names the engine itself provides to every task (see vars.ts), and `facts`, fetched on first use. */
-const ENGINE_NAMES = ['groups', 'hostvars', 'inventory_hostname', 'host', 'facts'];
 
 interface Scope {
   known: Set<string>;
@@ -41,7 +39,7 @@ export function checkPlayInputs(
     [...p.play.tasks, ...p.play.handlers].flatMap((t) => (t.register ? [t.register] : [])),
   );
   for (const [playIndex, { play, hosts, tasks }] of planned.entries()) {
-    const known = new Set([...ENGINE_NAMES, ...registered, ...Object.keys(play.vars), ...Object.keys(extraVars)]);
+    const known = new Set([...ENGINE_VAR_NAMES, ...registered, ...Object.keys(play.vars), ...Object.keys(extraVars)]);
     if (play.stack) known.add('ober');
     for (const name of hosts) for (const key of Object.keys(inventory.hosts.get(name)?.vars ?? {})) known.add(key);
     const list = (kind: 'tasks' | 'handlers', items: Task[]) =>

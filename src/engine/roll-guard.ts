@@ -4,13 +4,12 @@
 // the run) or a stale one (its process gone, or older than STALE_AFTER_MS) does not stop it; a stale one is warned
 // about.
 // A play whose tasks and handlers are all API-only (proxmox_vm, assert) makes no SSH connection, so it reads no lock.
-import { hostname } from 'node:os';
 import { sh } from '../core/shell.js';
 import { ConnectError } from '../core/errors.js';
 import type { Play } from '../playbook/types.js';
 import type { HostSession } from './host-session.js';
 import { RollHoldsNode } from './rolling/errors.js';
-import { nodeHold, pidAlive } from './rolling/lock.js';
+import { nodeHold, pidAlive, thisProcess } from './rolling/lock.js';
 import { rollFiles } from './rolling/remote-files.js';
 import { targetFromVars } from './rolling/target.js';
 import type { TaskEnv } from './task-env.js';
@@ -66,7 +65,7 @@ export async function guardRollLock(
     );
   }
   session.markRollLockChecked();
-  const self = { workstation: hostname(), pid: process.pid };
+  const self = thisProcess();
   const holds = [
     { lock: 'node' as const, file: files.lock, hold: nodeHold(texts.node, self, new Date(), pidAlive) },
     { lock: 'fleet' as const, file: files.fleetLock, hold: nodeHold(texts.fleet, self, new Date(), pidAlive) },

@@ -1,6 +1,7 @@
 // Roll locks: who holds a node (or the fleet), since when, for which run; and whether a lock we find is ours,
 // someone's live roll, or stale. Foreign and stale locks both need --break-lock; the message names the holder.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { textOf } from '../../core/text.js';
 
 export interface LockInfo {
@@ -111,6 +112,11 @@ export function classifyLock(text: string, me: Me, now: Date, pidAlive: (pid: nu
   if (now.getTime() - Date.parse(lock.since) > STALE_AFTER_MS)
     return { kind: 'stale', lock, text: `${who}; older than ${STALE_AFTER_MS / 3600_000}h` };
   return { kind: 'foreign', lock, text: who };
+}
+
+/** This process, as lock holders are compared with it (a lock of our own process is not another roll's). */
+export function thisProcess(): Pick<Me, 'workstation' | 'pid'> {
+  return { workstation: hostname(), pid: process.pid };
 }
 
 export function pidAlive(pid: number): boolean {

@@ -1,8 +1,7 @@
 // `ober-push restore --check`: what restore would do, read-only. One full probe per selected node; no undrain,
 // no announce, no lock or phase written, no relay cleared, no journal touched.
-import { hostname } from 'node:os';
 import type { EmitEvent, RollingNodeRecap } from '../events.js';
-import { nodeHold, pidAlive } from './lock.js';
+import { nodeHold, pidAlive, thisProcess } from './lock.js';
 import { parseRemotePhase } from './journal.js';
 import { healthProblem } from './node-probe.js';
 import type { NodeOps } from './node-ops.js';
@@ -45,7 +44,7 @@ export async function checkRestore(
     }
     const phase = parseRemotePhase(p.phaseRaw);
     if (phase) runs.add(phase.runId);
-    const hold = nodeHold(p.lockRaw, { workstation: hostname(), pid: process.pid }, new Date(), alive);
+    const hold = nodeHold(p.lockRaw, thisProcess(), new Date(), alive);
     if (hold.kind === 'held') {
       allOk = false;
       emit({

@@ -1,6 +1,5 @@
 // `ober-push restore`: put withdrawn nodes back into service, health gate first (never re-announce an unhealthy
 // node), then record them announced and release the roll's locks once no node of that roll is left mid-way.
-import { hostname } from 'node:os';
 import { sh } from '../../core/shell.js';
 import type { EmitEvent, RollingNodeRecap } from '../events.js';
 import type { HostSession } from '../host-session.js';
@@ -10,7 +9,7 @@ import { sessionOps, StepFailed, type NodeOps } from './node-ops.js';
 import type { NodeProbe } from './node-probe.js';
 import { DEFAULTS, type RollingRunOptions } from './options.js';
 import { checkRestore } from './restore-check.js';
-import { nodeHold, pidAlive, runKey } from './lock.js';
+import { nodeHold, pidAlive, runKey, thisProcess } from './lock.js';
 import { isUnfinished } from './phase.js';
 import { clearRelay } from './relay.js';
 import { releaseScript, rollFiles, writePhaseScript } from './remote-files.js';
@@ -37,7 +36,7 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
   const probes = new Map<string, NodeProbe>();
   await Promise.all([...ops].map(async ([h, o]) => probes.set(h, await o.probe(true))));
   // A live roll re-announces its nodes itself: restoring under it would give a node two owners.
-  const self = { workstation: hostname(), pid: process.pid };
+  const self = thisProcess();
   const hold = (text: string) => nodeHold(text, self, new Date(), ro.pidAlive ?? pidAlive);
   const holds = new Map([...probes].map(([h, p]) => [h, hold(p.lockRaw)]));
   // Its fleet lock is on every node it has not reached yet: the relay arm and fleet locks are then its own too.

@@ -11,7 +11,7 @@ import { textOf } from '../../core/text.js';
 export const COLD_RESTART_NEED: Need = { kind: 'cold-restart' };
 export const NIC_REPLUG_NEED: Need = { kind: 'nic-replug' };
 
-const needsColdRestart = (needs: readonly Need[]) => needs.some((n) => n.kind === 'cold-restart');
+const hasColdRestart = (needs: readonly Need[]) => needs.some((n) => n.kind === 'cold-restart');
 
 /** One managed key's outcome. `write` goes into the config POST; the others are informational. */
 export interface PlanItem {
@@ -192,8 +192,7 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
   // Proxmox skips the concurrent-change check when the digest is empty: never write without one.
   if (writes.length > 0 && facts.digest === '')
     throw new TaskError(`proxmox_vm: VM ${facts.vmid}'s config came without a digest; refusing an unguarded write`);
-  const restartNow =
-    args.cold_restart === 'now' && items.some((i) => i.kind !== 'refused' && needsColdRestart(i.needs));
+  const restartNow = args.cold_restart === 'now' && items.some((i) => i.kind !== 'refused' && hasColdRestart(i.needs));
   const changes: Change[] = [];
   let opPlaced = false;
   for (const item of items) {
@@ -206,7 +205,7 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
       },
       ops: [],
       impact: item.impact,
-      ...(item.needs.length > 0 && !(restartNow && needsColdRestart(item.needs)) ? { needs: item.needs } : {}),
+      ...(item.needs.length > 0 && !(restartNow && hasColdRestart(item.needs)) ? { needs: item.needs } : {}),
     };
     if (item.kind === 'write' && !opPlaced) {
       // One config write for all keys, guarded by the digest the plan was made from; it rides on the first write.
