@@ -13,6 +13,7 @@ import { resolveInventorySecrets, resolvePlaybookSecrets } from '../../secrets/r
 import { executeRun } from '../execute.js';
 import type { RunCliOptions } from '../options.js';
 import { defaultPlaybook } from '../setup.js';
+import { labRouters } from '../../routers/lab-netns.js';
 
 export async function deploy(
   playbookArg: string | undefined,
@@ -37,7 +38,7 @@ export async function deploy(
     ...(opts.limit ? { limit: opts.limit } : {}),
     ...(opts.startAtTask ? { startAtTask: opts.startAtTask } : {}),
     ...(opts.breakLock ? { breakLock: true } : {}),
-    rolling: { inventory: opts.inventory },
+    rolling: { inventory: opts.inventory, routers: labRouters },
   };
   await addProxmoxSecrets(inventory, resolver);
   const secrets = resolver.secrets();

@@ -26,6 +26,7 @@ import { parseForks } from './deploy.js';
 import type { RestoreCliOptions, RunCliOptions } from '../options.js';
 import { makeReporter, makeVmResolver } from '../setup.js';
 import { varsFor } from '../../engine/host-vars.js';
+import { labRouters } from '../../routers/lab-netns.js';
 
 export async function resumeCommand(opts: RunCliOptions): Promise<number> {
   const journal = await readLatestJournal(process.cwd());
@@ -67,7 +68,7 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
     extraVars,
     ...(journal.options.limit ? { limit: journal.options.limit } : {}),
     ...(opts.breakLock ? { breakLock: true } : {}),
-    rolling: { resume: journal, inventory: opts.inventory },
+    rolling: { resume: journal, inventory: opts.inventory, routers: labRouters },
   };
   const notice = `resuming run ${journal.runId} (${journal.playbook}, started ${journal.startedAt} by ${journal.user}@${journal.workstation})`;
   return withSecrets(secrets, async () => {
@@ -94,7 +95,7 @@ export async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
     const vars = varsFor({ host, magic });
     return {
       session: new HostSession({ host, connect: connector.connect, vms, emit }),
-      target: targetFromVars(host.name, host.address, vars, 'bgp'),
+      target: targetFromVars(host.name, host.address, vars, 'bgp', labRouters),
     };
   });
   try {

@@ -1,10 +1,10 @@
 // The capacity floor: before a batch leaves, at least min_healthy OTHER nodes must be healthy and carrying
-// traffic right now (asked live: /health, the announcer or keepalived, and the router where it is known).
+// traffic right now (asked live: /health, the announcer or keepalived, and every router the nodes peer with).
 import type { NodeProbe } from './node-probe.js';
 import { isServing } from './node-probe.js';
 import type { NodeOps, StepOutcome } from './node-ops.js';
 import { StepFailed } from './node-ops.js';
-import type { NextHopReader } from './router.js';
+import { askRouters, type RouterView } from './routers.js';
 
 export interface PeerState {
   name: string;
@@ -41,15 +41,9 @@ export function capacityVerdict(peers: PeerState[], minHealthy: number): { ok: b
   return { ok: serving.length >= minHealthy, text };
 }
 
-export async function checkCapacity(
-  self: NodeOps,
-  others: NodeOps[],
-  minHealthy: number,
-  nextHops: NextHopReader,
-): Promise<StepOutcome> {
-  const router = self.target.router;
-  const vip = self.target.vips[0];
-  const hops = router && vip && self.target.mode === 'bgp' ? await nextHops(router, vip) : null;
+export async function checkCapacity(self: NodeOps, others: NodeOps[], minHealthy: number): Promise<StepOutcome> {
+  const { routers, vips, mode } = self.target;
+  const hops = routers.length > 0 && vips.length > 0 && mode === 'bgp' ? await listedByAll(routers, vips) : null;
   const peers = await Promise.all(
     others.map(async (o) => {
       const probe = await o.probe(true).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
@@ -59,4 +53,11 @@ export async function checkCapacity(
   const verdict = capacityVerdict(peers, minHealthy);
   if (!verdict.ok) throw new StepFailed('capacity', self.target.name, `capacity floor not met: ${verdict.text}`);
   return { status: 'ok', detail: verdict.text };
+}
+
+/** The next hops every router that answered lists for every VIP (null when none answered). */
+async function listedByAll(routers: readonly RouterView[], vips: readonly string[]): Promise<string[] | null> {
+  const lists = (await askRouters(routers, vips)).flatMap((a) => ('hops' in a ? [a.hops] : []));
+  const [first, ...rest] = lists;
+  return first ? first.filter((hop) => rest.every((l) => l.includes(hop))) : null;
 }

@@ -11,7 +11,6 @@ import { holderKey, lockContent, type Me } from './lock.js';
 import type { NodeOps, StepOutcome } from './node-ops.js';
 import { mustExec, StepFailed } from './node-ops.js';
 import { acquireScript, releaseScript, rollFiles } from './remote-files.js';
-import type { NextHopReader } from './router.js';
 import { relayNote, setRelay } from './relay.js';
 import { needsColdRestart } from './schedule.js';
 import { poll, sleep } from './wait.js';
@@ -29,7 +28,6 @@ export interface NodeRunnerDeps {
   me: Me;
   /** The exact node lock text this run may replace (its earlier process's, or the one --break-lock takes over). */
   takeover: string | null;
-  nextHops: NextHopReader;
   timeouts: { healthMs: number; verifyMs: number; reconnectMs: number };
 }
 
@@ -71,13 +69,12 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
         return { status: 'ok', detail: files.lock };
       }
       case 'capacity':
-        return checkCapacity(d.ops, d.others, d.spec.minHealthy, d.nextHops);
+        return checkCapacity(d.ops, d.others, d.spec.minHealthy);
       case 'withdraw': {
         // Armed before the route changes, disarmed once drained: connections still open here keep their packets.
         const relay = await setRelay(d.fleet, t.name, true);
         const r = await withdraw(d.ops, {
           peers: d.others,
-          nextHops: d.nextHops,
           verifyTimeoutMs: d.timeouts.verifyMs,
           signal,
         });
@@ -130,7 +127,6 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
         // Armed before the route changes and held through settle: connections the new hash moves keep their node.
         const relay = await setRelay(d.fleet, t.name, true);
         const r = await announce(d.ops, {
-          nextHops: d.nextHops,
           vipsHeld,
           verifyTimeoutMs: d.timeouts.verifyMs,
           signal,

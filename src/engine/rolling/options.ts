@@ -1,7 +1,7 @@
 // Options only rolling plays read (RunOptions.rolling): `ober-push resume` passes the journal it continues;
-// tests shorten timeouts.
+// the CLI injects the router adapters; tests shorten timeouts.
 import type { Journal } from './journal.js';
-import type { NextHopReader } from './router.js';
+import type { RouterLookup } from './routers.js';
 
 export interface RollingRunOptions {
   /** Continue this journal's run (same run id, nodes start from their recorded phase). */
@@ -14,7 +14,8 @@ export interface RollingRunOptions {
   verifyTimeoutMs?: number;
   /** How long to wait for SSH after a reboot or cold restart. */
   reconnectTimeoutMs?: number;
-  nextHops?: NextHopReader;
+  /** The routers to ask about each node (adapters built outside the engine); none by default. */
+  routers?: RouterLookup;
 }
 
 export const DEFAULTS = Object.freeze({

@@ -34,28 +34,29 @@ export const PHASE_AFTER: Partial<Record<RollingStep, RollingPhase>> = {
   announce: 'announced',
 };
 
-/** Every step of a node, in order; vm-cold-restart only where a VM has pending hardware changes. */
-export function nodeSteps(coldRestart: boolean): RollingStep[] {
-  return [
-    'lock',
-    'capacity',
-    'withdraw',
-    'drain',
-    'work',
-    ...(coldRestart ? (['vm-cold-restart'] as const) : []),
-    'health',
-    'announce',
-    'settle',
-    'unlock',
-  ];
-}
+/**
+ * Every step of a node, in order: the one list the real run follows and --check's schedule shows. The
+ * vm-cold-restart step skips itself on a node whose VM has no pending hardware change.
+ */
+export const NODE_STEPS: readonly RollingStep[] = [
+  'lock',
+  'capacity',
+  'withdraw',
+  'drain',
+  'work',
+  'vm-cold-restart',
+  'health',
+  'announce',
+  'settle',
+  'unlock',
+];
 
 /**
  * The steps left for a node recorded at `phase` (resume). Capacity is re-checked before a node that is still
  * in service leaves; a node already withdrawn does not need it. Work is redone unless it was recorded done.
  */
-export function stepsFrom(phase: RollingPhase, coldRestart: boolean): RollingStep[] {
-  const all = nodeSteps(coldRestart);
+export function stepsFrom(phase: RollingPhase): RollingStep[] {
+  const all = [...NODE_STEPS];
   switch (phase) {
     case 'pending':
       return all;

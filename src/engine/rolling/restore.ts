@@ -13,7 +13,6 @@ import { nodeHold, pidAlive, runKey, thisProcess } from './lock.js';
 import { isUnfinished } from './phase.js';
 import { clearRelay } from './relay.js';
 import { releaseScript, rollFiles, writePhaseScript } from './remote-files.js';
-import { readNextHops } from './router.js';
 import { announce } from './withdraw.js';
 import type { RollTarget } from './target.js';
 
@@ -96,7 +95,6 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
       await step('health', () => healthGate(o, ro.healthTimeoutMs ?? DEFAULTS.healthTimeoutMs, ro.signal));
       await step('announce', () =>
         announce(o, {
-          nextHops: ro.nextHops ?? readNextHops,
           vipsHeld: [],
           verifyTimeoutMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs,
           ...(ro.signal ? { signal: ro.signal } : {}),

@@ -2,8 +2,7 @@
 // inside their drained window. --check prints it; the real run follows it.
 import type { NeedKind } from '../../core/module.js';
 import type { RollingScheduleBatch } from '../events.js';
-import { toBatches } from '../batches.js';
-import { nodeSteps } from './phase.js';
+import { NODE_STEPS } from './phase.js';
 
 /** Needs that the rolling engine meets with a Proxmox cold restart (stop + start through the API). */
 export const COLD_RESTART_NEEDS: readonly NeedKind[] = ['cold-restart', 'nic-replug'];
@@ -12,14 +11,15 @@ export function needsColdRestart(needs: Iterable<NeedKind>): boolean {
   return [...needs].some((n) => COLD_RESTART_NEEDS.includes(n));
 }
 
+/** Per batch, the steps of NODE_STEPS that will do something (vm-cold-restart only where a VM needs it). */
 export function planSchedule(
-  hosts: string[],
-  serial: number | string,
+  batches: readonly (readonly string[])[],
   needs: ReadonlyMap<string, Iterable<NeedKind>>,
 ): RollingScheduleBatch[] {
-  return toBatches(hosts, serial).map((batch) => {
+  return batches.map((batch) => {
     const coldRestarts = batch.filter((h) => needsColdRestart(needs.get(h) ?? []));
-    return { hosts: batch, steps: nodeSteps(coldRestarts.length > 0), coldRestarts };
+    const steps = NODE_STEPS.filter((s) => s !== 'vm-cold-restart' || coldRestarts.length > 0);
+    return { hosts: [...batch], steps, coldRestarts };
   });
 }
 

@@ -1,19 +1,18 @@
 // Taking a node out of service and bringing it back, each verified where the traffic is decided.
 // Out (BGP): HAProxy's drain switch first (keep-alive clients get "Connection: close" and leave gracefully), then
-// the withdraw file + SIGHUP to the announcer; verified by announcer.json (withdrawn by the operator) and, where
-// the router is known, by its kernel route no longer listing this next hop.
+// the withdraw file + SIGHUP to the announcer; verified by announcer.json (withdrawn by the operator) and by
+// every router the node peers with no longer listing it as a next hop.
 // Out (VRRP): drain switch, withdraw file (keepalived's track_file drops the priority below every backup);
 // verified by a peer holding each VIP this node held and this node holding none.
-// Back: remove the withdraw file + SIGHUP; verified by the announcer and the router (BGP) or the VIPs (VRRP).
+// Back: remove the withdraw file + SIGHUP; verified by the announcer and the routers (BGP) or the VIPs (VRRP).
 import type { NodeOps, StepOutcome } from './node-ops.js';
 import { mustExec, StepFailed } from './node-ops.js';
 import { announceScript, setDrainScript, withdrawScript } from './remote-files.js';
-import type { NextHopReader } from './router.js';
-import { poll } from './wait.js';
+import { askRouters, describeAnswers, routersAgree, type RouterAnswer } from './routers.js';
+import { poll, type PollOptions } from './wait.js';
 
 export interface WithdrawOptions {
   peers: NodeOps[];
-  nextHops: NextHopReader;
   verifyTimeoutMs: number;
   signal?: AbortSignal | undefined;
 }
@@ -39,22 +38,7 @@ export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<StepOu
         `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`,
       );
     let detail = `announcer withdrawn after ${said.ms} ms`;
-    if (t.router) {
-      const router = t.router;
-      const gone = await poll(
-        async () => Promise.all(t.vips.map((v) => o.nextHops(router, v))),
-        (all) => all.every((hops) => !hops.includes(t.address)),
-        poll_,
-      );
-      if (!gone.ok)
-        throw new StepFailed(
-          'withdraw',
-          t.name,
-          `the router still lists ${t.address} as a next hop after ${o.verifyTimeoutMs} ms`,
-          gone.error,
-        );
-      detail += `; router dropped ${t.address} after ${said.ms + gone.ms} ms`;
-    }
+    if (t.routers.length > 0) detail += `; ${await routersSettle(ops, false, poll_, said.ms)}`;
     return { status: 'ok', detail, vipsHeld: before.vipsHeld };
   }
   // VRRP: every VIP this node held must now be on a peer, and none on this node.
@@ -82,7 +66,6 @@ export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<StepOu
 }
 
 export interface AnnounceOptions {
-  nextHops: NextHopReader;
   /** VRRP: the VIPs the node held before it left (it takes them back: preempt). */
   vipsHeld: string[];
   verifyTimeoutMs: number;
@@ -108,22 +91,7 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
         `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`,
       );
     let detail = `announcer announced after ${said.ms} ms`;
-    if (t.router) {
-      const router = t.router;
-      const back = await poll(
-        async () => Promise.all(t.vips.map((v) => o.nextHops(router, v))),
-        (all) => all.every((hops) => hops.includes(t.address)),
-        { ...poll_, intervalMs: 20 },
-      );
-      if (!back.ok)
-        throw new StepFailed(
-          'announce',
-          t.name,
-          `the router does not list ${t.address} as a next hop after ${o.verifyTimeoutMs} ms`,
-          back.error,
-        );
-      detail += `; router lists ${t.address} after ${said.ms + back.ms} ms`;
-    }
+    if (t.routers.length > 0) detail += `; ${await routersSettle(ops, true, { ...poll_, intervalMs: 20 }, said.ms)}`;
     return { status: 'ok', detail };
   }
   const back = await poll(
@@ -138,4 +106,28 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
       `the node did not take its VIPs ${o.vipsHeld.join(', ')} back within ${o.verifyTimeoutMs} ms`,
     );
   return { status: 'ok', detail: `VIPs ${o.vipsHeld.join(', ') || '(none)'} back after ${back.ms} ms` };
+}
+
+/** Wait until every router lists the node (`listed`) or none does; the step fails at the deadline. */
+async function routersSettle(ops: NodeOps, listed: boolean, o: PollOptions, sinceMs: number): Promise<string> {
+  const t = ops.target;
+  const step = listed ? 'announce' : 'withdraw';
+  const r = await poll(
+    () => askRouters(t.routers, t.vips),
+    (answers) => routersAgree(answers, t.address, listed),
+    o,
+  );
+  if (!r.ok) {
+    const still = listed ? 'does not list' : 'still lists';
+    const which = r.last ? routersDisagreeing(r.last, t.address, listed) : t.routers.map((x) => x.name).join(', ');
+    throw new StepFailed(step, t.name, `router ${which} ${still} ${t.address} after ${o.timeoutMs} ms`, r.error);
+  }
+  const { asked, skipped } = describeAnswers(r.value);
+  if (!asked) return `no router could be asked${skipped}`;
+  return `router ${asked} ${listed ? 'lists' : 'dropped'} ${t.address} after ${sinceMs + r.ms} ms${skipped}`;
+}
+
+function routersDisagreeing(answers: readonly RouterAnswer[], address: string, listed: boolean): string {
+  const names = answers.filter((a) => 'hops' in a && a.hops.includes(address) !== listed).map((a) => a.router);
+  return [...new Set(names)].join(', ');
 }

@@ -40,7 +40,7 @@ function fleet(opts: { unreachable?: string } = {}) {
     mkdirSync(join(dir, h));
     const paths = { ...DEFAULT_PATHS, withdrawnFile: join(dir, h, 'withdrawn') };
     ops.set(h, {
-      target: { name: h, address: h, mode: 'none', statsPort: 8404, vips: [], paths, router: null, frontends: [] },
+      target: { name: h, address: h, mode: 'none', statsPort: 8404, vips: [], paths, routers: [], frontends: [] },
       exec: (script) => (h === opts.unreachable ? Promise.reject(new Error(`${h}: connection lost`)) : sh(script)),
       probe: () => Promise.reject(new Error('not used')),
     });

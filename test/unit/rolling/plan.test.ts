@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { nodeSteps, stepsFrom } from '../../../src/engine/rolling/phase.js';
+import { NODE_STEPS, stepsFrom } from '../../../src/engine/rolling/phase.js';
 import { newRunId, planSchedule } from '../../../src/engine/rolling/schedule.js';
 import { drainModeFor, targetFromVars } from '../../../src/engine/rolling/target.js';
-import { parseNextHops } from '../../../src/engine/rolling/router.js';
+import { labRouters, parseNextHops } from '../../../src/routers/lab-netns.js';
+import { toBatches } from '../../../src/engine/batches.js';
 import type { NeedKind } from '../../../src/core/module.js';
 
 describe('planSchedule', () => {
@@ -13,7 +14,7 @@ describe('planSchedule', () => {
       ['lb05', ['nic-replug']],
       ['lb03', ['reboot']],
     ]);
-    const s = planSchedule(hosts, 2, needs);
+    const s = planSchedule(toBatches(hosts, 2), needs);
     expect(s.map((b) => b.hosts)).toEqual([['lb01', 'lb02'], ['lb03', 'lb04'], ['lb05']]);
     expect(s.map((b) => b.coldRestarts)).toEqual([['lb02'], [], ['lb05']]);
     expect(s[0]?.steps).toEqual([
@@ -29,7 +30,7 @@ describe('planSchedule', () => {
       'unlock',
     ]);
     expect(s[1]?.steps).not.toContain('vm-cold-restart');
-    expect(planSchedule(hosts, '40%', new Map()).map((b) => b.hosts.length)).toEqual([2, 2, 1]);
+    expect(planSchedule(toBatches(hosts, '40%'), new Map()).map((b) => b.hosts.length)).toEqual([2, 2, 1]);
   });
   it('run ids sort by time and are safe in file names', () => {
     const id = newRunId(new Date('2025-03-04T05:06:07.890Z'), () => 0.5);
@@ -40,19 +41,19 @@ describe('planSchedule', () => {
 
 describe('stepsFrom (resume)', () => {
   it.each([
-    ['pending', nodeSteps(true)],
-    ['locked', nodeSteps(true).slice(1)],
+    ['pending', [...NODE_STEPS]],
+    ['locked', [...NODE_STEPS].slice(1)],
     ['withdrawn', ['withdraw', 'drain', 'work', 'vm-cold-restart', 'health', 'announce', 'settle', 'unlock']],
     ['drained', ['withdraw', 'drain', 'work', 'vm-cold-restart', 'health', 'announce', 'settle', 'unlock']],
     ['worked', ['health', 'announce', 'settle', 'unlock']],
     ['healthy', ['announce', 'settle', 'unlock']],
     ['announced', ['unlock']],
   ] as const)('from %s', (phase, steps) => {
-    expect(stepsFrom(phase, true)).toEqual(steps);
+    expect(stepsFrom(phase)).toEqual(steps);
   });
   it('never re-checks capacity for a node that is already out of service', () => {
     for (const p of ['withdrawn', 'drained', 'worked', 'healthy'] as const)
-      expect(stepsFrom(p, false)).not.toContain('capacity');
+      expect(stepsFrom(p)).not.toContain('capacity');
   });
 });
 
@@ -63,20 +64,17 @@ describe('targets', () => {
     expect(drainModeFor('none', 'bgp')).toBe('none');
     expect(drainModeFor('bgp', undefined)).toBe('bgp');
   });
-  it('reads lab_router and falls back to defaults without a full stack inventory', () => {
-    const t = targetFromVars(
-      'lb01',
-      '10.99.0.11',
-      { stats_port: 9000, vips: ['10.99.100.1'], lab_router: { netns: 'r', birdc_socket: '/x' } },
-      'bgp',
-    );
-    expect(t).toMatchObject({
-      statsPort: 9000,
-      vips: ['10.99.100.1'],
-      router: { netns: 'r', birdcSocket: '/x' },
-      mode: 'bgp',
-    });
+  it('asks the injected router lookup and falls back to defaults for a host without a stack', () => {
+    const vars = { stats_port: 9000, vips: ['10.99.100.1'], lab_router: { netns: 'r', birdc_socket: '/x' } };
+    const t = targetFromVars('lb01', '10.99.0.11', vars, 'bgp', labRouters);
+    expect(t).toMatchObject({ statsPort: 9000, vips: ['10.99.100.1'], mode: 'bgp' });
+    expect(t.routers.map((r) => [r.name, r.optional])).toEqual([['r', false]]);
     expect(t.paths.withdrawnFile).toBe('/var/lib/ober-push/withdrawn');
+    expect(targetFromVars('lb01', '10.99.0.11', vars, 'bgp').routers).toEqual([]);
+  });
+  it('a stack that cannot be derived is an error, not the defaults', () => {
+    const vars = { vips: ['10.99.100.1'], frontends: [{ port: 443 }], inventory_hostname: 'lb01' };
+    expect(() => targetFromVars('lb01', '10.99.0.11', vars, 'bgp')).toThrow(/stack_group/);
   });
   it('parses the next hops of a multipath route', () => {
     const out =

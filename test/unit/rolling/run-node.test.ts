@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RollingPhase, RollingStep } from '../../../src/engine/events.js';
 import { StepFailed } from '../../../src/engine/rolling/node-ops.js';
-import { nodeSteps } from '../../../src/engine/rolling/phase.js';
+import { NODE_STEPS } from '../../../src/engine/rolling/phase.js';
 import { runNodeSteps } from '../../../src/engine/rolling/run-node.js';
 
 function fake(opts: { failAt?: RollingStep; abortAfter?: RollingStep } = {}) {
@@ -24,7 +24,7 @@ function fake(opts: { failAt?: RollingStep; abortAfter?: RollingStep } = {}) {
 describe('runNodeSteps', () => {
   it('runs every step in order and records each phase right after its step', async () => {
     const { log, hooks } = fake();
-    const r = await runNodeSteps(nodeSteps(true), 'pending', hooks);
+    const r = await runNodeSteps([...NODE_STEPS], 'pending', hooks);
     expect(r).toEqual({ phase: 'announced' });
     expect(log.filter((l) => l.startsWith('run') || l.startsWith('record'))).toEqual([
       'run lock',
@@ -47,7 +47,11 @@ describe('runNodeSteps', () => {
   });
   it('a failed health gate stops the node where it is: never announced', async () => {
     const { log, hooks } = fake({ failAt: 'health' });
-    const r = await runNodeSteps(nodeSteps(false), 'pending', hooks);
+    const r = await runNodeSteps(
+      NODE_STEPS.filter((s) => s !== 'vm-cold-restart'),
+      'pending',
+      hooks,
+    );
     expect(r.phase).toBe('worked');
     expect(r.failed?.step).toBe('health');
     expect(log).toContain('event health failed');
@@ -55,7 +59,11 @@ describe('runNodeSteps', () => {
   });
   it('the capacity floor stops a node before it is touched and gives the lock back', async () => {
     const { log, hooks } = fake({ failAt: 'capacity' });
-    const r = await runNodeSteps(nodeSteps(false), 'pending', hooks);
+    const r = await runNodeSteps(
+      NODE_STEPS.filter((s) => s !== 'vm-cold-restart'),
+      'pending',
+      hooks,
+    );
     expect(r).toMatchObject({ phase: 'pending', failed: { step: 'capacity' } });
     expect(log.filter((l) => l.startsWith('run') || l.startsWith('record'))).toEqual([
       'run lock',
@@ -67,7 +75,11 @@ describe('runNodeSteps', () => {
   });
   it('Ctrl-C finishes the running step, records it, and starts no other', async () => {
     const { log, hooks } = fake({ abortAfter: 'drain' });
-    const r = await runNodeSteps(nodeSteps(false), 'pending', hooks);
+    const r = await runNodeSteps(
+      NODE_STEPS.filter((s) => s !== 'vm-cold-restart'),
+      'pending',
+      hooks,
+    );
     expect(r).toEqual({ phase: 'drained', interrupted: true });
     expect(log.at(-1)).toBe('record drained');
   });

@@ -1,0 +1,23 @@
+// --check of a rolling play: the play's tasks in check mode on every node (for the needs they would leave, e.g.
+// a Proxmox cold restart), then the schedule the real run would follow. Nothing is locked, withdrawn or written.
+import pLimit from 'p-limit';
+import { nodeOf, type RollContext } from './roll-context.js';
+import { planSchedule } from './schedule.js';
+
+export async function checkSchedule(rc: RollContext): Promise<void> {
+  const play = rc.play;
+  const limit = pLimit(Math.max(1, play.options.forks));
+  await Promise.all(
+    rc.hosts.map((h) =>
+      limit(async () => {
+        const { session } = nodeOf(rc, h);
+        if (session.stopped) return;
+        await play.runHostTasks(session);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- runHostTasks may have stopped it
+        if (!session.stopped) await play.runHandlers(session);
+      }),
+    ),
+  );
+  const needs = new Map(rc.hosts.map((h) => [h, [...nodeOf(rc, h).session.needs.keys()]]));
+  rc.emit({ type: 'rolling-schedule', runId: rc.me.runId, batches: planSchedule(rc.batches, needs) });
+}

@@ -1,0 +1,117 @@
+// One roll's shared state: who runs it, its batches, and every node as {session, ops}. Built once by startRoll;
+// the roll's steps (preflight, journal, fleet lock, batches, finish) read it and never rebuild a node.
+import { hostname, userInfo } from 'node:os';
+import { ConnectError } from '../../core/errors.js';
+import type { RollingSpec } from '../../playbook/types.js';
+import { toBatches } from '../batches.js';
+import type { EmitEvent, RollingPhase } from '../events.js';
+import type { HostSession } from '../host-session.js';
+import type { PlayContext } from '../play-context.js';
+import { hostContext } from '../vars.js';
+import type { Me } from './lock.js';
+import { sessionOps, StepFailed, type NodeOps } from './node-ops.js';
+import { DEFAULTS, type RollingRunOptions } from './options.js';
+import { NO_ROUTERS } from './routers.js';
+import { newRunId } from './schedule.js';
+import { targetFromVars } from './target.js';
+
+export interface RollNode {
+  readonly session: HostSession;
+  readonly ops: NodeOps;
+}
+
+export interface RollContext {
+  readonly play: PlayContext;
+  readonly spec: RollingSpec;
+  readonly options: RollingRunOptions;
+  readonly me: Me;
+  /** The play's hosts that have a session, in inventory order. */
+  readonly hosts: readonly string[];
+  readonly batches: readonly string[][];
+  readonly nodes: ReadonlyMap<string, RollNode>;
+  /** How the operator names the inventory in the commands we suggest. */
+  readonly inventory: string;
+  /** Each node's phase as the roll goes (the journal's and the recap's source). */
+  readonly phases: Map<string, RollingPhase>;
+  readonly timeouts: { healthMs: number; verifyMs: number; reconnectMs: number };
+  readonly emit: EmitEvent;
+}
+
+export function startRoll(play: PlayContext): RollContext {
+  const spec = play.item.play.rolling;
+  if (!spec) throw new Error('startRoll: play has no rolling spec');
+  const options = play.options.rolling ?? {};
+  const resume = options.resume ?? null;
+  const nodes = new Map<string, RollNode>();
+  for (const h of play.item.hosts) {
+    const session = play.sessions.get(h);
+    if (!session) continue;
+    const vars = hostContext(session, play.item.play, play.options.extraVars, play.magic);
+    const target = targetFromVars(h, session.host.address, vars, spec.drain, options.routers ?? NO_ROUTERS);
+    nodes.set(h, { session, ops: sessionOps(session, target, true) });
+  }
+  const hosts = play.item.hosts.filter((h) => nodes.has(h));
+  const batches = resume
+    ? resume.batches.map((b) => b.filter((h) => nodes.has(h))).filter((b) => b.length > 0)
+    : toBatches(hosts, spec.serial);
+  return {
+    play,
+    spec,
+    options,
+    me: {
+      runId: resume?.runId ?? newRunId(new Date()),
+      user: userInfo().username,
+      workstation: hostname(),
+      pid: process.pid,
+      command: play.item.play.location.file.split('/').pop() ?? 'rolling',
+    },
+    hosts,
+    batches,
+    nodes,
+    inventory: options.inventory ?? '<inventory>',
+    phases: new Map(hosts.map((h) => [h, 'pending'])),
+    timeouts: {
+      healthMs: options.healthTimeoutMs ?? healthTimeoutFromVars(play.item.play.vars) ?? DEFAULTS.healthTimeoutMs,
+      verifyMs: options.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs,
+      reconnectMs: options.reconnectTimeoutMs ?? DEFAULTS.reconnectTimeoutMs,
+    },
+    emit: play.env.emit,
+  };
+}
+
+/** The node of a host the roll knows (hosts and batches only name those). */
+export function nodeOf(rc: RollContext, host: string): RollNode {
+  const node = rc.nodes.get(host);
+  if (!node) throw new Error(`rolling: ${host} is not a node of this roll`);
+  return node;
+}
+
+/** Every node's ops, in inventory order (they all relay strays while the ECMP set changes). */
+export function fleetOps(rc: RollContext): NodeOps[] {
+  return rc.hosts.map((h) => nodeOf(rc, h).ops);
+}
+
+/** Report a node's failed step as a task result, and stop its session (nothing more runs on it). */
+export function failNode(rc: RollContext, host: string, step: string, error: unknown): void {
+  const unreachable = error instanceof ConnectError;
+  rc.nodes.get(host)?.session.stop(unreachable ? 'unreachable' : 'failed');
+  const detail = error instanceof StepFailed ? error.detail : undefined;
+  rc.emit({
+    type: 'task-end',
+    host,
+    play: rc.play.item.play.name,
+    task: `rolling: ${step}`,
+    handler: false,
+    status: unreachable ? 'unreachable' : 'failed',
+    changes: [],
+    message: error instanceof Error ? error.message : String(error),
+    ...(detail ? { detail } : {}),
+    durationMs: 0,
+  });
+}
+
+/** Play var `rolling_health_timeout` (seconds): how long the health gate waits (default 60). */
+function healthTimeoutFromVars(vars: Record<string, unknown>): number | undefined {
+  const v = vars['rolling_health_timeout'];
+  return typeof v === 'number' && v > 0 ? v * 1000 : undefined;
+}
