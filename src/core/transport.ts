@@ -2,10 +2,20 @@
 import type { ExecOptions, ExecResult } from './module.js';
 import { quote } from './shell.js';
 
+/**
+ * Why the engine runs a command: a module's gather (read-only), the ops of a change the engine applies, or the
+ * engine's own work (facts, roll locks, the rolling steps). Transports pass it on to nothing; tests record it.
+ */
+export type ExecPurpose = 'gather' | 'apply' | 'engine';
+
+export interface TransportExecOptions extends ExecOptions {
+  purpose?: ExecPurpose;
+}
+
 export interface Transport {
   /** Inventory name of the host. */
   readonly host: string;
-  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  exec(command: string, options?: TransportExecOptions): Promise<ExecResult>;
   close(): Promise<void>;
 }
 

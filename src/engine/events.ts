@@ -1,5 +1,6 @@
 // Run events: the engine emits them, reporters render them. Plain data, JSON-serialisable.
 import type { FileDiff, Impact } from '../core/module.js';
+import type { Convergence } from './convergence.js';
 
 export type TaskStatus = 'ok' | 'changed' | 'unknown' | 'skipped' | 'failed' | 'unreachable';
 
@@ -24,6 +25,8 @@ export interface TaskReport {
   detail?: string;
   exitCode?: number;
   ignored?: boolean;
+  /** --verify's verdict (real runs only): converged, or what was applied and what is still planned. */
+  verify?: Convergence;
   durationMs: number;
   location?: string; // file:line of the task
 }

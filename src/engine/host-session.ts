@@ -1,8 +1,17 @@
 // One host's state during a run: its lazy connection, facts, registered results, notified handlers and needs.
 import { ConnectError, TaskError } from '../core/errors.js';
 import type { HostFacts } from '../core/facts.js';
-import type { ExecOptions, ExecResult, Need, NeedKind, ReadContext, VmApi, VmResolver } from '../core/module.js';
-import { becomeCommand, isSudoDenied, type Transport } from '../core/transport.js';
+import type {
+  ExecOptions,
+  ExecResult,
+  Need,
+  NeedKind,
+  ReadContext,
+  VmApi,
+  VmHandle,
+  VmResolver,
+} from '../core/module.js';
+import { becomeCommand, isSudoDenied, type ExecPurpose, type Transport } from '../core/transport.js';
 import type { Host } from '../inventory/types.js';
 import type { ApplyTarget } from './apply-ops.js';
 import type { EmitEvent } from './events.js';
@@ -87,11 +96,16 @@ export class HostSession {
   }
 
   /** Run a command on the host, through `sudo -n` when `become` is set and the login user is not root. */
-  async exec(command: string, options: ExecOptions | undefined, become: boolean): Promise<ExecResult> {
+  async exec(
+    command: string,
+    options: ExecOptions | undefined,
+    become: boolean,
+    purpose: ExecPurpose = 'engine',
+  ): Promise<ExecResult> {
     const useSudo = become && this.host.user !== 'root';
     const transport = this.#open();
     const started = Date.now();
-    const result = await transport.exec(useSudo ? becomeCommand(command) : command, options);
+    const result = await transport.exec(useSudo ? becomeCommand(command) : command, { ...options, purpose });
     if (this.#connectedAt === null) {
       this.#connectedAt = Date.now();
       this.#deps.emit({ type: 'host-connected', host: this.name, durationMs: this.#connectedAt - started });
@@ -106,7 +120,7 @@ export class HostSession {
   }
 
   facts(): Promise<HostFacts> {
-    this.#facts ??= this.exec(FACTS_SCRIPT, undefined, false).then((r) => {
+    this.#facts ??= this.exec(FACTS_SCRIPT, undefined, false, 'gather').then((r) => {
       if (r.code !== 0) throw new TaskError(`gathering facts failed (exit ${r.code})`, r.stderr.trim());
       this.knownFacts = parseFacts(r.stdout);
       return this.knownFacts;
@@ -119,19 +133,27 @@ export class HostSession {
     return this.#vm;
   }
 
+  /** What a module's gather gets: probes marked as such, and a Proxmox handle that can only GET. */
   readContext(vars: Record<string, unknown>, baseDir: string, become: boolean): ReadContext {
     return {
       host: this.name,
       vars,
       baseDir,
       facts: () => this.facts(),
-      exec: (command, options) => this.exec(command, options, become),
-      vm: () => this.vm(),
+      exec: (command, options) => this.exec(command, options, become, 'gather'),
+      vm: async () => {
+        const api = await this.vm();
+        return api ? vmReader(api) : null;
+      },
     };
   }
 
   applyTarget(become: boolean): ApplyTarget {
-    return { host: this.name, run: (command, options) => this.exec(command, options, become), vm: () => this.vm() };
+    return {
+      host: this.name,
+      run: (command, options) => this.exec(command, options, become, 'apply'),
+      vm: () => this.vm(),
+    };
   }
 
   /** Drop the connection and boot-bound facts (after a reboot or cold restart); the next exec connects anew. */
@@ -159,4 +181,16 @@ export class HostSession {
     }
     return this.#transport;
   }
+}
+
+/** The read side of a VM's API as its own object: nothing reachable from it can write. */
+function vmReader(api: VmApi): VmHandle {
+  return {
+    proxmox: api.proxmox,
+    get node() {
+      return api.node; // may change when HA moves the VM
+    },
+    vmid: api.vmid,
+    get: (path) => api.get(path),
+  };
 }

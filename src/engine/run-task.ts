@@ -11,6 +11,7 @@ import {
 import { needLabel, type Change } from '../core/module.js';
 import type { Task } from '../playbook/types.js';
 import type { ChangeReport, TaskReport, TaskStatus } from './events.js';
+import { NotConverged } from './convergence.js';
 import { invoke, type Invocation } from './task-invocation.js';
 import type { TaskEnv, TaskRun } from './task-env.js';
 
@@ -71,9 +72,11 @@ async function execute(env: TaskEnv, run: TaskRun, started: number): Promise<Tas
   if (status === 'changed' || status === 'unknown') for (const handler of task.notify) session.notify(handler);
   const last = runs.at(-1)?.last;
   const message = runs.find((r) => r.message)?.message;
+  const verified = runs.every((r) => r.verified === true);
   return {
     ...base,
     status,
+    ...(verified ? { verify: { converged: true } as const } : {}),
     changes: runs.flatMap((r) => r.changes).map((c) => changeReport(c, env.options.diff)),
     ...(message ? { message } : {}),
     ...(last ? { exitCode: last.code } : {}),
@@ -129,6 +132,8 @@ function failure(run: TaskRun, started: number, error: unknown): TaskReport {
   }
   if (error instanceof ConfigError)
     return { ...base, status: 'failed', message: error.issues.map(formatIssue).join('; ') };
+  if (error instanceof NotConverged)
+    return { ...base, status: 'failed', message: error.message, detail: error.detail, verify: error.convergence };
   if (error instanceof TaskError)
     return { ...base, status: 'failed', message: error.message, ...(error.detail ? { detail: error.detail } : {}) };
   return { ...base, status: 'failed', message: error instanceof Error ? error.message : String(error) };

@@ -1,10 +1,11 @@
 // One invocation of a task's module on one host (a task runs once, or once per loop item):
 // render args → gather → plan → (check stops here) → apply → reboot wait → verify → result.
-import { ConfigError, TaskError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 import { changeKind, type AnyModule, type Change, type ExecResult } from '../core/module.js';
 import { validateRenderedArgs } from '../playbook/task.js';
 import type { Task } from '../playbook/types.js';
 import { applyOps } from './apply-ops.js';
+import { checkConvergence, NotConverged } from './convergence.js';
 import type { TaskStatus } from './events.js';
 import type { HostSession } from './host-session.js';
 import { readBootId, waitForNewBoot } from './reboot-wait.js';
@@ -17,6 +18,8 @@ export interface Invocation {
   /** What `register` stores (and `changed_when` / `failed_when` see as `result`). */
   result: Record<string, unknown>;
   message?: string;
+  /** --verify: this invocation was planned again after applying and nothing was left to do. */
+  verified?: boolean;
 }
 
 export async function invoke(
@@ -32,6 +35,7 @@ export async function invoke(
   let facts = await module.gather(ctx, args);
   let changes = module.plan(facts, args);
   let last: ExecResult | null = null;
+  let verified = false;
   if (!env.options.check) {
     const reboot = changes.flatMap((c) => c.needs ?? []).find((n) => n.kind === 'reboot');
     const bootBefore = reboot ? await readBootId(session) : '';
@@ -45,7 +49,11 @@ export async function invoke(
       last = await applyChanges(session, run.become, changes);
     }
     if (reboot) await waitForNewBoot(session, bootBefore, reboot.timeoutS * 1000);
-    if (env.options.verify) await verifyConverged(module, ctx, args);
+    if (env.options.verify) {
+      const convergence = await checkConvergence(module, ctx, args, changes);
+      if (!convergence.converged) throw new NotConverged(convergence);
+      verified = true;
+    }
   }
   // A real run has met a reboot already (it waited above); the others are the rolling engine's to meet.
   for (const change of changes)
@@ -65,7 +73,7 @@ export async function invoke(
     result['failed'] = true;
     return { status: 'failed', changes, last, result, message: `failed_when: ${task.failedWhen}` };
   }
-  return { status, changes, last, result };
+  return { status, changes, last, result, ...(verified ? { verified } : {}) };
 }
 
 /** A module's result may carry `warnings: string[]` (e.g. sysctl keys skipped in a container). */
@@ -87,23 +95,6 @@ async function applyChanges(session: HostSession, become: boolean, changes: Chan
     if (result) last = result;
   }
   return last;
-}
-
-/** --verify: plan again after applying; anything still planned (but actions by design) is an idempotence bug. */
-async function verifyConverged(
-  module: AnyModule,
-  ctx: Parameters<AnyModule['gather']>[0],
-  args: unknown,
-): Promise<void> {
-  const again = module
-    .plan(await module.gather(ctx, args), args)
-    .filter((c) => acts(c) && changeKind(c) === 'write' && !c.uncertain);
-  if (again.length > 0) {
-    throw new TaskError(
-      `--verify: still plans changes after applying (module ${module.name} did not converge)`,
-      again.map((c) => c.summary).join('\n'),
-    );
-  }
 }
 
 /** A change that does something; observations and notes (e.g. "already pending") leave a task ok. */

@@ -29,6 +29,14 @@ import {
 
 const INSTALL_TIMEOUT_MS = 30 * 60_000;
 
+/** repo.apt.key_file from the raw args, when it is a literal path (checked before any connection). */
+function rawKeyFile(args: unknown): string | null {
+  const at = (v: unknown, k: string): unknown =>
+    v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  const file = at(at(at(args, 'repo'), 'apt'), 'key_file');
+  return typeof file === 'string' && file !== '' && !file.includes('{{') ? file : null;
+}
+
 /** Wanted repository files: the key under /etc/apt/keyrings and a one-line sources entry signed by it. */
 async function repoWanted(
   baseDir: string,
@@ -248,6 +256,12 @@ export const packageModule = defineModule<PackageArgs, PackageFacts>({
   description:
     'Install, upgrade or remove packages (apt or dnf/yum); check mode names what a simulated run would change.',
   args: packageArgs,
+  localFiles(args, baseDir) {
+    const keyFile = rawKeyFile(args);
+    return keyFile === null
+      ? []
+      : [{ arg: 'repo.apt.key_file', candidates: [resolve(baseDir, keyFile)], template: false }];
+  },
   async gather(ctx, args) {
     const facts = await ctx.facts();
     const pm = facts.packageManager;
