@@ -2,6 +2,7 @@
 // No module sees --check or --diff: the engine stops after plan in check mode and prints change.diff.
 import type { z } from 'zod';
 import type { HostFacts } from './facts.js';
+import type { ShellCommand } from './shell.js';
 
 export interface ExecResult {
   code: number;
@@ -26,7 +27,7 @@ export interface ReadContext {
   /** Facts, gathered once per host on first use (opens the SSH connection). */
   facts(): Promise<HostFacts>;
   /** Run a read-only probe on the host (with the task's `become`). Never used to change anything. */
-  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  exec(command: ShellCommand, options?: ExecOptions): Promise<ExecResult>;
   /** The host's Proxmox VM binding and API, or null when the host has no `vm:` (see src/proxmox). */
   vm(): Promise<VmHandle | null>;
 }
@@ -64,7 +65,7 @@ export type Impact =
 
 export type Op =
   /** Run a shell command on the host; exit codes other than okCodes (default [0]) fail the task. */
-  | { kind: 'exec'; command: string; stdin?: string | Buffer; okCodes?: number[]; timeoutMs?: number }
+  | { kind: 'exec'; command: ShellCommand; stdin?: string | Buffer; okCodes?: number[]; timeoutMs?: number }
   /**
    * Write a file atomically: temp file in the same directory, optional validate command
    * (with %s replaced by the temp path), then rename over the target. A failed validation

@@ -1,4 +1,5 @@
-// POSIX shell quoting. Every interpolated value is single-quoted, so no value can inject a command.
+// POSIX shell quoting and the one type a command has. Every interpolated value is single-quoted, so no value can
+// inject a command; ops, probes and the rolling scripts take a ShellCommand (built by `sh`), never a bare string.
 
 /** Quote one word for a POSIX shell (dash, bash, busybox sh). */
 export function quote(word: string | number): string {
@@ -14,35 +15,47 @@ export function quoteProgram(word: string): string {
 
 /** A quoted list of words: arrays become space-separated quoted words. */
 function quoteValue(value: ShellValue): string {
-  if (value instanceof RawShell) return value.text;
+  if (value instanceof ShellCommand) return value.text;
   if (typeof value === 'string' || typeof value === 'number') return quote(value);
   return value.map((v) => quoteValue(v)).join(' ');
 }
 
-/** A fragment that is already valid shell (built by `sh` or `raw`); it is inserted as is. */
-export class RawShell {
+/** Valid shell text (built by `sh`, `raw` or `script`): inserted into another command as is, never re-quoted. */
+export class ShellCommand {
+  // A private member makes the type nominal: a string or a `{ text }` object is not a ShellCommand.
+  declare private readonly brand: never;
   constructor(readonly text: string) {}
   toString(): string {
     return this.text;
   }
 }
 
-export type ShellValue = string | number | RawShell | ReadonlyArray<string | number | RawShell>;
+export type ShellValue = string | number | ShellCommand | ReadonlyArray<string | number | ShellCommand>;
 
 /**
  * Tagged template that builds a shell command, quoting every interpolation:
  *   sh`install -m ${mode} ${src} ${dest}`
- * Returns a RawShell so fragments compose without double quoting.
+ * Returns a ShellCommand so fragments compose without double quoting.
  */
-export function sh(strings: TemplateStringsArray, ...values: ShellValue[]): RawShell {
+export function sh(strings: TemplateStringsArray, ...values: ShellValue[]): ShellCommand {
   let out = strings[0] ?? '';
   values.forEach((value, i) => {
     out += quoteValue(value) + (strings[i + 1] ?? '');
   });
-  return new RawShell(out);
+  return new ShellCommand(out);
 }
 
 /** Mark a trusted constant as shell text. Never pass user input here. */
-export function raw(text: string): RawShell {
-  return new RawShell(text);
+export function raw(text: string): ShellCommand {
+  return new ShellCommand(text);
+}
+
+/** Commands as one script, one per line. */
+export function script(...parts: ReadonlyArray<ShellCommand | readonly ShellCommand[]>): ShellCommand {
+  return new ShellCommand(
+    parts
+      .flat()
+      .map((p) => p.text)
+      .join('\n'),
+  );
 }

@@ -1,7 +1,7 @@
 // The only place that changes a host: runs a Change's ops in order. Modules never get here in check mode.
 import { CommandError, TaskError } from '../core/errors.js';
 import type { ExecOptions, ExecResult, Op, VmApi } from '../core/module.js';
-import { quote } from '../core/shell.js';
+import { quote, raw, type ShellCommand } from '../core/shell.js';
 import {
   BYTES_MISMATCH,
   expectedBytes,
@@ -11,7 +11,7 @@ import {
 } from './verified-bytes.js';
 
 /** Runs a command on the host with the task's `become` already applied. */
-export type RunCommand = (command: string, options?: ExecOptions) => Promise<ExecResult>;
+export type RunCommand = (command: ShellCommand, options?: ExecOptions) => Promise<ExecResult>;
 
 export interface ApplyTarget {
   host: string;
@@ -55,7 +55,7 @@ async function applyExec(target: ApplyTarget, op: Extract<Op, { kind: 'exec' }>)
     throw new CommandError({
       host: target.host,
       what: 'command',
-      command: op.command,
+      command: op.command.text,
       exitCode: result.code,
       stdout: result.stdout,
       stderr: result.stderr,
@@ -96,12 +96,12 @@ async function applyPut(target: ApplyTarget, op: Extract<Op, { kind: 'put' }>): 
  * Mode and owner of an existing file are kept unless the op sets them. The temp file never outlives the script,
  * and is renamed only once its size and SHA-256 are the content's (a cut link gives cat a short file and EOF).
  */
-export function putScript(op: Extract<Op, { kind: 'put' }>): string {
+export function putScript(op: Extract<Op, { kind: 'put' }>): ShellCommand {
   return putScriptExpecting(op, expectedBytes(op.content));
 }
 
 /** putScript, told what must arrive (a test gives a wrong expectation to prove the refusal). */
-export function putScriptExpecting(op: Extract<Op, { kind: 'put' }>, expected: ExpectedBytes): string {
+export function putScriptExpecting(op: Extract<Op, { kind: 'put' }>, expected: ExpectedBytes): ShellCommand {
   const dest = quote(op.path);
   const lines = [
     'set -e',
@@ -126,7 +126,7 @@ export function putScriptExpecting(op: Extract<Op, { kind: 'put' }>, expected: E
   }
   if (op.backup) lines.push('if [ -e "$dest" ]; then cp -p "$dest" "$dest.$(date +%Y%m%dT%H%M%S).bak"; fi');
   lines.push('mv -f "$tmp" "$dest"', 'trap - EXIT');
-  return lines.join('\n');
+  return raw(lines.join('\n')); // every value in it went through quote()
 }
 
 async function applyPve(target: ApplyTarget, op: Extract<Op, { kind: 'pve' }>): Promise<void> {

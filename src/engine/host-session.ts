@@ -11,6 +11,7 @@ import type {
   VmHandle,
   VmResolver,
 } from '../core/module.js';
+import { raw, type ShellCommand } from '../core/shell.js';
 import { becomeCommand, isSudoDenied, type ExecPurpose, type Transport } from '../core/transport.js';
 import type { Host } from '../inventory/types.js';
 import type { ApplyTarget } from './apply-ops.js';
@@ -97,7 +98,7 @@ export class HostSession {
 
   /** Run a command on the host, through `sudo -n` when `become` is set and the login user is not root. */
   async exec(
-    command: string,
+    command: ShellCommand,
     options: ExecOptions | undefined,
     become: boolean,
     purpose: ExecPurpose = 'engine',
@@ -105,7 +106,7 @@ export class HostSession {
     const useSudo = become && this.host.user !== 'root';
     const transport = this.#open();
     const started = Date.now();
-    const result = await transport.exec(useSudo ? becomeCommand(command) : command, { ...options, purpose });
+    const result = await transport.exec(useSudo ? becomeCommand(command.text) : command.text, { ...options, purpose });
     if (this.#connectedAt === null) {
       this.#connectedAt = Date.now();
       this.#deps.emit({ type: 'host-connected', host: this.name, durationMs: this.#connectedAt - started });
@@ -120,7 +121,7 @@ export class HostSession {
   }
 
   facts(): Promise<HostFacts> {
-    this.#facts ??= this.exec(FACTS_SCRIPT, undefined, false, 'gather').then((r) => {
+    this.#facts ??= this.exec(raw(FACTS_SCRIPT), undefined, false, 'gather').then((r) => {
       if (r.code !== 0) throw new TaskError(`gathering facts failed (exit ${r.code})`, r.stderr.trim());
       this.knownFacts = parseFacts(r.stdout);
       return this.knownFacts;

@@ -1,9 +1,10 @@
 // Meets a reboot need: after the reboot op, reconnect until the host answers with a new boot id.
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConnectError, TaskError } from '../core/errors.js';
+import { raw } from '../core/shell.js';
 import type { HostSession } from './host-session.js';
 
-const BOOT_ID = 'cat /proc/sys/kernel/random/boot_id';
+const BOOT_ID = raw('cat /proc/sys/kernel/random/boot_id');
 
 export async function readBootId(session: HostSession): Promise<string> {
   const r = await session.exec(BOOT_ID, { timeoutMs: 15_000 }, false);

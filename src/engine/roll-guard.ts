@@ -4,7 +4,7 @@
 // the run) or a stale one (its process gone, or older than STALE_AFTER_MS) does not stop it; a stale one is warned
 // about.
 // A play whose tasks and handlers are all API-only (proxmox_vm, assert) makes no SSH connection, so it reads no lock.
-import { sh } from '../core/shell.js';
+import { sh, type ShellCommand } from '../core/shell.js';
 import { ConnectError } from '../core/errors.js';
 import type { Play } from '../playbook/types.js';
 import type { HostSession } from './host-session.js';
@@ -19,9 +19,9 @@ const TASK = 'roll lock';
 const FLEET_MARK = '@@ober-fleet-lock@@';
 
 /** Prints the node lock, a marker line, then the fleet lock (each empty when absent). */
-export function readLocksScript(nodeLock: string, fleetLock: string): string {
-  const read = (file: string) => sh`if [ -e ${file} ]; then cat ${file} 2>/dev/null || echo '(unreadable)'; fi`.text;
-  return `${read(nodeLock)}; echo; echo ${FLEET_MARK}; ${read(fleetLock)}; exit 0`;
+export function readLocksScript(nodeLock: string, fleetLock: string): ShellCommand {
+  const read = (file: string) => sh`if [ -e ${file} ]; then cat ${file} 2>/dev/null || echo '(unreadable)'; fi`;
+  return sh`${read(nodeLock)}; echo; echo ${FLEET_MARK}; ${read(fleetLock)}; exit 0`;
 }
 
 /** The two lock texts of readLocksScript's output (output without the marker is the node lock alone). */

@@ -2,7 +2,7 @@
 // stream early, and `cat` then sees a normal EOF and succeeds with a short file. The host compares the
 // received file's size and SHA-256 with what was sent and refuses to go on when they differ.
 import { createHash } from 'node:crypto';
-import { quote } from '../core/shell.js';
+import { quote, raw, type ShellCommand } from '../core/shell.js';
 
 /** Exit code of a put script or staged command whose received bytes are not the bytes sent. */
 export const BYTES_MISMATCH = 66;
@@ -40,15 +40,16 @@ export function verifyBytesLines(fileVar: string, expected: ExpectedBytes, what:
  * then given to the command (run in a subshell of the same shell, as it would run on its own). The command's
  * exit status is the script's; the temp file never outlives it.
  */
-export function stagedStdinCommand(command: string, expected: ExpectedBytes): string {
-  return [
+export function stagedStdinCommand(command: ShellCommand, expected: ExpectedBytes): ShellCommand {
+  const lines = [
     't=$(mktemp) || exit 1',
     `trap 'rm -f "$t"' EXIT`,
     `trap 'rm -f "$t"; exit 129' HUP INT TERM`,
     'cat > "$t" || exit 1',
     ...verifyBytesLines('t', expected, 'the standard input'),
     '(',
-    command,
+    command.text,
     ') < "$t"',
-  ].join('\n');
+  ];
+  return raw(lines.join('\n')); // every value in it went through quote()
 }

@@ -3,6 +3,7 @@
 import pLimit from 'p-limit';
 import { ConnectError } from '../core/errors.js';
 import type { ExecResult } from '../core/module.js';
+import type { ShellCommand } from '../core/shell.js';
 import type { Transport } from '../core/transport.js';
 import { HostSession } from '../engine/host-session.js';
 import { magicVars } from '../engine/vars.js';
@@ -51,7 +52,8 @@ export async function probeFleet(deps: FleetProbeDeps): Promise<FleetRow[]> {
         const options: ProbeOptions = { ...probeOptionsFor(deps.inventory, host, magic), deep: Boolean(deps.deep) };
         const session = new HostSession({ host, connect: deps.connect, vms, emit: () => undefined });
         try {
-          const exec = (command: string): Promise<ExecResult> => session.exec(command, { timeoutMs: 60_000 }, true);
+          const exec = (command: ShellCommand): Promise<ExecResult> =>
+            session.exec(command, { timeoutMs: 60_000 }, true);
           return { host: name, status: await probeNode(exec, options), options };
         } catch (error) {
           return {

@@ -7,7 +7,7 @@
 //           (run as root: the stats socket, haproxy -c and /proc/sys writability need it).
 //     options: ProbeOptions (all optional): stack paths, stats port, expected sysctls, NIC, deep checks.
 //   parseNodeStatus(stdout, options?) -> NodeStatus    (pure; what probeNode applies to the script's output)
-//   nodeProbeScript(options?) -> string                (the script, for callers that batch execs themselves)
+//   nodeProbeScript(options?) -> ShellCommand              (the script, for callers that batch execs themselves)
 //
 //   NodeStatus.healthy  : this node can carry traffic now (HAProxy active, /health 200, config valid, the HA
 //                         daemon active; BGP: the announcer announces; not withdrawn by the operator).
@@ -17,6 +17,7 @@
 // A probe that cannot run at all (connection lost) rejects with the transport's error; a non-zero exit of the
 // script itself rejects with a CommandError.
 import type { ExecResult } from '../core/module.js';
+import type { ShellCommand } from '../core/shell.js';
 import { requireOk } from '../modules/common/probe.js';
 import { DEFAULT_PATHS, type StackPaths } from '../stack/paths.js';
 import { sysctlMap } from '../stack/tuning.js';
@@ -40,7 +41,7 @@ export function resolvePaths(options: ProbeOptions): StackPaths {
   return { ...DEFAULT_PATHS, ...options.paths };
 }
 
-export function nodeProbeScript(options: ProbeOptions = {}): string {
+export function nodeProbeScript(options: ProbeOptions = {}): ShellCommand {
   return probeScript({
     paths: resolvePaths(options),
     statsPort: options.statsPort ?? 8404,
@@ -55,7 +56,7 @@ export function parseNodeStatus(stdout: string, options: ProbeOptions = {}): Nod
 }
 
 export async function probeNode(
-  exec: (command: string) => Promise<ExecResult>,
+  exec: (command: ShellCommand) => Promise<ExecResult>,
   options: ProbeOptions = {},
 ): Promise<NodeStatus> {
   const result = requireOk(await exec(nodeProbeScript(options)), '', 'ober-push node probe');

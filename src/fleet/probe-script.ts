@@ -1,6 +1,6 @@
 // The one shell script `probeNode` runs on a node. Read-only; every section tolerates missing tools and
 // stopped daemons (the script always exits 0), so one exec answers everything `status` and `doctor` need.
-import { sh } from '../core/shell.js';
+import { raw, sh, type ShellCommand } from '../core/shell.js';
 import { apiPrelude } from '../modules/haproxy/scripts.js';
 import { section } from '../modules/common/probe.js';
 import type { StackPaths } from '../stack/paths.js';
@@ -42,7 +42,7 @@ export interface ProbeScriptOptions {
   deep: boolean;
 }
 
-export function probeScript(o: ProbeScriptOptions): string {
+export function probeScript(o: ProbeScriptOptions): ShellCommand {
   const p = o.paths;
   const units = PROBED_UNITS.map((u) => `${u}.service`);
   const lines: string[] = [
@@ -61,9 +61,9 @@ export function probeScript(o: ProbeScriptOptions): string {
     'haproxy -v 2>/dev/null | head -n1',
     section('haproxy_info'),
     // A subshell: the prelude exits when the socket is missing.
-    `( ${apiPrelude(p.statsSocket)}\nhap 'show info' ) 2>&1`,
+    `( ${apiPrelude(p.statsSocket).text}\nhap 'show info' ) 2>&1`,
     section('haproxy_drain'),
-    `( ${apiPrelude(p.statsSocket)}\nhap 'get var proc.ober_drain' ) 2>&1`,
+    `( ${apiPrelude(p.statsSocket).text}\nhap 'get var proc.ober_drain' ) 2>&1`,
     section('health'),
     sh`if command -v curl >/dev/null 2>&1; then curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${`http://127.0.0.1:${o.statsPort}/health`}; echo; else echo nocurl; fi`
       .text,
@@ -109,5 +109,5 @@ export function probeScript(o: ProbeScriptOptions): string {
     );
   }
   lines.push(`exit 0`);
-  return lines.join('\n');
+  return raw(lines.join('\n')); // constants, and values through sh
 }

@@ -1,8 +1,8 @@
 // command and shell: run a command on the host. The outcome is unknown before running unless a creates/removes guard settles it.
 import { z } from 'zod';
 import { TaskError } from '../core/errors.js';
-import { defineModule, type Change, type Op } from '../core/module.js';
-import { quote, quoteProgram, sh } from '../core/shell.js';
+import { defineModule, type Change, type Op, type ReadContext } from '../core/module.js';
+import { quote, quoteProgram, raw, script, sh, type ShellCommand } from '../core/shell.js';
 import { absPath } from './common/args.js';
 import { requireOk } from './common/probe.js';
 
@@ -76,19 +76,17 @@ export function splitWords(text: string): string[] {
 }
 
 /** The shell text for `command`: every word quoted, so nothing in it is a shell feature. */
-export function commandLine(cmd: string | string[]): string {
+export function commandLine(cmd: string | string[]): ShellCommand {
   const argv = typeof cmd === 'string' ? splitWords(cmd) : cmd;
   if (argv.length === 0) throw new TaskError('empty command');
-  return argv.map((w, i) => (i === 0 ? quoteProgram(w) : quote(w))).join(' ');
+  return raw(argv.map((w, i) => (i === 0 ? quoteProgram(w) : quote(w))).join(' ')); // every word quoted
 }
 
-export function guardScript(a: { creates?: string | undefined; removes?: string | undefined }): string | null {
-  const parts: string[] = [];
-  if (a.creates !== undefined)
-    parts.push(sh`if [ -e ${a.creates} ]; then echo creates=1; else echo creates=0; fi`.text);
-  if (a.removes !== undefined)
-    parts.push(sh`if [ -e ${a.removes} ]; then echo removes=1; else echo removes=0; fi`.text);
-  return parts.length === 0 ? null : parts.join('\n');
+export function guardScript(a: { creates?: string | undefined; removes?: string | undefined }): ShellCommand | null {
+  const parts: ShellCommand[] = [];
+  if (a.creates !== undefined) parts.push(sh`if [ -e ${a.creates} ]; then echo creates=1; else echo creates=0; fi`);
+  if (a.removes !== undefined) parts.push(sh`if [ -e ${a.removes} ]; then echo removes=1; else echo removes=0; fi`);
+  return parts.length === 0 ? null : script(parts);
 }
 
 export function parseGuards(stdout: string): GuardFacts {
@@ -102,23 +100,19 @@ export function parseGuards(stdout: string): GuardFacts {
 /** Plan one unguarded run (uncertain: check mode says "unknown"), or nothing when a guard says skip. */
 export function planRun(
   facts: GuardFacts,
-  line: string,
+  line: ShellCommand,
   a: { chdir?: string | undefined; stdin?: string | undefined },
   label: string,
 ): Change[] {
   if (facts.createsExists === true || facts.removesExists === false) return [];
-  const command = a.chdir !== undefined ? `cd ${quote(a.chdir)} && ${line}` : line;
-  const op: Op = { kind: 'exec', command };
-  if (a.stdin !== undefined) op.stdin = a.stdin;
+  const command = a.chdir !== undefined ? sh`cd ${a.chdir} && ${line}` : line;
+  const op: Op = { kind: 'exec', command, ...(a.stdin !== undefined ? { stdin: a.stdin } : {}) };
   // Without a creates/removes guard it runs on every run; with one, running it makes the guard skip next time.
   const guarded = facts.createsExists !== null || facts.removesExists !== null;
   return [{ summary: `run ${label}`, ops: [op], uncertain: true, kind: guarded ? 'write' : 'action' }];
 }
 
-async function gatherGuards(
-  ctx: { host: string; exec: (c: string) => Promise<{ code: number; stdout: string; stderr: string }> },
-  a: CommandArgs | ShellArgs,
-): Promise<GuardFacts> {
+async function gatherGuards(ctx: Pick<ReadContext, 'host' | 'exec'>, a: CommandArgs | ShellArgs): Promise<GuardFacts> {
   const script = guardScript(a);
   if (script === null) return { createsExists: null, removesExists: null };
   return parseGuards(requireOk(await ctx.exec(script), ctx.host, 'check creates/removes').stdout);
@@ -131,7 +125,7 @@ export const commandModule = defineModule<CommandArgs, GuardFacts>({
   gather: (ctx, args) => gatherGuards(ctx, args),
   plan(facts, args) {
     const line = commandLine(args.cmd);
-    return planRun(facts, line, args, line);
+    return planRun(facts, line, args, line.text);
   },
 });
 
@@ -140,5 +134,6 @@ export const shellModule = defineModule<ShellArgs, GuardFacts>({
   description: 'Run a command line through the POSIX shell (sh) on the host.',
   args: shellArgs,
   gather: (ctx, args) => gatherGuards(ctx, args),
-  plan: (facts, args) => planRun(facts, `{ ${args.cmd}\n}`, args, args.cmd),
+  // The operator's own shell line, run as written: that is what the shell module is for.
+  plan: (facts, args) => planRun(facts, raw(`{ ${args.cmd}\n}`), args, args.cmd),
 });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { TaskError } from '../core/errors.js';
 import { defineModule, type Change, type Op } from '../core/module.js';
-import { sh } from '../core/shell.js';
+import { raw, script, sh, type ShellCommand } from '../core/shell.js';
 import { absPath, modeArg, normalizeMode, ownerArg } from './common/args.js';
 import { parseSections, requireOk, section } from './common/probe.js';
 import { metadataOps, parseRemoteFile, remoteFileScript, type RemoteFile } from './common/remote-file.js';
@@ -45,23 +45,22 @@ export interface FileFacts {
 }
 
 /** find(1) tests matching an entry whose metadata differs from what is wanted. */
-function mismatchTests(args: FileArgs): string {
-  const tests: string[] = [];
-  if (args.mode !== undefined) tests.push(sh`! -perm ${normalizeMode(args.mode)}`.text);
-  if (args.owner !== undefined) tests.push(sh`! -user ${args.owner}`.text);
-  if (args.group !== undefined) tests.push(sh`! -group ${args.group}`.text);
-  return tests.join(' -o ');
+function mismatchTests(args: FileArgs): ShellCommand[] {
+  const tests: ShellCommand[] = [];
+  if (args.mode !== undefined) tests.push(sh`! -perm ${normalizeMode(args.mode)}`);
+  if (args.owner !== undefined) tests.push(sh`! -user ${args.owner}`);
+  if (args.group !== undefined) tests.push(sh`! -group ${args.group}`);
+  return tests.flatMap((t, i) => (i === 0 ? [t] : [raw('-o'), t]));
 }
 
-export function fileProbeScript(args: FileArgs): string {
-  const lines = [remoteFileScript(args.path, null), section('recurse')];
+export function fileProbeScript(args: FileArgs): ShellCommand {
+  const probe = script(remoteFileScript(args.path, null), raw(section('recurse')));
   const tests = mismatchTests(args);
-  if (args.recurse && tests !== '') {
-    lines.push(
-      sh`if [ -d ${args.path} ]; then find ${args.path} -mindepth 1`.text + ` \\( ${tests} \\) -print -quit; fi`,
-    );
-  }
-  return lines.join('\n');
+  if (!args.recurse || tests.length === 0) return probe;
+  return script(
+    probe,
+    sh`if [ -d ${args.path} ]; then find ${args.path} -mindepth 1 \\( ${tests} \\) -print -quit; fi`,
+  );
 }
 
 export function parseFileProbe(stdout: string): FileFacts {
@@ -78,7 +77,7 @@ function metaChange(args: FileArgs, facts: FileFacts): Change[] {
   if (args.recurse && facts.recurseMismatch !== null) {
     // Something below differs: apply everything recursively (chmod -R / chown -R on the whole tree).
     const blank = { ...facts.remote, mode: '', owner: '', group: '', uid: '', gid: '' };
-    const r = metadataOps(args.path, blank, args, true);
+    const r = metadataOps(args.path, blank, args, { recurse: true });
     const wanted = [
       args.mode && `mode ${normalizeMode(args.mode)}`,
       args.owner && `owner ${args.owner}`,
@@ -108,18 +107,18 @@ export function planFilePath(facts: FileFacts, args: FileArgs): Change[] {
     case 'absent':
       return cur.type === 'absent'
         ? []
-        : change(`remove ${p} (${cur.type})`, [{ kind: 'exec', command: sh`rm -rf -- ${p}`.text }]);
+        : change(`remove ${p} (${cur.type})`, [{ kind: 'exec', command: sh`rm -rf -- ${p}` }]);
     case 'file':
       if (cur.type === 'absent') throw new TaskError(`${p} does not exist (use state: touch to create it)`);
       if (cur.type !== 'file') throw new TaskError(`${p} is a ${cur.type}, not a file`);
       return metaChange(args, facts);
     case 'touch':
       if (cur.type === 'absent')
-        return change(`create empty ${p}`, [{ kind: 'exec', command: sh`touch -- ${p}`.text }, ...createOps(args)]);
+        return change(`create empty ${p}`, [{ kind: 'exec', command: sh`touch -- ${p}` }, ...createOps(args)]);
       return metaChange(args, facts);
     case 'directory':
       if (cur.type === 'absent') {
-        const ops: Op[] = [{ kind: 'exec', command: sh`mkdir -p -- ${p}`.text }, ...createOps(args)];
+        const ops: Op[] = [{ kind: 'exec', command: sh`mkdir -p -- ${p}` }, ...createOps(args)];
         return change(`create directory ${p}${args.mode ? ` (mode ${normalizeMode(args.mode)})` : ''}`, ops);
       }
       if (cur.type !== 'directory') throw new TaskError(`${p} exists and is a ${cur.type}, not a directory`);
@@ -129,11 +128,8 @@ export function planFilePath(facts: FileFacts, args: FileArgs): Change[] {
       if (cur.type === 'directory') throw new TaskError(`${p} is a directory; refusing to replace it with a symlink`);
       if (cur.type === 'link' && cur.linkTarget === target) {
         const ownOnly = { ...args, mode: undefined }; // a symlink's mode means nothing on Linux
-        const { ops, words } = metadataOps(p, cur, ownOnly);
-        const hops = ops.map((o) =>
-          o.kind === 'exec' ? { ...o, command: o.command.replace(/^chown /, 'chown -h ') } : o,
-        );
-        return hops.length === 0 ? [] : change(`set symlink ${p}: ${words.join(', ')}`, hops);
+        const { ops, words } = metadataOps(p, cur, ownOnly, { symlink: true });
+        return ops.length === 0 ? [] : change(`set symlink ${p}: ${words.join(', ')}`, ops);
       }
       const what =
         cur.type === 'absent'
@@ -141,11 +137,11 @@ export function planFilePath(facts: FileFacts, args: FileArgs): Change[] {
           : cur.type === 'link'
             ? `retarget (was → ${cur.linkTarget ?? '?'})`
             : `replace ${cur.type} with`;
-      const ops: Op[] = [{ kind: 'exec', command: sh`ln -sfn -- ${target} ${p}`.text }];
+      const ops: Op[] = [{ kind: 'exec', command: sh`ln -sfn -- ${target} ${p}` }];
       if (args.owner !== undefined || args.group !== undefined) {
         ops.push({
           kind: 'exec',
-          command: sh`chown -h ${`${args.owner ?? ''}${args.group ? `:${args.group}` : ''}`} -- ${p}`.text,
+          command: sh`chown -h ${`${args.owner ?? ''}${args.group ? `:${args.group}` : ''}`} -- ${p}`,
         });
       }
       return change(`${what} symlink ${p} → ${target}`, ops);

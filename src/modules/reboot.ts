@@ -1,7 +1,7 @@
 // reboot: reboot the guest. The engine meets `reconnect-after-reboot`: it reconnects until the boot id differs.
 import { z } from 'zod';
 import { defineModule } from '../core/module.js';
-import { quote } from '../core/shell.js';
+import { raw, sh, type ShellCommand } from '../core/shell.js';
 import { requireOk } from './common/probe.js';
 
 export const rebootArgs = z
@@ -27,8 +27,8 @@ export interface RebootFacts {
 }
 
 /** The reboot is detached and delayed a second so the SSH command returns before the connection drops. */
-export function rebootCommand(msg: string): string {
-  return `logger -t ober-push -- ${quote(msg)} 2>/dev/null; nohup sh -c 'sleep 1; systemctl reboot || shutdown -r now' >/dev/null 2>&1 &`;
+export function rebootCommand(msg: string): ShellCommand {
+  return sh`logger -t ober-push -- ${msg} 2>/dev/null; nohup sh -c 'sleep 1; systemctl reboot || shutdown -r now' >/dev/null 2>&1 &`;
 }
 
 export const rebootModule = defineModule<RebootArgs, RebootFacts>({
@@ -36,7 +36,7 @@ export const rebootModule = defineModule<RebootArgs, RebootFacts>({
   description: 'Reboot the guest and wait until SSH answers again with a new boot id (the engine reconnects).',
   args: rebootArgs,
   async gather(ctx) {
-    const res = requireOk(await ctx.exec('cat /proc/sys/kernel/random/boot_id'), ctx.host, 'read boot id');
+    const res = requireOk(await ctx.exec(raw('cat /proc/sys/kernel/random/boot_id')), ctx.host, 'read boot id');
     return { bootId: res.stdout.trim() };
   },
   plan(facts, args) {

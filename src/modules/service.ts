@@ -1,7 +1,7 @@
 // service: a systemd unit's run state, enablement and mask, from one `systemctl show` probe.
 import { z } from 'zod';
 import { defineModule, type Change, type Op } from '../core/module.js';
-import { quote, sh } from '../core/shell.js';
+import { quote, raw, script, sh, type ShellCommand } from '../core/shell.js';
 import { parseSections, requireOk, section } from './common/probe.js';
 
 const UNIT = /^[A-Za-z0-9:_.@\\-]+$/;
@@ -72,15 +72,16 @@ export function unitName(name: string): string {
 /** Where admins (and copy/template tasks) put drop-ins; packages' own drop-ins come with a daemon-reload. */
 const DROP_IN_DIRS = ['/etc/systemd/system', '/run/systemd/system'];
 
-export function serviceProbeScript(name: string): string {
+export function serviceProbeScript(name: string): ShellCommand {
   const unit = unitName(name);
-  const globs = DROP_IN_DIRS.map((dir) => `${quote(`${dir}/${unit}.d`)}/*.conf`).join(' ');
-  return [
-    section('show'),
-    sh`systemctl show --no-pager -p ${SHOW_PROPS.join(',')} -- ${unit}`.text,
-    section('dropins'),
-    `for f in ${globs}; do if [ -e "$f" ]; then printf '%s\\n' "$f"; fi; done`,
-  ].join('\n');
+  // Each directory quoted, the glob outside the quotes.
+  const globs = raw(DROP_IN_DIRS.map((dir) => `${quote(`${dir}/${unit}.d`)}/*.conf`).join(' '));
+  return script(
+    raw(section('show')),
+    sh`systemctl show --no-pager -p ${SHOW_PROPS.join(',')} -- ${unit}`,
+    raw(section('dropins')),
+    sh`for f in ${globs}; do if [ -e "$f" ]; then printf '%s\\n' "$f"; fi; done`,
+  );
 }
 
 /**
@@ -120,9 +121,8 @@ export function unknownDropIns(onDisk: string, dropInPaths: string): string[] {
 }
 
 /** systemctl with a failure report: status and the last journal lines go to stderr, so the task error shows them. */
-export function systemctlVerb(verb: string, unit: string): string {
-  return sh`u=${unit}; systemctl ${verb} -- "$u" || { rc=$?; systemctl status --no-pager -- "$u" >&2; journalctl -u "$u" -n 30 --no-pager >&2; exit $rc; }`
-    .text;
+export function systemctlVerb(verb: string, unit: string): ShellCommand {
+  return sh`u=${unit}; systemctl ${verb} -- "$u" || { rc=$?; systemctl status --no-pager -- "$u" >&2; journalctl -u "$u" -n 30 --no-pager >&2; exit $rc; }`;
 }
 
 const ENABLED = new Set([
@@ -142,22 +142,22 @@ export function planService(u: UnitState, a: ServiceArgs): Change[] {
   const steps: Array<{ word: string; op: Op }> = [];
   const notFound = u.loadState === 'not-found';
   const isMasked = u.unitFileState === 'masked' || u.unitFileState === 'masked-runtime' || u.loadState === 'masked';
-  const exec = (command: string): Op => ({ kind: 'exec', command });
+  const exec = (command: ShellCommand): Op => ({ kind: 'exec', command });
   let repeats = false;
 
-  if (a.masked === false && isMasked) steps.push({ word: 'unmask', op: exec(sh`systemctl unmask -- ${unit}`.text) });
+  if (a.masked === false && isMasked) steps.push({ word: 'unmask', op: exec(sh`systemctl unmask -- ${unit}`) });
   const maskedAfter = a.masked ?? isMasked;
   if (a.enabled === true && !maskedAfter && (notFound || !ENABLED.has(u.unitFileState))) {
-    steps.push({ word: 'enable', op: exec(sh`systemctl enable -- ${unit}`.text) });
+    steps.push({ word: 'enable', op: exec(sh`systemctl enable -- ${unit}`) });
   }
   if (a.enabled === false && (u.unitFileState === 'enabled' || u.unitFileState === 'enabled-runtime')) {
-    steps.push({ word: 'disable', op: exec(sh`systemctl disable -- ${unit}`.text) });
+    steps.push({ word: 'disable', op: exec(sh`systemctl disable -- ${unit}`) });
   }
   const running = RUNNING.has(u.activeState);
   if (a.state === 'started' && (!running || notFound))
     steps.push({ word: 'start', op: exec(systemctlVerb('start', unit)) });
   if ((a.state === 'stopped' || a.masked === true) && running)
-    steps.push({ word: 'stop', op: exec(sh`systemctl stop -- ${unit}`.text) });
+    steps.push({ word: 'stop', op: exec(sh`systemctl stop -- ${unit}`) });
   if (a.state === 'restarted') {
     steps.push({ word: 'restart', op: exec(systemctlVerb('restart', unit)) });
     repeats = true;
@@ -170,11 +170,11 @@ export function planService(u: UnitState, a: ServiceArgs): Change[] {
     );
     repeats = running;
   }
-  if (a.masked === true && !isMasked) steps.push({ word: 'mask', op: exec(sh`systemctl mask -- ${unit}`.text) });
+  if (a.masked === true && !isMasked) steps.push({ word: 'mask', op: exec(sh`systemctl mask -- ${unit}`) });
 
   // Unit files changed on disk (or a new unit with daemon_reload) must be re-read before anything else.
   const reload = u.needDaemonReload || (a.daemon_reload && notFound);
-  if (reload) steps.unshift({ word: 'daemon-reload', op: exec('systemctl daemon-reload') });
+  if (reload) steps.unshift({ word: 'daemon-reload', op: exec(raw('systemctl daemon-reload')) });
   if (steps.length === 0) return [];
   const change: Change = { summary: `${unit}: ${steps.map((s) => s.word).join(', ')}`, ops: steps.map((s) => s.op) };
   if (repeats) change.kind = 'action';

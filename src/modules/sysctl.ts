@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { TaskError } from '../core/errors.js';
 import { defineModule, type Change } from '../core/module.js';
-import { quote, sh } from '../core/shell.js';
+import { raw, script, sh, type ShellCommand } from '../core/shell.js';
 import { absPath } from './common/args.js';
 import { parseSections, requireOk, section } from './common/probe.js';
 import { parseRemoteFile, remoteFileScript, sha256, type RemoteFile } from './common/remote-file.js';
@@ -54,15 +54,11 @@ export function normalizeValue(value: string | number): string {
   return String(value).trim().split(/\s+/).join(' ');
 }
 
-export function sysctlProbeScript(keys: string[]): string {
-  const lines = keys.map((key, i) =>
-    [
-      section(`key${i}`),
-      `p=${quote(procPath(key))}`,
-      `if [ ! -e "$p" ]; then echo missing; elif [ -w "$p" ]; then echo rw; cat "$p"; else echo ro; cat "$p"; fi`,
-    ].join('\n'),
+export function sysctlProbeScript(keys: string[]): ShellCommand {
+  const read = raw(
+    'if [ ! -e "$p" ]; then echo missing; elif [ -w "$p" ]; then echo rw; cat "$p"; else echo ro; cat "$p"; fi',
   );
-  return lines.join('\n');
+  return script(keys.map((key, i) => script(raw(section(`key${i}`)), sh`p=${procPath(key)}`, read)));
 }
 
 export function parseSysctlProbe(stdout: string, keys: string[]): Record<string, KeyState> {
@@ -124,7 +120,7 @@ export function planSysctl(facts: SysctlFacts, args: SysctlArgs): Change[] {
     if (!available(cur) || cur.value === want) continue;
     changes.push({
       summary: `${key}: ${cur.value} → ${want}`,
-      ops: [{ kind: 'exec', command: sh`sysctl -q -w ${`${key}=${want}`}`.text }],
+      ops: [{ kind: 'exec', command: sh`sysctl -q -w ${`${key}=${want}`}` }],
     });
   }
   const content = sysctlFileContent(args.values, facts.keys);
@@ -153,7 +149,7 @@ export const sysctlModule = defineModule<SysctlArgs, SysctlFacts>({
     const keyList = Object.keys(args.values);
     // Which keys exist decides the file content, so the (small) file is always fetched for comparison.
     const res = requireOk(
-      await ctx.exec(`${sysctlProbeScript(keyList)}\n${remoteFileScript(args.file, '')}`),
+      await ctx.exec(script(sysctlProbeScript(keyList), remoteFileScript(args.file, ''))),
       ctx.host,
       'probe sysctl',
     );

@@ -1,6 +1,7 @@
 // systemd: daemon-reload / daemon-reexec for unit files, drop-ins and system.conf.d written earlier in the run.
 import { z } from 'zod';
 import { defineModule, type Change } from '../core/module.js';
+import { raw, sh, type ShellCommand } from '../core/shell.js';
 import { parseSections, requireOk, section } from './common/probe.js';
 
 export const systemdArgs = z
@@ -45,7 +46,7 @@ const MTIME = `stat -c %.9Y "$f" 2>/dev/null || stat -c %Y "$f"`;
  * files or drop-ins live in /etc/systemd/system or /run/systemd/system (where playbooks write them): asking
  * systemd about every loaded unit cost ~0.35 s per host, the whole probe ~0.06 s now.
  */
-export function systemdProbe(args: Pick<SystemdArgs, 'daemon_reload' | 'daemon_reexec'>): string {
+export function systemdProbe(args: Pick<SystemdArgs, 'daemon_reload' | 'daemon_reexec'>): ShellCommand {
   const lines = [section('stale')];
   if (args.daemon_reload) {
     lines.push(
@@ -60,7 +61,7 @@ export function systemdProbe(args: Pick<SystemdArgs, 'daemon_reload' | 'daemon_r
     lines.push(
       `if [ -e ${REEXEC_STAMP} ]; then f=${REEXEC_STAMP}; ${MTIME}; else awk '/^btime /{print $2}' /proc/stat; fi`,
     );
-  return lines.join('\n');
+  return raw(lines.join('\n')); // constants only
 }
 
 export function parseSystemdProbe(stdout: string): SystemdFacts {
@@ -82,14 +83,14 @@ export function planSystemd(f: SystemdFacts, a: SystemdArgs): Change[] {
       summary: a.force
         ? 'systemd daemon-reexec (forced)'
         : 'systemd daemon-reexec (manager config changed since it was last read)',
-      ops: [{ kind: 'exec', command: `systemctl daemon-reexec && mkdir -p /run/ober-push && touch ${REEXEC_STAMP}` }],
+      ops: [{ kind: 'exec', command: sh`systemctl daemon-reexec && mkdir -p /run/ober-push && touch ${REEXEC_STAMP}` }],
     });
   }
   if (a.daemon_reload && !reexec && (a.force || f.staleUnits.length > 0)) {
     const why = f.staleUnits.length > 0 ? ` (changed on disk: ${f.staleUnits.join(', ')})` : ' (forced)';
     changes.push({
       summary: `systemd daemon-reload${why}`,
-      ops: [{ kind: 'exec', command: 'systemctl daemon-reload' }],
+      ops: [{ kind: 'exec', command: raw('systemctl daemon-reload') }],
     });
   }
   if (a.force) for (const c of changes) c.kind = 'action';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { ExecResult } from '../core/module.js';
 import { defineModule, type Change } from '../core/module.js';
-import { quote, sh } from '../core/shell.js';
+import { quote, raw, sh, type ShellCommand } from '../core/shell.js';
 import { absPath } from './common/args.js';
 
 export const waitForArgs = z
@@ -71,11 +71,11 @@ print(code)' "$1" "$tmp" 2>/dev/null) || code=000; fi
 }`;
 
 /** The loop script: prints elapsed_ms=N on success, a timeout message (exit 1) otherwise. */
-export function waitScript(a: WaitForArgs): string {
+export function waitScript(a: WaitForArgs): ShellCommand {
   const negate = a.state === 'stopped' ? '! ' : '';
   const sleepS = (a.interval / 1000).toFixed(3);
   const timeoutMs = Math.round(a.timeout * 1000);
-  return [
+  const lines = [
     'set +e',
     a.url !== undefined ? 'tmp=$(mktemp); trap \'rm -f "$tmp"\' EXIT' : ':',
     a.port !== undefined ? TCP_FN : '',
@@ -87,9 +87,8 @@ export function waitScript(a: WaitForArgs): string {
     `  if [ "$(now_ms)" -ge "$deadline" ]; then echo ${quote(`timed out after ${a.timeout}s waiting for ${describeWait(a)}`)} >&2; exit 1; fi`,
     `  sleep ${sleepS}`,
     'done',
-  ]
-    .filter((l) => l !== '')
-    .join('\n');
+  ];
+  return raw(lines.filter((l) => l !== '').join('\n')); // constants, numbers, and values through quote/sh
 }
 
 export function describeWait(a: WaitForArgs): string {

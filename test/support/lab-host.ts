@@ -7,6 +7,7 @@ import type { Change, ExecOptions, ExecResult, ModuleDef, ReadContext } from '..
 import { applyOps, type RunCommand } from '../../src/engine/apply-ops.js';
 import { FACTS_SCRIPT, parseFacts } from '../../src/engine/facts.js';
 import { hostPid1, sshArgs } from '../lab/harness.js';
+import { raw, type ShellCommand } from '../../src/core/shell.js';
 
 export type LabVia = 'nsenter' | 'ssh';
 
@@ -26,9 +27,9 @@ function hostArgv(host: string, command: string, via: LabVia): [string, string[]
 
 /** A RunCommand on a lab host. Binary-safe stdin (put ops); never rejects on an exit code. */
 export function labRun(host: string, via: LabVia = 'nsenter'): RunCommand {
-  return (command: string, options?: ExecOptions): Promise<ExecResult> =>
+  return (command: ShellCommand, options?: ExecOptions): Promise<ExecResult> =>
     new Promise((resolvePromise, reject) => {
-      const [file, args] = hostArgv(host, command, via);
+      const [file, args] = hostArgv(host, command.text, via);
       const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
@@ -54,7 +55,7 @@ export function labRun(host: string, via: LabVia = 'nsenter'): RunCommand {
 
 /** The host's real facts, gathered with the engine's own probe script. */
 export async function labFacts(host: string, via: LabVia = 'nsenter'): Promise<HostFacts> {
-  const res = await labRun(host, via)(FACTS_SCRIPT);
+  const res = await labRun(host, via)(raw(FACTS_SCRIPT));
   if (res.code !== 0) throw new Error(`${host}: facts probe failed (${res.code}): ${res.stderr}`);
   return parseFacts(res.stdout);
 }
@@ -137,7 +138,7 @@ export async function runTwice<A, F>(
 
 /** A shell command on the host that must succeed; resolves with its stdout. */
 export async function onHost(host: string, command: string, via: LabVia = 'nsenter'): Promise<string> {
-  const res = await labRun(host, via)(command);
+  const res = await labRun(host, via)(raw(command)); // the test's own command
   if (res.code !== 0)
     throw new Error(`${host}: \`${command.split('\n')[0]}\` exited ${res.code}: ${res.stderr}${res.stdout}`);
   return res.stdout;

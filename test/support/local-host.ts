@@ -3,11 +3,17 @@ import { spawn } from 'node:child_process';
 import type { HostFacts } from '../../src/core/facts.js';
 import type { Change, ExecOptions, ExecResult, ModuleDef, ReadContext } from '../../src/core/module.js';
 import { applyOps, type RunCommand } from '../../src/engine/apply-ops.js';
+import { raw, type ShellCommand } from '../../src/core/shell.js';
 
 /** Run a shell command locally (dash via /bin/sh), feeding stdin, collecting stdout/stderr. */
-export const localRun: RunCommand = (command: string, options?: ExecOptions): Promise<ExecResult> =>
+/** A test's own command line, run locally as written. */
+export function localSh(command: string, options?: ExecOptions): Promise<ExecResult> {
+  return localRun(raw(command), options);
+}
+
+export const localRun: RunCommand = (command: ShellCommand, options?: ExecOptions): Promise<ExecResult> =>
   new Promise((resolvePromise, reject) => {
-    const child = spawn('sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', command.text], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;

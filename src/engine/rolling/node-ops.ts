@@ -1,5 +1,6 @@
 // The operations a rolling step performs on one node, over its session: run a script (as root) and probe.
 import type { ExecResult } from '../../core/module.js';
+import type { ShellCommand } from '../../core/shell.js';
 import type { RollingStep } from '../events.js';
 import type { HostSession } from '../host-session.js';
 import { parseProbe, probeScript, type NodeProbe } from './node-probe.js';
@@ -7,7 +8,7 @@ import type { RollTarget } from './target.js';
 
 export interface NodeOps {
   readonly target: RollTarget;
-  exec(script: string, timeoutMs?: number): Promise<ExecResult>;
+  exec(script: ShellCommand, timeoutMs?: number): Promise<ExecResult>;
   /** `light`: without HAProxy's runtime API (drain, sessions, servers stay unknown): cheaper, for polling. */
   probe(light?: boolean): Promise<NodeProbe>;
 }
@@ -47,7 +48,7 @@ export async function mustExec(
   ops: NodeOps,
   step: RollingStep,
   what: string,
-  script: string,
+  script: ShellCommand,
   timeoutMs = 30_000,
 ): Promise<ExecResult> {
   const r = await ops.exec(script, timeoutMs);

@@ -2,7 +2,7 @@
 // withdraw file), HAProxy (health, drain switch, client sessions, backend servers), the announcer and BGP
 // session (BGP mode) or keepalived and the VIPs held (VRRP mode). The parser is pure and unit-tested.
 // (src/fleet/node-status.ts will offer a fuller probe; this one stays minimal and cheap: no Python start-up.)
-import { sh } from '../../core/shell.js';
+import { raw, sh, type ShellCommand } from '../../core/shell.js';
 import { parseSections, section } from '../../modules/common/probe.js';
 import { apiPrelude } from '../../modules/haproxy/scripts.js';
 import type { RollTarget } from './target.js';
@@ -40,10 +40,10 @@ const SCUR_AWK = `awk -F, '$2=="FRONTEND" && $1!="stats" {n+=$5} END {print n+0}
 const SRV_AWK = `awk -F, '$1!~/^#/ && $2!="FRONTEND" && $2!="BACKEND" && NF>17 {t[$1]++; if ($18 ~ /^UP/) u[$1]+=1; else u[$1]+=0} END {for (b in t) print b, u[b], t[b]}'`;
 
 /** `runtime: false` skips HAProxy's runtime API (each call may start a Python): for the fast polls of withdraw/announce. */
-export function probeScript(t: RollTarget, runtime = true): string {
+export function probeScript(t: RollTarget, runtime = true): ShellCommand {
   const f = rollFiles(t.paths);
   const url = `http://127.0.0.1:${t.statsPort}/health`;
-  return [
+  const lines = [
     'export LC_ALL=C',
     section('boot_id'),
     'cat /proc/sys/kernel/random/boot_id 2>/dev/null',
@@ -70,7 +70,7 @@ except Exception as e: print(getattr(e, "code", 0))' ${url}; fi; echo`.text, // 
     // A subshell: the prelude exits when the socket is missing (HAProxy down). One `show stat` serves both sections.
     ...(runtime
       ? [
-          `( ${apiPrelude(t.paths.statsSocket)}`,
+          `( ${apiPrelude(t.paths.statsSocket).text}`,
           section('drain'),
           "hap 'get var proc.ober_drain'",
           "stat=$(hap 'show stat')",
@@ -82,7 +82,8 @@ except Exception as e: print(getattr(e, "code", 0))' ${url}; fi; echo`.text, // 
         ]
       : []),
     'exit 0',
-  ].join('\n');
+  ];
+  return raw(lines.join('\n')); // constants, and values through sh
 }
 
 export function parseProbe(stdout: string, vips: readonly string[]): NodeProbe {

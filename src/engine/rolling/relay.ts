@@ -4,7 +4,7 @@
 // every node of the play relays packets of flows it does not know to all the others; the owner takes its copy.
 // Several nodes of a batch may arm at once: each arm is recorded under its holder (the node being moved) in a
 // file on the node, and the chain is emptied only when the last holder disarms.
-import { sh } from '../../core/shell.js';
+import { raw, script, sh, type ShellCommand } from '../../core/shell.js';
 import type { StackPaths } from '../../stack/paths.js';
 import type { NodeOps } from './node-ops.js';
 
@@ -14,7 +14,7 @@ export const RELAY_MARK = 'cs5';
 const CHAIN = 'ip ober_relay stray';
 
 /** Add `holder` and (re)write the stray chain to copy strays to `peers`. Prints "armed", or "unavailable". */
-export function armScript(paths: StackPaths, holder: string, peers: readonly string[]): string {
+export function armScript(paths: StackPaths, holder: string, peers: readonly string[]): ShellCommand {
   const dups = peers.map((p) => `dup to ${p}`).join(' ');
   const rules = [
     `flush chain ${CHAIN}`,
@@ -22,36 +22,36 @@ export function armScript(paths: StackPaths, holder: string, peers: readonly str
     `add rule ${CHAIN} ip dscp set ${RELAY_MARK} ${dups} drop`,
     '',
   ].join('\n');
-  return [
+  return script(
     withLock(paths),
-    sh`nft list chain ${CHAIN.split(' ')} >/dev/null 2>&1 || { echo unavailable; exit 0; }`.text,
-    sh`grep -qxF ${holder} "$f" || printf '%s\n' ${holder} >> "$f"`.text,
-    sh`printf '%s' ${rules} | nft -f - && echo armed`.text,
-  ].join('\n');
+    sh`nft list chain ${CHAIN.split(' ')} >/dev/null 2>&1 || { echo unavailable; exit 0; }`,
+    sh`grep -qxF ${holder} "$f" || printf '%s\n' ${holder} >> "$f"`,
+    sh`printf '%s' ${rules} | nft -f - && echo armed`,
+  );
 }
 
 /** Remove `holder`; empty the chain when no holder is left. Prints "disarmed", "held" or "unavailable". */
-export function disarmScript(paths: StackPaths, holder: string): string {
-  return [
+export function disarmScript(paths: StackPaths, holder: string): ShellCommand {
+  return script(
     withLock(paths),
-    sh`grep -vxF ${holder} "$f" > "$f.tmp" || true; mv -f "$f.tmp" "$f"`.text,
-    'if [ -s "$f" ]; then echo held; exit 0; fi',
-    sh`nft flush chain ${CHAIN.split(' ')} 2>/dev/null && echo disarmed || echo unavailable`.text,
-  ].join('\n');
+    sh`grep -vxF ${holder} "$f" > "$f.tmp" || true; mv -f "$f.tmp" "$f"`,
+    raw('if [ -s "$f" ]; then echo held; exit 0; fi'),
+    sh`nft flush chain ${CHAIN.split(' ')} 2>/dev/null && echo disarmed || echo unavailable`,
+  );
 }
 
 /** Forget every holder and empty the chain: a roll that ended (or a process killed while armed) leaves no arm. */
-export function clearScript(paths: StackPaths): string {
-  return [
+export function clearScript(paths: StackPaths): ShellCommand {
+  return script(
     withLock(paths),
-    ': > "$f"',
-    sh`nft flush chain ${CHAIN.split(' ')} 2>/dev/null && echo cleared || echo unavailable`.text,
-  ].join('\n');
+    raw(': > "$f"'),
+    sh`nft flush chain ${CHAIN.split(' ')} 2>/dev/null && echo cleared || echo unavailable`,
+  );
 }
 
 /** `f` = the holders file, created if missing; fd 9 holds its lock for the rest of the script. */
-function withLock(paths: StackPaths): string {
-  return sh`f=${paths.relayHolders}; mkdir -p "$(dirname "$f")" && touch "$f" && exec 9>"$f.lock" && flock 9`.text;
+function withLock(paths: StackPaths): ShellCommand {
+  return sh`f=${paths.relayHolders}; mkdir -p "$(dirname "$f")" && touch "$f" && exec 9>"$f.lock" && flock 9`;
 }
 
 export interface RelayResult {
@@ -73,7 +73,7 @@ export function clearRelay(fleet: readonly NodeOps[]): Promise<RelayResult> {
 
 async function onBgpNodes(
   fleet: readonly NodeOps[],
-  script: (n: NodeOps, peers: string[]) => string,
+  scriptFor: (n: NodeOps, peers: string[]) => ShellCommand,
 ): Promise<RelayResult> {
   const bgp = fleet.filter((n) => n.target.mode === 'bgp');
   if (bgp.length < 2) return { unavailable: [] }; // nobody to relay to
@@ -81,7 +81,7 @@ async function onBgpNodes(
     bgp.map(async (n) => {
       const peers = bgp.filter((p) => p !== n).map((p) => p.target.address);
       // A node that cannot be reached only loses the relay; the steps that need it check it themselves.
-      const r = await n.exec(script(n, peers), 10_000).catch(() => null);
+      const r = await n.exec(scriptFor(n, peers), 10_000).catch(() => null);
       return { name: n.target.name, ok: r !== null && r.code === 0 && !r.stdout.includes('unavailable') };
     }),
   );

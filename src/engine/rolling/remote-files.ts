@@ -1,7 +1,7 @@
 // The roll's bookkeeping files on a node and the small remote commands that change them and the node's service state.
 // Every command is built with `sh` (quoted); each is idempotent, so a resumed roll can repeat any of them.
 import { dirname } from 'node:path';
-import { raw, sh } from '../../core/shell.js';
+import { raw, script, sh, type ShellCommand } from '../../core/shell.js';
 import { normalizeLockText } from './lock.js';
 import { setScript } from '../../modules/haproxy/scripts.js';
 import type { StackPaths } from '../../stack/paths.js';
@@ -26,14 +26,14 @@ export function rollFiles(paths: StackPaths): RollFiles {
  * because the kernel drops it when the holding shell dies (a cut connection), so no stale mutex can be left.
  * (flock(1) is in util-linux, on every Debian node; the stray-packet relay relies on it too.)
  */
-function underMutex(file: string, body: string[]): string {
-  return [
-    sh`f=${file}; d=$(dirname "$f"); mkdir -p "$d" || exit 3`.text,
-    'exec 9<"$d" && flock -w 10 9 || { echo "could not lock $d within 10 s" >&2; exit 3; }',
+function underMutex(file: string, body: ShellCommand[]): ShellCommand {
+  return script(
+    sh`f=${file}; d=$(dirname "$f"); mkdir -p "$d" || exit 3`,
+    raw('exec 9<"$d" && flock -w 10 9 || { echo "could not lock $d within 10 s" >&2; exit 3; }'),
     // Read as normalizeLockText does (lock.ts): whitespace runs become one space, none at the ends.
-    `cur=$(cat "$f" 2>/dev/null | tr -s ' \\t\\r\\n' '    ' | sed 's/^ //; s/ $//')`,
-    ...body,
-  ].join('\n');
+    raw(`cur=$(cat "$f" 2>/dev/null | tr -s ' \\t\\r\\n' '    ' | sed 's/^ //; s/ $//')`),
+    body,
+  );
 }
 
 /**
@@ -41,13 +41,12 @@ function underMutex(file: string, body: string[]): string {
  * this run read before: its own earlier process's lock on resume, or the one --break-lock takes over).
  * Prints "acquired", or "held" and the current content.
  */
-export function acquireScript(file: string, content: string, expected: string | null): string {
+export function acquireScript(file: string, content: string, expected: string | null): ShellCommand {
   const matches =
-    expected === null ? '[ -z "$cur" ]' : sh`{ [ -z "$cur" ] || [ "$cur" = ${normalizeLockText(expected)} ]; }`.text;
+    expected === null ? raw('[ -z "$cur" ]') : sh`{ [ -z "$cur" ] || [ "$cur" = ${normalizeLockText(expected)} ]; }`;
   return underMutex(file, [
-    sh`if ${raw(matches)}; then printf '%s\\n' ${content} > "$f.tmp" && mv -f "$f.tmp" "$f" && echo acquired; exit; fi`
-      .text,
-    'echo held; printf "%s\\n" "$cur"',
+    sh`if ${matches}; then printf '%s\\n' ${content} > "$f.tmp" && mv -f "$f.tmp" "$f" && echo acquired; exit; fi`,
+    raw('echo held; printf "%s\\n" "$cur"'),
   ]);
 }
 
@@ -55,31 +54,30 @@ export function acquireScript(file: string, content: string, expected: string | 
  * Undo an acquire: when the lock still holds exactly `ours`, put back `previous` (the lock it replaced) or, when
  * it was free, remove it. A roll that could not take every lock leaves each node as it found it.
  */
-export function giveBackScript(file: string, ours: string, previous: string | null): string {
-  const back = previous === null ? 'rm -f "$f"' : sh`printf '%s\n' ${previous} > "$f.tmp" && mv -f "$f.tmp" "$f"`.text;
+export function giveBackScript(file: string, ours: string, previous: string | null): ShellCommand {
+  const back = previous === null ? raw('rm -f "$f"') : sh`printf '%s\n' ${previous} > "$f.tmp" && mv -f "$f.tmp" "$f"`;
   return underMutex(file, [
-    sh`if [ "$cur" = ${normalizeLockText(ours)} ]; then ${raw(back)} && echo 'given back'; fi; exit 0`.text,
+    sh`if [ "$cur" = ${normalizeLockText(ours)} ]; then ${back} && echo 'given back'; fi; exit 0`,
   ]);
 }
 
 /** Remove `file` only when its content contains `key` (holderKey: our own lock; runKey: a dead run's). */
-export function releaseScript(file: string, key: string): string {
-  return underMutex(file, [sh`case "$cur" in *${key}*) rm -f "$f" ;; esac; exit 0`.text]);
+export function releaseScript(file: string, key: string): ShellCommand {
+  return underMutex(file, [sh`case "$cur" in *${key}*) rm -f "$f" ;; esac; exit 0`]);
 }
 
-export function writePhaseScript(file: string, content: string): string {
-  return sh`mkdir -p "$(dirname ${file})" && printf '%s\n' ${content} > ${`${file}.tmp`} && mv -f ${`${file}.tmp`} ${file}`
-    .text;
+export function writePhaseScript(file: string, content: string): ShellCommand {
+  return sh`mkdir -p "$(dirname ${file})" && printf '%s\n' ${content} > ${`${file}.tmp`} && mv -f ${`${file}.tmp`} ${file}`;
 }
 
 /** HAProxy's drain switch: on, every response says "Connection: close" and /health answers 503. */
-export function setDrainScript(socket: string, on: boolean): string {
+export function setDrainScript(socket: string, on: boolean): ShellCommand {
   return setScript(socket, `experimental-mode on; set var proc.ober_drain bool(${on ? 'true' : 'false'})`);
 }
 
 /** Undrain only when the runtime API answers (a stopped HAProxy starts undrained anyway). */
-export function undrainIfRunningScript(socket: string): string {
-  return `( ${setDrainScript(socket, false)} ) || [ ! -S ${sh`${socket}`.text} ]`;
+export function undrainIfRunningScript(socket: string): ShellCommand {
+  return sh`( ${setDrainScript(socket, false)} ) || [ ! -S ${socket} ]`;
 }
 
 /** SIGHUP the announcer (ExaBGP's child) so it acts on the withdraw file at once; no-op when ExaBGP is down. */
@@ -88,10 +86,10 @@ const HUP_ANNOUNCER = raw(
 );
 
 /** Create the withdraw file (BGP: the announcer withdraws; VRRP: keepalived's track_file drops the priority). */
-export function withdrawScript(paths: StackPaths): string {
-  return sh`mkdir -p "$(dirname ${paths.withdrawnFile})" && : > ${paths.withdrawnFile} && ${HUP_ANNOUNCER}`.text;
+export function withdrawScript(paths: StackPaths): ShellCommand {
+  return sh`mkdir -p "$(dirname ${paths.withdrawnFile})" && : > ${paths.withdrawnFile} && ${HUP_ANNOUNCER}`;
 }
 
-export function announceScript(paths: StackPaths): string {
-  return sh`rm -f ${paths.withdrawnFile} && ${HUP_ANNOUNCER}`.text;
+export function announceScript(paths: StackPaths): ShellCommand {
+  return sh`rm -f ${paths.withdrawnFile} && ${HUP_ANNOUNCER}`;
 }

@@ -1,6 +1,6 @@
 // `ober-push restore`: put withdrawn nodes back into service, health gate first (never re-announce an unhealthy
 // node), then record them announced and release the roll's locks once no node of that roll is left mid-way.
-import { sh } from '../../core/shell.js';
+import { script, sh } from '../../core/shell.js';
 import type { EmitEvent, RollingNodeRecap } from '../events.js';
 import type { HostSession } from '../host-session.js';
 import { healthGate } from './health-gate.js';
@@ -107,7 +107,7 @@ export async function restoreNodes(input: RestoreInput): Promise<boolean> {
           phase: 'announced',
           at: new Date().toISOString(),
         });
-        const r = await o.exec(`${sh`rm -f ${files.lock}`.text}\n${writePhaseScript(files.phase, record)}`, 10_000);
+        const r = await o.exec(script(sh`rm -f ${files.lock}`, writePhaseScript(files.phase, record)), 10_000);
         if (r.code !== 0) throw new StepFailed('unlock', host, `recording the phase failed (exit ${r.code})`, r.stderr);
         return { status: 'ok' as const };
       });

@@ -1,6 +1,7 @@
 // The roll's locks, taken before any node is touched: the fleet lock on every node of the play, and the node lock
 // of a node resumed (or adopted) past its lock step. All or nothing: when one cannot be taken, every lock taken
 // is given back (the lock it replaced put back), so a refused roll leaves the fleet as it found it.
+import { sh } from '../../core/shell.js';
 import type { NodeOps } from './node-ops.js';
 import type { LockTakeover } from './preflight.js';
 import { acquireScript, giveBackScript, rollFiles } from './remote-files.js';
@@ -81,13 +82,16 @@ export async function takeRollLocks(input: TakeLocksInput): Promise<TakeLocksRes
       if (!o) return 0;
       const files = rollFiles(o.target.paths);
       const t = input.takeover.get(h) ?? { fleet: null, node: null };
-      const script = [
-        giveBackScript(files.fleetLock, input.content, t.fleet),
-        giveBackScript(files.lock, input.content, t.node),
-      ]
-        .map((x) => `(${x})`)
-        .join('\n');
-      const r = await o.exec(script, 10_000).catch(() => null);
+      // Each in a subshell: the first one's `exit 0` must not end the script before the second runs.
+      const fleet = giveBackScript(files.fleetLock, input.content, t.fleet);
+      const node = giveBackScript(files.lock, input.content, t.node);
+      const r = await o
+        .exec(
+          sh`(${fleet})
+(${node})`,
+          10_000,
+        )
+        .catch(() => null);
       return r ? (r.stdout.match(/^given back$/gm) ?? []).length : 0;
     }),
   );

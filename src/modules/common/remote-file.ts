@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { TaskError } from '../../core/errors.js';
 import type { Change, FileDiff, Op } from '../../core/module.js';
-import { quote, sh } from '../../core/shell.js';
+import { quote, raw, sh, type ShellCommand } from '../../core/shell.js';
 import { normalizeMode, statMode } from './args.js';
 import { parseSections, section as probeSection } from './probe.js';
 
@@ -32,9 +32,9 @@ export interface RemoteFile extends RemoteStat {
  * Probe script: never follows a symlink at `path`. When `expectSha` is given, the content is only
  * shipped back (base64) when it differs and is at most MAX_DIFF_BYTES.
  */
-export function remoteFileScript(path: string, expectSha: string | null, prefix = ''): string {
+export function remoteFileScript(path: string, expectSha: string | null, prefix = ''): ShellCommand {
   const section = (name: string): string => probeSection(prefix + name);
-  return [
+  const lines = [
     `p=${quote(path)}`,
     section('stat'),
     `if [ -e "$p" ] || [ -L "$p" ]; then stat -c '%F|%a|%U|%G|%u|%g|%s' -- "$p"; fi`,
@@ -47,7 +47,8 @@ export function remoteFileScript(path: string, expectSha: string | null, prefix 
       ? ':'
       : `if [ -n "$sha" ] && [ "$sha" != ${quote(expectSha)} ] && [ "$(stat -c %s -- "$p")" -le ${MAX_DIFF_BYTES} ]; then base64 -w0 < "$p"; fi`,
     section('end'),
-  ].join('\n');
+  ];
+  return raw(lines.join('\n')); // constants, and values through quote
 }
 
 export function parseStatLine(line: string): RemoteStat {
@@ -111,21 +112,22 @@ export function metadataOps(
   path: string,
   st: RemoteStat,
   want: Ownership,
-  recurse = false,
+  /** recurse: below a directory too (-R); symlink: the link itself, never its target (chown -h). */
+  how: { recurse?: boolean; symlink?: boolean } = {},
 ): { ops: Op[]; words: string[] } {
   const ops: Op[] = [];
   const words: string[] = [];
-  const chmod = recurse ? 'chmod -R' : 'chmod';
-  const chown = recurse ? 'chown -R' : 'chown';
+  const chmod = how.recurse ? ['chmod', '-R'] : ['chmod'];
+  const chown = how.recurse ? ['chown', '-R'] : how.symlink ? ['chown', '-h'] : ['chown'];
   if (want.mode !== undefined && normalizeMode(want.mode) !== st.mode) {
-    ops.push({ kind: 'exec', command: `${chmod} ${sh`${normalizeMode(want.mode)} -- ${path}`.text}` });
+    ops.push({ kind: 'exec', command: sh`${chmod} ${normalizeMode(want.mode)} -- ${path}` });
     words.push(`mode ${st.mode || '-'} → ${normalizeMode(want.mode)}`);
   }
   const ownerDiff = want.owner !== undefined && !sameId(want.owner, st.owner, st.uid);
   const groupDiff = want.group !== undefined && !sameId(want.group, st.group, st.gid);
   if (ownerDiff || groupDiff) {
     const spec = `${ownerDiff ? want.owner : ''}${groupDiff ? `:${want.group}` : ''}`;
-    ops.push({ kind: 'exec', command: `${chown} ${sh`${spec} -- ${path}`.text}` });
+    ops.push({ kind: 'exec', command: sh`${chown} ${spec} -- ${path}` });
     if (ownerDiff) words.push(`owner ${st.owner} → ${want.owner}`);
     if (groupDiff) words.push(`group ${st.group} → ${want.group}`);
   }

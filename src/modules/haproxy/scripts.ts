@@ -1,5 +1,5 @@
 // Shell scripts that talk to HAProxy's runtime API on the host: socat when present, else python3.
-import { quote, sh } from '../../core/shell.js';
+import { quote, raw, script, sh, type ShellCommand } from '../../core/shell.js';
 import { section } from '../common/probe.js';
 
 /** Exit code of a script when the stats socket is missing. */
@@ -19,8 +19,8 @@ while True:
 sys.stdout.write(out.decode("utf-8", "replace"))`;
 
 /** Defines `hap COMMAND` (prints the answer): socat, else OpenBSD nc -U, else python3; checks the socket exists. */
-export function apiPrelude(socket: string): string {
-  return [
+export function apiPrelude(socket: string): ShellCommand {
+  const lines = [
     `sock=${quote(socket)}`,
     `[ -S "$sock" ] || { echo "HAProxy stats socket $sock not found" >&2; exit ${NO_SOCKET}; }`,
     'if command -v socat >/dev/null 2>&1; then hap_via=socat',
@@ -33,23 +33,23 @@ export function apiPrelude(socket: string): string {
     `    *) python3 -c ${quote(PY_CLIENT)} "$sock" "$1" ;;`,
     '  esac',
     '}',
-  ].join('\n');
+  ];
+  return raw(lines.join('\n')); // constants, and values through quote
 }
 
 /** One probe: each named runtime command's answer in its own section. */
-export function readScript(socket: string, commands: Record<string, string>): string {
-  const lines = [apiPrelude(socket)];
-  for (const [name, command] of Object.entries(commands)) lines.push(section(name), sh`hap ${command}`.text);
-  return lines.join('\n');
+export function readScript(socket: string, commands: Record<string, string>): ShellCommand {
+  const reads = Object.entries(commands).map(([name, command]) => script(raw(section(name)), sh`hap ${command}`));
+  return script(apiPrelude(socket), reads);
 }
 
 /** A runtime command that answers with an empty line on success (set server ...). */
-export function setScript(socket: string, command: string): string {
-  return [
+export function setScript(socket: string, command: string): ShellCommand {
+  return script(
     apiPrelude(socket),
-    sh`out=$(hap ${command})`.text,
-    `if [ -n "$(printf '%s' "$out" | tr -d '[:space:]')" ]; then printf 'haproxy: %s\\n' "$out" >&2; exit 1; fi`,
-  ].join('\n');
+    sh`out=$(hap ${command})`,
+    raw(`if [ -n "$(printf '%s' "$out" | tr -d '[:space:]')" ]; then printf 'haproxy: %s\\n' "$out" >&2; exit 1; fi`),
+  );
 }
 
 /**
@@ -76,10 +76,9 @@ function countCommand(count: SessionCount): string {
 }
 
 /** Loop on the host until sessions <= max or the deadline; prints "sessions=N elapsed_ms=M timed_out=0|1". */
-export function waitSessionsScript(o: WaitSessionsOptions): string {
+export function waitSessionsScript(o: WaitSessionsOptions): ShellCommand {
   const count = countCommand(o.count);
-  return [
-    apiPrelude(o.socket),
+  const loop = [
     'now_ms() { echo $(( $(date +%s%N) / 1000000 )); }',
     `start=$(now_ms); deadline=$((start + ${Math.round(o.timeoutS * 1000)}))`,
     'while :; do',
@@ -88,7 +87,8 @@ export function waitSessionsScript(o: WaitSessionsOptions): string {
     `  if [ "$(now_ms)" -ge "$deadline" ]; then echo "sessions=$n elapsed_ms=$(( $(now_ms) - start )) timed_out=1"; exit ${o.failOnTimeout ? 1 : 0}; fi`,
     `  sleep ${(o.intervalMs / 1000).toFixed(3)}`,
     'done',
-  ].join('\n');
+  ];
+  return script(apiPrelude(o.socket), raw(loop.join('\n'))); // numbers, constants and the sh-built count
 }
 
 export interface WaitOutcome {

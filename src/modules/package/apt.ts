@@ -1,12 +1,13 @@
 // apt family: probes (dpkg-query, lists age, apt-get -s simulation), their parsers, and the commands.
-import { quote, sh } from '../../core/shell.js';
+import { raw, script, sh, type ShellCommand } from '../../core/shell.js';
 import { section } from '../common/probe.js';
 import type { PkgAction, Simulation } from './types.js';
 
-export const APT_ENV = 'DEBIAN_FRONTEND=noninteractive LC_ALL=C';
+// Assignments before the program: raw, or the shell would take the quoted word as the program's name.
+const APT_ENV = raw('DEBIAN_FRONTEND=noninteractive LC_ALL=C');
 // Waits for a held dpkg lock up to 120 s, then fails with apt's own "Could not get lock" message.
-const LOCK = '-o DPkg::Lock::Timeout=120';
-const CONF = '-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold';
+const LOCK = ['-o', 'DPkg::Lock::Timeout=120'];
+const CONF = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
 
 /** "haproxy=2.6.12-1" -> {name: "haproxy", version: "2.6.12-1"}; "libc6:amd64" keeps its arch in the name. */
 export function splitAptSpec(spec: string): { name: string; version: string | null } {
@@ -18,24 +19,23 @@ export function splitAptSpec(spec: string): { name: string; version: string | nu
 export function aptProbeScript(
   names: string[],
   simulate: { verb: 'install' | 'remove'; specs: string[] } | null,
-): string {
-  const lines = [
-    'export LC_ALL=C',
-    section('lists'),
-    'echo "$(date +%s) $(stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0)"',
-    section('installed'),
-    sh`dpkg-query -W -f='\${Package}\\t\${Version}\\t\${db:Status-Abbrev}\\n' -- ${names} 2>/dev/null || true`.text,
-  ];
-  if (simulate) lines.push(aptSimScript(simulate.verb, simulate.specs));
-  return lines.join('\n');
+): ShellCommand {
+  const probe = script(
+    raw('export LC_ALL=C'),
+    raw(section('lists')),
+    raw('echo "$(date +%s) $(stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0)"'),
+    raw(section('installed')),
+    sh`dpkg-query -W -f='\${Package}\\t\${Version}\\t\${db:Status-Abbrev}\\n' -- ${names} 2>/dev/null || true`,
+  );
+  return simulate ? script(probe, aptSimScript(simulate.verb, simulate.specs)) : probe;
 }
 
 /** The read-only simulation (no lock taken), in a "sim" section ending with "rc=N". */
-export function aptSimScript(verb: 'install' | 'remove', specs: string[]): string {
-  return [
-    section('sim'),
-    sh`LC_ALL=C apt-get -s -q -o Debug::NoLocking=1 ${verb} -- ${specs} 2>&1; echo "rc=$?"`.text,
-  ].join('\n');
+export function aptSimScript(verb: 'install' | 'remove', specs: string[]): ShellCommand {
+  return script(
+    raw(section('sim')),
+    sh`LC_ALL=C apt-get -s -q -o Debug::NoLocking=1 ${verb} -- ${specs} 2>&1; echo "rc=$?"`,
+  );
 }
 
 /** dpkg-query lines "name\tversion\tii " -> installed versions (config-files-only "rc" entries are not installed). */
@@ -84,11 +84,11 @@ export function parseAptSim(text: string): Simulation {
   return { actions, errors };
 }
 
-export function aptUpdateCommand(): string {
+export function aptUpdateCommand(): ShellCommand {
   // apt-get update leaves the lists directory's mtime alone when nothing changed; touch it so cache_valid_time sees the update.
-  return `${APT_ENV} apt-get update -q ${LOCK} && touch /var/lib/apt/lists`;
+  return sh`${APT_ENV} apt-get update -q ${LOCK} && touch /var/lib/apt/lists`;
 }
 
-export function aptCommand(verb: 'install' | 'remove', specs: string[]): string {
-  return `${APT_ENV} apt-get ${verb} -y -q ${LOCK} ${CONF} -- ${specs.map((s) => quote(s)).join(' ')}`;
+export function aptCommand(verb: 'install' | 'remove', specs: string[]): ShellCommand {
+  return sh`${APT_ENV} apt-get ${verb} -y -q ${LOCK} ${CONF} -- ${specs}`;
 }

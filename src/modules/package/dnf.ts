@@ -1,18 +1,18 @@
 // dnf/yum family: probes (rpm -q, dnf --assumeno simulation), their parsers, and the commands.
-import { quote, sh } from '../../core/shell.js';
+import { raw, script, sh, type ShellCommand } from '../../core/shell.js';
 import { parseSections, section } from '../common/probe.js';
 import type { ActionKind, PkgAction, Simulation } from './types.js';
 
 /** Round trip 1: for each spec, the installed packages satisfying it (`rpm -q` accepts name, name-version, name-version-release). */
-export function rpmProbeScript(specs: string[]): string {
-  return specs
-    .map((spec, i) =>
-      [
-        section(`rpm${i}`),
-        sh`rpm -q --qf '%{NAME}\\t%{EPOCH}:%{VERSION}-%{RELEASE}.%{ARCH}\\n' -- ${spec} 2>/dev/null || true`.text,
-      ].join('\n'),
-    )
-    .join('\n');
+export function rpmProbeScript(specs: string[]): ShellCommand {
+  return script(
+    specs.map((spec, i) =>
+      script(
+        raw(section(`rpm${i}`)),
+        sh`rpm -q --qf '%{NAME}\\t%{EPOCH}:%{VERSION}-%{RELEASE}.%{ARCH}\\n' -- ${spec} 2>/dev/null || true`,
+      ),
+    ),
+  );
 }
 
 /** Per spec: the installed name and version satisfying it, or null. "(none):" epochs are dropped. */
@@ -35,10 +35,11 @@ export function dnfSimScript(
   verb: 'install' | 'upgrade' | 'remove',
   specs: string[],
   refresh: boolean,
-): string {
+): ShellCommand {
   const r = refresh ? ['--refresh'] : [];
-  return [section(`sim-${verb}`), sh`LC_ALL=C ${bin} ${r} --assumeno ${verb} -- ${specs} 2>&1; echo "rc=$?"`.text].join(
-    '\n',
+  return script(
+    raw(section(`sim-${verb}`)),
+    sh`LC_ALL=C ${bin} ${r} --assumeno ${verb} -- ${specs} 2>&1; echo "rc=$?"`,
   );
 }
 
@@ -101,6 +102,7 @@ export function dnfCommand(
   verb: 'install' | 'upgrade' | 'remove',
   specs: string[],
   refresh: boolean,
-): string {
-  return `LC_ALL=C ${bin} -y ${refresh ? '--refresh ' : ''}${verb} -- ${specs.map((s) => quote(s)).join(' ')}`;
+): ShellCommand {
+  const r = refresh ? ['--refresh'] : [];
+  return sh`LC_ALL=C ${bin} -y ${[...r, verb]} -- ${specs}`;
 }

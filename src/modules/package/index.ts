@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TaskError } from '../../core/errors.js';
 import { defineModule, type Change, type Op, type ReadContext } from '../../core/module.js';
+import { script, type ShellCommand } from '../../core/shell.js';
 import { parseSections, requireOk } from '../common/probe.js';
 import { parseRemoteFile, planFile, remoteFileScript, sha256 } from '../common/remote-file.js';
 import {
@@ -86,11 +87,11 @@ async function gatherApt(
   const specs = specList(args.name);
   const names = specs.map((s) => splitAptSpec(s).name);
   const first = args.state === 'latest' ? { verb: 'install' as const, specs } : null;
-  const script = [
+  const probe = script(
     aptProbeScript(names, first),
-    ...repo.map((r, i) => remoteFileScript(r.path, sha256(r.content), `repo${i}-`)),
-  ].join('\n');
-  const out = requireOk(await ctx.exec(script), ctx.host, 'probe packages').stdout;
+    repo.map((r, i) => remoteFileScript(r.path, sha256(r.content), `repo${i}-`)),
+  );
+  const out = requireOk(await ctx.exec(probe), ctx.host, 'probe packages').stdout;
   const s = parseSections(out);
   const installed = parseDpkgQuery(s.get('installed') ?? '');
   const satisfied: Record<string, string | null> = {};
@@ -135,7 +136,7 @@ async function gatherDnf(ctx: ReadContext, args: PackageArgs, bin: 'dnf' | 'yum'
   const facts: PackageFacts = { manager: bin, satisfied, installed, cacheAge: null, simulation: null, repoFiles: [] };
   const missing = specs.filter((s) => satisfied[s] === null);
   const present = specs.filter((s) => satisfied[s] !== null);
-  const sims: string[] = [];
+  const sims: ShellCommand[] = [];
   if (args.state === 'absent' && present.length > 0)
     sims.push(
       dnfSimScript(
@@ -150,7 +151,7 @@ async function gatherDnf(ctx: ReadContext, args: PackageArgs, bin: 'dnf' | 'yum'
   if (args.state === 'latest' && present.length > 0)
     sims.push(dnfSimScript(bin, 'upgrade', present, args.update_cache));
   if (sims.length > 0) {
-    const s = parseSections(requireOk(await ctx.exec(sims.join('\n')), ctx.host, `${bin} --assumeno`).stdout);
+    const s = parseSections(requireOk(await ctx.exec(script(sims)), ctx.host, `${bin} --assumeno`).stdout);
     facts.simulation = ['sim-remove', 'sim-install', 'sim-upgrade']
       .map((k) => s.get(k))
       .filter((t): t is string => t !== undefined)

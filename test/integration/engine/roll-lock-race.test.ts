@@ -9,14 +9,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { holderKey, lockContent, type Me } from '../../../src/engine/rolling/lock.js';
 import { acquireScript, releaseScript } from '../../../src/engine/rolling/remote-files.js';
+import { sh as shq, type ShellCommand } from '../../../src/core/shell.js';
 
 export const CONTENDERS = 12;
 export const ROUNDS = 20;
 export const RACES = CONTENDERS * ROUNDS;
 
-function sh(script: string): Promise<{ code: number; stdout: string }> {
+function sh(script: ShellCommand): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', script.text], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
     child.on('error', reject);
@@ -44,7 +45,7 @@ describe('roll lock races (real sh processes, concurrent)', () => {
   it(`--break-lock: ${RACES} takeovers of one stale lock (${CONTENDERS} at once x ${ROUNDS} rounds), exactly 1 winner per round: 0 double holders`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const file = join(dir, `r${round}`, 'roll-fleet.lock');
-      await sh(`mkdir -p ${JSON.stringify(join(dir, `r${round}`))}`);
+      await sh(shq`mkdir -p ${join(dir, `r${round}`)}`);
       writeFileSync(file, `${dead}\n`);
       const mine = Array.from({ length: CONTENDERS }, (_, i) => lockContent(contender(i, round), since));
       // All spawned before any is awaited: they run side by side, each read-compare-write racing the others.
@@ -66,7 +67,7 @@ describe('roll lock races (real sh processes, concurrent)', () => {
   it(`release races: ${CONTENDERS} processes release at once while 1 holds the lock: only the holder's removes it`, async () => {
     const file = join(dir, 'release', 'roll.lock');
     const holder = contender(3, 99);
-    await sh(`mkdir -p ${JSON.stringify(join(dir, 'release'))}`);
+    await sh(shq`mkdir -p ${join(dir, 'release')}`);
     writeFileSync(file, `${lockContent(holder, since)}\n`);
     // The others (other runs, and the same run in another process) release in parallel: the lock stays.
     const others = Array.from({ length: CONTENDERS }, (_, i) =>

@@ -11,6 +11,7 @@ import type { NodeOps } from '../../../src/engine/rolling/node-ops.js';
 import type { LockTakeover } from '../../../src/engine/rolling/preflight.js';
 import { takeRollLocks } from '../../../src/engine/rolling/take-locks.js';
 import { DEFAULT_PATHS } from '../../../src/stack/paths.js';
+import type { ShellCommand } from '../../../src/core/shell.js';
 
 const HOSTS = ['lb01', 'lb02', 'lb03'];
 const since = new Date('2025-01-01T00:00:00Z');
@@ -21,9 +22,9 @@ const alice = lockContent(
   since,
 );
 
-function sh(script: string): Promise<ExecResult> {
+function sh(script: ShellCommand): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', script.text], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));

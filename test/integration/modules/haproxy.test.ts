@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haproxyModule } from '../../../src/modules/haproxy/index.js';
 import type { ServerState, StatRow } from '../../../src/modules/haproxy/parse.js';
-import { localRun, planModule, runModule } from '../../support/local-host.js';
+import { localSh, planModule, runModule } from '../../support/local-host.js';
 
 let dir: string;
 let socket: string;
@@ -47,7 +47,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'h.cfg'), cfg);
   haproxy = spawn('haproxy', ['-Ws', '-f', join(dir, 'h.cfg')], { stdio: 'ignore' });
   // Wait until the socket answers (observable state, no fixed sleep).
-  const ready = await localRun(
+  const ready = await localSh(
     `i=0; while ! [ -S ${socket} ] && [ $i -lt 200 ]; do sleep 0.025; i=$((i+1)); done; [ -S ${socket} ]`,
   );
   expect(ready.code).toBe(0);
@@ -100,7 +100,7 @@ describe('haproxy runtime API', () => {
     const client: Socket = connect(feport, '127.0.0.1');
     await new Promise<void>((r) => client.once('connect', () => r()));
     // Wait until HAProxy counts it.
-    const counted = await localRun(`i=0; while [ $i -lt 200 ]; do n=$(python3 -c 'import socket,sys
+    const counted = await localSh(`i=0; while [ $i -lt 200 ]; do n=$(python3 -c 'import socket,sys
 s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"show info\\n"); print(s.makefile().read())' ${socket} | awk -F': ' '$1=="CurrConns"{print $2}'); [ "$n" -ge 1 ] && exit 0; sleep 0.02; i=$((i+1)); done; exit 1`);
     expect(counted.code).toBe(0);
     const capped = await runModule(haproxyModule, {

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CommandError, TaskError } from '../../../src/core/errors.js';
 import { sysctlModule } from '../../../src/modules/sysctl.js';
 import { waitForModule } from '../../../src/modules/wait-for.js';
-import { localRun, planModule, runModule } from '../../support/local-host.js';
+import { localSh, planModule, runModule } from '../../support/local-host.js';
+import { raw } from '../../../src/core/shell.js';
 
 const servers: Server[] = [];
 afterEach(() => {
@@ -85,8 +86,8 @@ describe('wait_for', () => {
 
 describe('sysctl (plan only, real /proc/sys)', () => {
   it('plans nothing for the current values, a change for a different one', async () => {
-    const cur = (await localRun('cat /proc/sys/net/ipv4/tcp_rmem')).stdout.trim();
-    const somaxconn = Number((await localRun('cat /proc/sys/net/core/somaxconn')).stdout.trim());
+    const cur = (await localSh('cat /proc/sys/net/ipv4/tcp_rmem')).stdout.trim();
+    const somaxconn = Number((await localSh('cat /proc/sys/net/core/somaxconn')).stdout.trim());
     const file = join(tmpdir(), `ober-sysctl-${process.pid}.conf`);
     const same = await planModule(sysctlModule, { values: { 'net.ipv4.tcp_rmem': cur.replace(/\s+/g, '  ') }, file });
     expect(same.changes.map((c) => c.summary)).toEqual([`create ${file}`]);
@@ -94,7 +95,7 @@ describe('sysctl (plan only, real /proc/sys)', () => {
     expect(diff.changes[0]?.summary).toBe(`net.core.somaxconn: ${somaxconn} → ${somaxconn + 1}`);
     expect(diff.changes[0]?.ops[0]).toEqual({
       kind: 'exec',
-      command: `sysctl -q -w net.core.somaxconn=${somaxconn + 1}`,
+      command: raw(`sysctl -q -w net.core.somaxconn=${somaxconn + 1}`),
     });
   });
 

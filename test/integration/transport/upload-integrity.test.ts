@@ -16,6 +16,7 @@ import { startCutRelay } from '../../support/cut-relay.js';
 import { CONTENT_KINDS, randomContent, seededRandom } from '../../support/random-content.js';
 import { isolatedSshEnvironment } from '../../support/ssh-env.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
+import { sh } from '../../../src/core/shell.js';
 
 const FUZZ_CASES = 300;
 const CUT_SIZES = [0, 1024, 60 * 1024, SHELL_STDIN_MAX + 1, 300 * 1024, 1024 * 1024];
@@ -82,7 +83,7 @@ describe('upload integrity through a real sshd', () => {
   };
   const targetOf = (t: SshTransport): ApplyTarget => ({
     host: 'lb01',
-    run: (c, o) => t.exec(c, o),
+    run: (c, o) => t.exec(c.text, o),
     vm: async () => null,
   });
   const put = (t: SshTransport, path: string, content: string | Buffer) =>
@@ -148,7 +149,9 @@ describe('upload integrity through a real sshd', () => {
       { ...expectedBytes('new\n'), size: 5 },
       { ...expectedBytes('new\n'), sha256: expectedBytes('old\n').sha256 },
     ]) {
-      const r = await t.exec(putScriptExpecting({ kind: 'put', path, content: 'new\n' }, wrong), { stdin: 'new\n' });
+      const r = await t.exec(putScriptExpecting({ kind: 'put', path, content: 'new\n' }, wrong).text, {
+        stdin: 'new\n',
+      });
       expect(r.code).toBe(BYTES_MISMATCH);
       expect(r.stderr).toMatch(/ober-push: the upload of .*live\.cfg arrived with (4 of 5 bytes|the wrong SHA-256)/);
       expect(readFileSync(path, 'utf8')).toBe('old\n');
@@ -159,13 +162,13 @@ describe('upload integrity through a real sshd', () => {
   it("runs a command's stdin only once all of it arrived", async () => {
     const t = transport(sshd.port, sshd.knownHostsPath);
     const ran = join(dir, 'ran');
-    const command = `cat > ${ran}`;
+    const command = sh`cat > ${ran}`;
     const stdin = `-n ${'%s\\'.repeat(100)}`;
     const wrong = { ...expectedBytes(stdin), size: stdin.length + 1 };
-    const refused = await t.exec(stagedStdinCommand(command, wrong), { stdin });
+    const refused = await t.exec(stagedStdinCommand(command, wrong).text, { stdin });
     expect(refused.code).toBe(BYTES_MISMATCH);
     expect(existsSync(ran)).toBe(false);
-    const r = await applyOps(targetOf(t), [{ kind: 'exec', command: `${command}; exit 3`, stdin, okCodes: [3] }]);
+    const r = await applyOps(targetOf(t), [{ kind: 'exec', command: sh`${command}; exit 3`, stdin, okCodes: [3] }]);
     expect(r?.code).toBe(3);
     expect(readFileSync(ran, 'utf8')).toBe(stdin);
   });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { putScript } from '../../../src/engine/apply-ops.js';
 
 function runPut(op: Parameters<typeof putScript>[0]) {
-  const r = spawnSync('dash', ['-c', putScript(op)], { input: op.content, encoding: 'utf8' });
+  const r = spawnSync('dash', ['-c', putScript(op).text], { input: op.content, encoding: 'utf8' });
   return { code: r.status ?? -1, stderr: r.stderr };
 }
 

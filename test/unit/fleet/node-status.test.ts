@@ -58,7 +58,7 @@ describe('parseNodeStatus', () => {
   });
 
   it('the probe script reads every expected key, quotes paths, and always exits 0', () => {
-    const script = nodeProbeScript({
+    const { text: script } = nodeProbeScript({
       sysctl: { 'net.ipv4.tcp_fin_timeout': '15' },
       paths: { haproxyConfig: "/etc/it's.cfg" },
     });

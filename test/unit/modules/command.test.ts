@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { raw } from '../../../src/core/shell.js';
 import {
   commandArgs,
   commandLine,
@@ -21,15 +22,15 @@ describe('command word splitting', () => {
   it('an unterminated quote is an error', () => expect(() => splitWords(`echo 'x`)).toThrow(/unterminated/));
   it('no shell features survive: dash prints the words literally', () => {
     const line = commandLine('printf %s| $HOME;>x');
-    expect(execFileSync('dash', ['-c', line]).toString()).toBe('$HOME;>x|');
+    expect(execFileSync('dash', ['-c', line.text]).toString()).toBe('$HOME;>x|');
   });
   it('a leading NAME=value is the program, not an assignment: dash looks for a program of that name', () => {
     const line = commandLine('PATH=/nonexistent printf ok');
-    expect(line).toBe("'PATH=/nonexistent' printf ok");
-    const run = spawnSync('dash', ['-c', line]);
+    expect(line.text).toBe("'PATH=/nonexistent' printf ok");
+    const run = spawnSync('dash', ['-c', line.text]);
     expect(run.stdout.toString()).toBe('');
     expect(run.status).toBe(127);
-    expect(commandLine(['env', 'A=1', 'printf', 'ok'])).toBe('env A=1 printf ok');
+    expect(commandLine(['env', 'A=1', 'printf', 'ok']).text).toBe('env A=1 printf ok');
   });
 });
 
@@ -41,7 +42,7 @@ describe('command/shell planning', () => {
     [{ createsExists: false, removesExists: null }, 1],
     [{ createsExists: null, removesExists: false }, 0],
     [{ createsExists: null, removesExists: true }, 1],
-  ])('guards %j -> %i changes', (f, n) => expect(planRun(f, 'true', {}, 'true')).toHaveLength(n));
+  ])('guards %j -> %i changes', (f, n) => expect(planRun(f, raw('true'), {}, 'true')).toHaveLength(n));
   it('unguarded: uncertain and repeats; chdir and stdin', () => {
     const [c] = commandModule.plan(
       none,
@@ -49,7 +50,7 @@ describe('command/shell planning', () => {
     );
     expect(c).toEqual({
       summary: "run tar xf 'a b.tar'",
-      ops: [{ kind: 'exec', command: "cd /srv && tar xf 'a b.tar'", stdin: 'x' }],
+      ops: [{ kind: 'exec', command: raw("cd /srv && tar xf 'a b.tar'"), stdin: 'x' }],
       uncertain: true,
       kind: 'action',
     });
@@ -57,7 +58,7 @@ describe('command/shell planning', () => {
       { createsExists: false, removesExists: null },
       shellArgs.parse({ cmd: 'echo a | wc -l' }),
     );
-    expect(s?.ops[0]).toEqual({ kind: 'exec', command: '{ echo a | wc -l\n}' });
+    expect(s?.ops[0]).toEqual({ kind: 'exec', command: raw('{ echo a | wc -l\n}') });
     expect(s?.kind).toBe('write'); // guarded by creates: it converges
   });
   it('parses guard probe output', () => {

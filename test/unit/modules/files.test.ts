@@ -150,7 +150,7 @@ describe('file planning', () => {
   const plan = (cur: Partial<RemoteFile>, a: Record<string, unknown>, mismatch: string | null = null) =>
     planFilePath({ remote: remote(cur), recurseMismatch: mismatch }, fileArgs.parse(a)).map((c) => [
       c.summary,
-      ...c.ops.map((o) => (o.kind === 'exec' ? o.command : o.kind)),
+      ...c.ops.map((o) => (o.kind === 'exec' ? o.command.text : o.kind)),
     ]);
   it.each<[Partial<RemoteFile>, Record<string, unknown>, string[][]]>([
     [

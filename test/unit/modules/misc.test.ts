@@ -29,7 +29,7 @@ describe('wait_for', () => {
   });
   it('the loop script is valid dash syntax for every kind', () => {
     for (const a of [{ port: 1 }, { url: 'http://x/', body: "a'b" }, { path: '/x', state: 'stopped' }]) {
-      expect(() => execFileSync('dash', ['-n', '-c', waitScript(waitForArgs.parse(a))])).not.toThrow();
+      expect(() => execFileSync('dash', ['-n', '-c', waitScript(waitForArgs.parse(a)).text])).not.toThrow();
     }
   });
   it('is a probe change with a timeout; register gets elapsed_ms from the applied output', () => {
@@ -145,7 +145,7 @@ describe('haproxy planning', () => {
       intervalMs: 100,
       failOnTimeout: false,
     });
-    expect(() => execFileSync('dash', ['-n', '-c', script])).not.toThrow();
+    expect(() => execFileSync('dash', ['-n', '-c', script.text])).not.toThrow();
     expect(parseWaitOutput('sessions=3 elapsed_ms=1000 timed_out=1\n')).toEqual({
       sessions: 3,
       elapsed_ms: 1000,

@@ -12,6 +12,7 @@ import {
 import { parseDnfSim, parseRpmProbe } from '../../../src/modules/package/dnf.js';
 import { planPackage } from '../../../src/modules/package/index.js';
 import { packageArgs, type PackageFacts } from '../../../src/modules/package/types.js';
+import { raw } from '../../../src/core/shell.js';
 
 const apt = (name: string): string => readFileSync(new URL(`./fixtures/apt/${name}`, import.meta.url), 'utf8');
 
@@ -67,7 +68,7 @@ describe('apt parsing (captured)', () => {
 
   it('splits pins and builds non-interactive commands', () => {
     expect(splitAptSpec('haproxy=2.6.12-1')).toEqual({ name: 'haproxy', version: '2.6.12-1' });
-    expect(aptCommand('install', ['haproxy=2.6.12-1'])).toBe(
+    expect(aptCommand('install', ['haproxy=2.6.12-1']).text).toBe(
       'DEBIAN_FRONTEND=noninteractive LC_ALL=C apt-get install -y -q -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -- haproxy=2.6.12-1',
     );
   });
@@ -242,7 +243,7 @@ describe('planPackage', () => {
     });
     const [c] = planPackage(f, args({ name: 'haproxy', state: 'latest', update_cache: true }));
     expect(c?.uncertain).toBe(true);
-    expect(c?.ops.map((o) => (o.kind === 'exec' ? o.command.split(' ').slice(2, 4).join(' ') : o.kind))).toEqual([
+    expect(c?.ops.map((o) => (o.kind === 'exec' ? o.command.text.split(' ').slice(2, 4).join(' ') : o.kind))).toEqual([
       'apt-get update',
       'apt-get install',
     ]);
@@ -257,7 +258,9 @@ describe('planPackage', () => {
       simulation: parseDnfSim(DNF4),
     });
     const [c] = planPackage(f, args({ name: 'haproxy' }));
-    expect(c?.ops).toEqual([{ kind: 'exec', command: 'LC_ALL=C dnf -y install -- haproxy', timeoutMs: 1_800_000 }]);
+    expect(c?.ops).toEqual([
+      { kind: 'exec', command: raw('LC_ALL=C dnf -y install -- haproxy'), timeoutMs: 1_800_000 },
+    ]);
   });
 
   it('an unknown package is an error unless an update runs first', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sha256, type RemoteFile } from '../../../src/modules/common/remote-file.js';
+import { raw } from '../../../src/core/shell.js';
 import {
   normalizeValue,
   parseSysctlProbe,
@@ -59,7 +60,7 @@ describe('sysctl planning', () => {
     const a = args({ 'net.core.somaxconn': 65535, 'net.ipv4.tcp_rmem': '4096   87380\t134217728' });
     const changes = planSysctl({ keys, file: absent }, a);
     expect(changes.map((c) => c.summary)).toEqual(['net.core.somaxconn: 4096 → 65535', `create ${file}`]);
-    expect(changes[0]?.ops).toEqual([{ kind: 'exec', command: 'sysctl -q -w net.core.somaxconn=65535' }]);
+    expect(changes[0]?.ops).toEqual([{ kind: 'exec', command: raw('sysctl -q -w net.core.somaxconn=65535') }]);
     expect(changes[1]?.diff?.after).toBe(
       '# Managed by ober-push (sysctl module). Local edits are overwritten.\nnet.core.somaxconn = 65535\nnet.ipv4.tcp_rmem = 4096 87380 134217728\n',
     );

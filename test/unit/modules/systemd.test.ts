@@ -52,7 +52,7 @@ describe('service', () => {
   it('restart repeats; a failed start prints status and journal to stderr', () => {
     const [c] = planService(unit({}), serviceArgs.parse({ name: 'haproxy', state: 'restarted' }));
     expect(c?.kind).toBe('action');
-    expect(systemctlVerb('start', 'haproxy.service')).toBe(
+    expect(systemctlVerb('start', 'haproxy.service').text).toBe(
       'u=haproxy.service; systemctl start -- "$u" || { rc=$?; systemctl status --no-pager -- "$u" >&2; journalctl -u "$u" -n 30 --no-pager >&2; exit $rc; }',
     );
   });

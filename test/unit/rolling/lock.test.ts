@@ -14,6 +14,7 @@ import {
   type Me,
 } from '../../../src/engine/rolling/lock.js';
 import { acquireScript, giveBackScript, releaseScript } from '../../../src/engine/rolling/remote-files.js';
+import { sh, type ShellCommand } from '../../../src/core/shell.js';
 
 const me: Me = { runId: 'run-b', user: 'bob', workstation: 'ws2', pid: 200, command: 'rolling-restart.yml' };
 const now = new Date('2025-01-01T12:00:00Z');
@@ -71,7 +72,7 @@ describe('classifyLock', () => {
 describe('lock scripts (run by sh here)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'roll-lock-'));
   const file = join(dir, 'sub', 'roll.lock');
-  const run = (script: string) => execFileSync('sh', ['-c', script], { encoding: 'utf8' });
+  const run = (script: ShellCommand) => execFileSync('sh', ['-c', script.text], { encoding: 'utf8' });
   it('creates once, refuses a foreign lock, replaces only the exact text it expects, releases only its holder', () => {
     const a = lock({ runId: 'run-a' });
     expect(run(acquireScript(file, a, null))).toBe('acquired\n');
@@ -122,7 +123,7 @@ describe('lock scripts (run by sh here)', () => {
     writeFileSync(join(dir, 'x'), '');
     const f2 = join(dir, 'race.lock');
     const both = run(
-      `(${acquireScript(f2, lock({ runId: 'r1' }), null)}) & (${acquireScript(f2, lock({ runId: 'r2' }), null)}) & wait`,
+      sh`(${acquireScript(f2, lock({ runId: 'r1' }), null)}) & (${acquireScript(f2, lock({ runId: 'r2' }), null)}) & wait`,
     );
     expect(both.match(/^acquired$/gm)?.length).toBe(1);
   });

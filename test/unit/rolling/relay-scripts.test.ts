@@ -9,6 +9,7 @@ import { armScript, clearScript, disarmScript } from '../../../src/engine/rollin
 import { DEFAULT_PATHS, type StackPaths } from '../../../src/stack/paths.js';
 import { bgpVars, hosts } from '../stack/fixtures.js';
 import { renderHost, run } from '../templates/harness.js';
+import type { ShellCommand } from '../../../src/core/shell.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ober-relay-arm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,12 +19,12 @@ const paths: StackPaths = { ...node.paths, relayHolders: join(dir, 'run', 'relay
 const PEERS = ['10.99.0.12', '10.99.0.13'];
 
 /** Runs the steps one after the other in one fresh network namespace; returns each step's output and the chain after it. */
-function inNamespace(steps: string[]): Array<{ out: string; chain: string; holders: string }> {
+function inNamespace(steps: ShellCommand[]): Array<{ out: string; chain: string; holders: string }> {
   const sep = '@@step@@';
   const body = steps
     .map(
       (s) =>
-        `echo ${sep}; ( ${s} ); echo ${sep}chain; nft list chain ip ober_relay stray; echo ${sep}holders; cat ${paths.relayHolders} 2>/dev/null; true`,
+        `echo ${sep}; ( ${s.text} ); echo ${sep}chain; nft list chain ip ober_relay stray; echo ${sep}holders; cat ${paths.relayHolders} 2>/dev/null; true`,
     )
     .join('\n');
   const r = run('unshare', ['-n', 'bash', '-c', `nft -f ${node.local(DEFAULT_PATHS.relayRules)} || exit 9\n${body}`]);
