@@ -1,9 +1,9 @@
 // `ober-push restore --check`: what restore would do, read-only. One full probe per selected node; no undrain,
 // no announce, no lock or phase written, no relay cleared, no journal touched.
-import type { EmitEvent, RollingNodeRecap } from '../events.js';
+import type { EmitEvent, RollingNodeRecap, RollingStep } from '../events.js';
 import { nodeHold, pidAlive, thisProcess } from './lock.js';
 import { parseRemotePhase } from './journal.js';
-import { healthProblem } from './node-probe.js';
+import { healthProblem, type NodeProbe } from './node-probe.js';
 import type { NodeOps } from './node-ops.js';
 import { rollFiles } from './remote-files.js';
 
@@ -21,70 +21,10 @@ export async function checkRestore(
   for (const host of selected) {
     const o = ops.get(host);
     if (!o) continue;
-    const t = o.target;
-    const files = rollFiles(t.paths);
-    const skip = (step: 'health' | 'announce' | 'unlock', detail: string) =>
-      emit({ type: 'rolling-step', host, step, status: 'skipped', ms: 0, detail: `check mode: ${detail}` });
-    let p;
-    try {
-      p = await o.probe();
-    } catch (error) {
-      allOk = false;
-      const message = error instanceof Error ? error.message : String(error);
-      emit({
-        type: 'rolling-step',
-        host,
-        step: 'health',
-        status: 'failed',
-        ms: 0,
-        detail: `check mode: probe failed: ${message}`,
-      });
-      recaps.push({ host, phase: 'withdrawn', serving: false, note: `check mode: could not probe: ${message}` });
-      continue;
-    }
-    const phase = parseRemotePhase(p.phaseRaw);
-    if (phase) runs.add(phase.runId);
-    const hold = nodeHold(p.lockRaw, thisProcess(), new Date(), alive);
-    if (hold.kind === 'held') {
-      allOk = false;
-      emit({
-        type: 'rolling-step',
-        host,
-        step: 'lock',
-        status: 'failed',
-        ms: 0,
-        detail: `check mode: restore would refuse: a live roll holds ${host} (${hold.text})`,
-      });
-      recaps.push({
-        host,
-        phase: phase?.phase ?? 'withdrawn',
-        serving: false,
-        note: 'check mode, nothing changed: a live roll holds the node; restore would refuse',
-      });
-      continue;
-    }
-    const problem = healthProblem(p, t.mode);
-    const undrain = p.drained === true ? 'would turn the drain switch off, then ' : '';
-    skip(
-      'health',
-      problem === null
-        ? `${undrain}would pass the health gate now`
-        : `${undrain}would wait for the health gate; now: ${problem}`,
-    );
-    skip(
-      'announce',
-      t.mode === 'none'
-        ? 'drain: none, nothing to announce'
-        : `would remove ${t.paths.withdrawnFile} and re-announce (${t.mode})`,
-    );
-    skip('unlock', `would remove ${files.lock} and record phase announced`);
-    if (problem !== null) allOk = false;
-    recaps.push({
-      host,
-      phase: phase?.phase ?? 'withdrawn',
-      serving: false,
-      note: `check mode, nothing changed: ${problem === null ? 'would be restored' : `would not pass the health gate now (${problem})`}`,
-    });
+    const checked = await checkNode(o, emit, alive);
+    if (checked.runId) runs.add(checked.runId);
+    if (!checked.ok) allOk = false;
+    recaps.push(checked.recap);
   }
   for (const runId of runs)
     emit({
@@ -93,4 +33,47 @@ export async function checkRestore(
     });
   emit({ type: 'rolling-recap', runId: [...runs].join(',') || 'restore', journal, nodes: recaps });
   return allOk;
+}
+
+/** One node: probe it, and say what each restore step would do (or why restore would refuse). */
+async function checkNode(
+  o: NodeOps,
+  emit: EmitEvent,
+  alive: (pid: number) => boolean,
+): Promise<{ ok: boolean; recap: RollingNodeRecap; runId?: string }> {
+  const host = o.target.name;
+  const step = (name: RollingStep, status: 'skipped' | 'failed', detail: string) =>
+    emit({ type: 'rolling-step', host, step: name, status, ms: 0, detail: `check mode: ${detail}` });
+  let p: NodeProbe;
+  try {
+    p = await o.probe();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    step('health', 'failed', `probe failed: ${message}`);
+    const note = `check mode: could not probe: ${message}`;
+    return { ok: false, recap: { host, phase: 'withdrawn', serving: false, note } };
+  }
+  const phase = parseRemotePhase(p.phaseRaw);
+  const run = phase ? { runId: phase.runId } : {};
+  const recap = (note: string): RollingNodeRecap => ({
+    host,
+    phase: phase?.phase ?? 'withdrawn',
+    serving: false,
+    note: `check mode, nothing changed: ${note}`,
+  });
+  const hold = nodeHold(p.lockRaw, thisProcess(), new Date(), alive);
+  if (hold.kind === 'held') {
+    step('lock', 'failed', `restore would refuse: a live roll holds ${host} (${hold.text})`);
+    return { ok: false, recap: recap('a live roll holds the node; restore would refuse'), ...run };
+  }
+  const t = o.target;
+  const problem = healthProblem(p, t.mode);
+  const undrain = p.drained === true ? 'would turn the drain switch off, then ' : '';
+  const gate = problem === null ? 'would pass the health gate now' : `would wait for the health gate; now: ${problem}`;
+  step('health', 'skipped', `${undrain}${gate}`);
+  const reannounce = `would remove ${t.paths.withdrawnFile} and re-announce (${t.mode})`;
+  step('announce', 'skipped', t.mode === 'none' ? 'drain: none, nothing to announce' : reannounce);
+  step('unlock', 'skipped', `would remove ${rollFiles(t.paths).lock} and record phase announced`);
+  const verdict = problem === null ? 'would be restored' : `would not pass the health gate now (${problem})`;
+  return { ok: problem === null, recap: recap(verdict), ...run };
 }

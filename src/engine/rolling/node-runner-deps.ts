@@ -1,0 +1,21 @@
+// What the steps of one node need (a leaf: node-runner.ts and node-work.ts both read it).
+import type { RollingSpec } from '../../playbook/types.js';
+import type { HostSession } from '../host-session.js';
+import type { PlayContext } from '../play-context.js';
+import type { Me } from './lock.js';
+import type { NodeOps } from './node-ops.js';
+
+export interface NodeRunnerDeps {
+  ctx: PlayContext;
+  session: HostSession;
+  ops: NodeOps;
+  /** The play's other nodes outside this batch (capacity floor, VRRP peers). */
+  others: NodeOps[];
+  /** Every node of the play, this one included (they all relay strays while the ECMP set changes). */
+  fleet: NodeOps[];
+  spec: RollingSpec;
+  me: Me;
+  /** The exact node lock text this run may replace (its earlier process's, or the one --break-lock takes over). */
+  takeover: string | null;
+  timeouts: { healthMs: number; verifyMs: number; reconnectMs: number };
+}
