@@ -10,6 +10,9 @@ import type { VmStatusOptions } from './commands/vm-status.js';
 import { addRestoreOptions, addRunOptions, type RestoreCliOptions, type RunCliOptions } from './options.js';
 import { ErrorWithSecrets } from '../secrets/error-with-secrets.js';
 
+/** Each command's action reports its exit code here. */
+type SetCode = (code: number) => void;
+
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('ober-push')
     .description('Agentless push over SSH for Herr Ober S3 ingress fleets (HAProxy, ExaBGP, keepalived) on Proxmox VE')
@@ -19,10 +22,33 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 
   let code: number = ExitCode.ok;
-  const setCode = (c: number) => {
+  const setCode: SetCode = (c) => {
     code = c;
   };
 
+  addPlaybookCommands(program, setCode);
+  addFleetCommands(program, setCode);
+  addInventoryCommands(program, setCode);
+
+  program.addOption(new Option('--debug', 'stack traces on errors').hideHelp());
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
+    }
+    // An error raised once the run's secrets were known carries them: its printed text is redacted by value.
+    const scoped = error instanceof ErrorWithSecrets ? error : null;
+    const { lines, code: errorCode } = describeError(scoped ? scoped.error : error, argv.includes('--debug'));
+    process.stderr.write(`${lines.map((l) => (scoped ? scoped.secrets.redact(l) : l)).join('\n')}\n`);
+    return errorCode;
+  }
+  return code;
+}
+
+/** deploy, rolling-restart, upgrade, resume and restore: the commands that run a playbook or a roll. */
+function addPlaybookCommands(program: Command, setCode: SetCode): void {
   addRunOptions(
     program
       .command('deploy')
@@ -63,7 +89,10 @@ export async function main(argv: string[]): Promise<number> {
   ).action(async (opts: RestoreCliOptions) =>
     setCode(await (await import('./commands/resume.js')).restoreCommand(opts)),
   );
+}
 
+/** status and doctor: read-only views of the nodes. */
+function addFleetCommands(program: Command, setCode: SetCode): void {
   program
     .command('status')
     .description('one line per node: services, HAProxy, BGP/VRRP, NIC queues, watchdog, sysctl drift; then a verdict')
@@ -87,7 +116,10 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts: FleetCommandOptions) =>
       setCode(await (await import('./commands/doctor.js')).doctorCommand(opts)),
     );
+}
 
+/** vm status, inventory, facts and modules. */
+function addInventoryCommands(program: Command, setCode: SetCode): void {
   program
     .command('vm')
     .description('Proxmox VM hardware')
@@ -134,20 +166,4 @@ export async function main(argv: string[]): Promise<number> {
     .description('list the modules, or describe one')
     .argument('[name]', 'module name')
     .action(async (name: string | undefined) => setCode((await import('./commands/modules.js')).modulesCommand(name)));
-
-  program.addOption(new Option('--debug', 'stack traces on errors').hideHelp());
-
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
-    }
-    // An error raised once the run's secrets were known carries them: its printed text is redacted by value.
-    const scoped = error instanceof ErrorWithSecrets ? error : null;
-    const { lines, code: errorCode } = describeError(scoped ? scoped.error : error, argv.includes('--debug'));
-    process.stderr.write(`${lines.map((l) => (scoped ? scoped.secrets.redact(l) : l)).join('\n')}\n`);
-    return errorCode;
-  }
-  return code;
 }

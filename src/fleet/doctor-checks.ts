@@ -25,13 +25,23 @@ const NO_UNIT: UnitStatus = {
 };
 const SITE = 'run `ober-push deploy -i INV` (playbooks/site.yml)';
 
+type Add = (id: string, level: CheckLevel, message: string, fix?: string) => void;
+
 export function doctorChecks(st: NodeStatus): DoctorCheck[] {
   const checks: DoctorCheck[] = [];
-  const add = (id: string, level: CheckLevel, message: string, fix = ''): void => {
+  const add: Add = (id, level, message, fix = '') => {
     checks.push({ id, level, message, fix: level === 'ok' ? '' : fix });
   };
-  const unit = (n: string): UnitStatus => st.units[n] ?? NO_UNIT;
+  for (const group of [watchdogChecks, nicChecks, configChecks, announcerChecks, vipChecks]) group(st, add);
+  checks.push(...firewallChecks(st));
+  stateChecks(st, add);
+  return checks;
+}
 
+const unitOf = (st: NodeStatus, n: string): UnitStatus => st.units[n] ?? NO_UNIT;
+
+/** The watchdog: armed in systemd, and a device to arm. */
+function watchdogChecks(st: NodeStatus, add: Add): void {
   // Watchdog: systemd must ping a real device (Herr Ober's system.conf edit never applied).
   const wd = st.watchdog.runtimeSec;
   if (wd === null || wd === 0)
@@ -50,7 +60,10 @@ export function doctorChecks(st: NodeStatus): DoctorCheck[] {
       'give the VM an i6300esb watchdog with action reset (site.yml play 1, proxmox_vm) and cold-restart it; check `lsmod | grep i6300esb`',
     );
   else add('watchdog-device', 'ok', `watchdog device ${st.watchdog.devices.join(', ')}`);
+}
 
+/** NIC queues = vCPUs. */
+function nicChecks(st: NodeStatus, add: Add): void {
   // NIC queues = vCPUs (capped by what the NIC offers).
   const { combined, maxCombined, name, error } = st.nic;
   if (combined === null || maxCombined === null)
@@ -78,7 +91,10 @@ export function doctorChecks(st: NodeStatus): DoctorCheck[] {
       );
     else add('nic-queues', 'ok', `${name ?? 'NIC'} uses ${combined} queues`);
   }
+}
 
+/** Configs accepted by their daemons. */
+function configChecks(st: NodeStatus, add: Add): void {
   // Configs accepted by their daemons.
   const config = (id: string, what: string, valid: boolean | null, errors: string, fix: string): void => {
     if (valid === null) return;
@@ -111,16 +127,19 @@ export function doctorChecks(st: NodeStatus): DoctorCheck[] {
     st.exabgp.configErrors,
     `${SITE} (exabgp --validate before installing)`,
   );
+}
 
+/** The announcer follows HAProxy; the distro units are out of the way. */
+function announcerChecks(st: NodeStatus, add: Add): void {
   // The announcer (ExaBGP or keepalived) must follow HAProxy: BindsTo stops it with HAProxy, WantedBy brings it back.
   const ha = st.haMode === 'bgp' ? 'ober-exabgp' : st.haMode === 'keepalived' ? 'ober-keepalived' : null;
   if (ha === null) add('announcer-bound', 'fail', 'neither ober-exabgp nor ober-keepalived is installed', SITE);
   else {
-    const u = unit(ha);
+    const u = unitOf(st, ha);
     const missing: string[] = [];
     if (!u.bindsTo.includes('ober-haproxy.service')) missing.push('BindsTo=ober-haproxy.service');
     if (!u.partOf.includes('ober-haproxy.service')) missing.push('PartOf=ober-haproxy.service');
-    if (!unit('ober-haproxy').wants.includes(`${ha}.service`))
+    if (!unitOf(st, 'ober-haproxy').wants.includes(`${ha}.service`))
       missing.push(`enabled as WantedBy=ober-haproxy.service (systemctl enable ${ha})`);
     if (missing.length > 0)
       add(
@@ -139,7 +158,7 @@ export function doctorChecks(st: NodeStatus): DoctorCheck[] {
       );
   }
   for (const distro of ['haproxy', 'keepalived', 'exabgp']) {
-    const d = unit(distro);
+    const d = unitOf(st, distro);
     if (d.active === 'active' || d.enabled === 'enabled')
       add(
         `distro-${distro}`,
@@ -148,7 +167,10 @@ export function doctorChecks(st: NodeStatus): DoctorCheck[] {
         `systemctl disable --now ${distro} && systemctl mask ${distro} (site.yml masks it)`,
       );
   }
+}
 
+/** VIPs bindable. */
+function vipChecks(st: NodeStatus, add: Add): void {
   // VIPs bindable: keepalived backups bind VIPs they do not hold; BGP nodes hold them on lo.
   const sysctl = (key: string): string | null => st.sysctl.find((r) => r.key === key)?.actual ?? null;
   if (st.haMode === 'keepalived') {
@@ -173,8 +195,10 @@ export function doctorChecks(st: NodeStatus): DoctorCheck[] {
       );
     else add('vip-bindable', 'ok', `VIPs on lo: ${st.vipsHeld.join(', ') || 'none listed'}`);
   }
+}
 
-  checks.push(...firewallChecks(st));
+/** Tuning applied, and not withdrawn. */
+function stateChecks(st: NodeStatus, add: Add): void {
   if (st.sysctlDrift.length > 0)
     add(
       'sysctl-drift',
@@ -190,7 +214,6 @@ export function doctorChecks(st: NodeStatus): DoctorCheck[] {
       'the operator withdraw file is present: this node carries no traffic',
       '`ober-push restore -i INV --limit HOST` (or remove /var/lib/ober-push/withdrawn and SIGHUP the announcer)',
     );
-  return checks;
 }
 
 /** iptables/nft rules that would block BGP (179), the stats/health port (8404) or VRRP (protocol 112). */
