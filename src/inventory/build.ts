@@ -44,119 +44,157 @@ const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const where = (location: SourceLocation | null) => (location ? formatLocation(location) : 'another file');
 
+/** What building one inventory accumulates over its files. */
+interface Build {
+  inventory: Inventory;
+  issues: ConfigIssue[];
+  sshLocation: SourceLocation | null;
+  varsSetAt: Map<string, SourceLocation | null>;
+  ownHostVars: Map<string, Record<string, unknown>>;
+  groupDefs: GroupDef[];
+}
+
 export function buildInventory(files: readonly ParsedInventoryFile[]): { inventory: Inventory; issues: ConfigIssue[] } {
-  const issues: ConfigIssue[] = [];
-  const inventory: Inventory = {
-    files: files.map((f) => f.path),
-    hosts: new Map(),
-    groups: new Map(),
-    proxmox: new Map(),
-    vars: {},
-    varLocations: new Map(),
+  const b: Build = {
+    inventory: {
+      files: files.map((f) => f.path),
+      hosts: new Map(),
+      groups: new Map(),
+      proxmox: new Map(),
+      vars: {},
+      varLocations: new Map(),
+    },
+    issues: [],
+    sshLocation: null,
+    varsSetAt: new Map(),
+    ownHostVars: new Map(),
+    groupDefs: [],
   };
   const contexts = files.map((f) => ({ file: f, ctx: new FileContext(f) }));
   // Proxmox endpoints first: hosts refer to them by name.
+  for (const { file, ctx } of contexts) addProxmox(b, file, ctx);
   for (const { file, ctx } of contexts) {
-    for (const [name, entry] of Object.entries(file.data.proxmox ?? {})) {
-      const location = ctx.key(['proxmox', name]);
-      const earlier = inventory.proxmox.get(name);
-      if (earlier) {
-        issues.push({
-          location,
-          path: `proxmox.${name}`,
-          message: `Proxmox endpoint "${name}" is already defined at ${where(earlier.location)}`,
-        });
-        continue;
-      }
-      const tokenSecret: SecretRef =
-        'env' in entry.token_secret ? { env: entry.token_secret.env } : { file: ctx.path(entry.token_secret.file) };
-      const endpoint: ProxmoxEndpoint = {
-        name,
-        url: entry.url.replace(/\/$/, ''),
-        tokenId: entry.token_id,
-        tokenSecret,
-        insecure: entry.insecure === true,
-        location,
-      };
-      if (entry.fingerprint !== undefined) endpoint.fingerprint = entry.fingerprint.toUpperCase();
-      if (entry.ca_file !== undefined) endpoint.caFile = ctx.path(entry.ca_file);
-      inventory.proxmox.set(name, endpoint);
+    addSsh(b, file, ctx);
+    addVars(b, file, ctx);
+    for (const [key, entry] of Object.entries(file.data.hosts ?? {})) {
+      addHosts(b.inventory, ctx, key, entry ?? {}, b.ownHostVars, b.issues);
     }
+    addGroups(b, file, ctx);
   }
-  let sshLocation: SourceLocation | null = null;
-  const varsSetAt = new Map<string, SourceLocation | null>();
-  const ownHostVars = new Map<string, Record<string, unknown>>();
-  const groupDefs: GroupDef[] = [];
-  for (const { file, ctx } of contexts) {
-    const data = file.data;
-    if (data.ssh) {
-      if (inventory.ssh) {
-        issues.push({
-          location: ctx.key(['ssh']),
-          path: 'ssh',
-          message: `ssh settings are already defined at ${where(sshLocation)}`,
-        });
-      } else {
-        sshLocation = ctx.key(['ssh']);
-        inventory.ssh = {};
-        if (data.ssh.config !== undefined) inventory.ssh.configFile = ctx.path(data.ssh.config);
-        if (data.ssh.known_hosts !== undefined) inventory.ssh.knownHostsFile = ctx.path(data.ssh.known_hosts);
-        if (data.ssh.connect_timeout !== undefined)
-          inventory.ssh.connectTimeoutMs = Math.round(data.ssh.connect_timeout * 1000);
-      }
-    }
-    for (const [key, value] of Object.entries(data.vars ?? {})) {
-      if (varsSetAt.has(key)) {
-        issues.push({
-          location: ctx.key(['vars', key]),
-          path: `vars.${key}`,
-          message: `variable "${key}" is already set at ${where(varsSetAt.get(key) ?? null)}`,
-        });
-        continue;
-      }
-      varsSetAt.set(key, ctx.key(['vars', key]));
-      inventory.vars[key] = value;
-      recordVarLocations(inventory.varLocations, 'all', { [key]: value }, ctx.source, ['vars']);
-    }
-    for (const [key, entry] of Object.entries(data.hosts ?? {})) {
-      addHosts(inventory, ctx, key, entry ?? {}, ownHostVars, issues);
-    }
-    for (const [name, entry] of Object.entries(data.groups ?? {})) {
-      const location = ctx.key(['groups', name]);
-      const path = `groups.${name}`;
-      if (name === 'all') {
-        issues.push({
-          location,
-          path,
-          message: 'group "all" is implicit; put variables for every host under the top-level vars:',
-        });
-        continue;
-      }
-      if (!GROUP_NAME.test(name)) {
-        issues.push({
-          location,
-          path,
-          message: 'invalid group name: use letters, digits, "-" and "_", starting with a letter',
-        });
-        continue;
-      }
-      const earlier = groupDefs.find((g) => g.name === name);
-      if (earlier) {
-        issues.push({ location, path, message: `group "${name}" is already defined at ${where(earlier.location)}` });
-        continue;
-      }
-      const vars = entry?.vars ?? {};
-      recordVarLocations(inventory.varLocations, `group:${name}`, vars, ctx.source, ['groups', name, 'vars']);
-      groupDefs.push({
-        name,
-        hosts: entry?.hosts ?? [],
-        children: entry?.children ?? [],
-        vars,
+  return finish(b);
+}
+
+function addProxmox(b: Build, file: ParsedInventoryFile, ctx: FileContext): void {
+  const { inventory, issues } = b;
+  for (const [name, entry] of Object.entries(file.data.proxmox ?? {})) {
+    const location = ctx.key(['proxmox', name]);
+    const earlier = inventory.proxmox.get(name);
+    if (earlier) {
+      issues.push({
         location,
-        locate: (sub) => ctx.value(['groups', name, ...sub]),
+        path: `proxmox.${name}`,
+        message: `Proxmox endpoint "${name}" is already defined at ${where(earlier.location)}`,
       });
+      continue;
+    }
+    const tokenSecret: SecretRef =
+      'env' in entry.token_secret ? { env: entry.token_secret.env } : { file: ctx.path(entry.token_secret.file) };
+    const endpoint: ProxmoxEndpoint = {
+      name,
+      url: entry.url.replace(/\/$/, ''),
+      tokenId: entry.token_id,
+      tokenSecret,
+      insecure: entry.insecure === true,
+      location,
+    };
+    if (entry.fingerprint !== undefined) endpoint.fingerprint = entry.fingerprint.toUpperCase();
+    if (entry.ca_file !== undefined) endpoint.caFile = ctx.path(entry.ca_file);
+    inventory.proxmox.set(name, endpoint);
+  }
+}
+
+function addSsh(b: Build, file: ParsedInventoryFile, ctx: FileContext): void {
+  const { inventory, issues } = b;
+  const data = file.data;
+  if (data.ssh) {
+    if (inventory.ssh) {
+      issues.push({
+        location: ctx.key(['ssh']),
+        path: 'ssh',
+        message: `ssh settings are already defined at ${where(b.sshLocation)}`,
+      });
+    } else {
+      b.sshLocation = ctx.key(['ssh']);
+      inventory.ssh = {};
+      if (data.ssh.config !== undefined) inventory.ssh.configFile = ctx.path(data.ssh.config);
+      if (data.ssh.known_hosts !== undefined) inventory.ssh.knownHostsFile = ctx.path(data.ssh.known_hosts);
+      if (data.ssh.connect_timeout !== undefined)
+        inventory.ssh.connectTimeoutMs = Math.round(data.ssh.connect_timeout * 1000);
     }
   }
+}
+
+function addVars(b: Build, file: ParsedInventoryFile, ctx: FileContext): void {
+  const { inventory, issues, varsSetAt } = b;
+  const data = file.data;
+  for (const [key, value] of Object.entries(data.vars ?? {})) {
+    if (varsSetAt.has(key)) {
+      issues.push({
+        location: ctx.key(['vars', key]),
+        path: `vars.${key}`,
+        message: `variable "${key}" is already set at ${where(varsSetAt.get(key) ?? null)}`,
+      });
+      continue;
+    }
+    varsSetAt.set(key, ctx.key(['vars', key]));
+    inventory.vars[key] = value;
+    recordVarLocations(inventory.varLocations, 'all', { [key]: value }, ctx.source, ['vars']);
+  }
+}
+
+function addGroups(b: Build, file: ParsedInventoryFile, ctx: FileContext): void {
+  const { inventory, issues, groupDefs } = b;
+  const data = file.data;
+  for (const [name, entry] of Object.entries(data.groups ?? {})) {
+    const location = ctx.key(['groups', name]);
+    const path = `groups.${name}`;
+    if (name === 'all') {
+      issues.push({
+        location,
+        path,
+        message: 'group "all" is implicit; put variables for every host under the top-level vars:',
+      });
+      continue;
+    }
+    if (!GROUP_NAME.test(name)) {
+      issues.push({
+        location,
+        path,
+        message: 'invalid group name: use letters, digits, "-" and "_", starting with a letter',
+      });
+      continue;
+    }
+    const earlier = groupDefs.find((g) => g.name === name);
+    if (earlier) {
+      issues.push({ location, path, message: `group "${name}" is already defined at ${where(earlier.location)}` });
+      continue;
+    }
+    const vars = entry?.vars ?? {};
+    recordVarLocations(inventory.varLocations, `group:${name}`, vars, ctx.source, ['groups', name, 'vars']);
+    groupDefs.push({
+      name,
+      hosts: entry?.hosts ?? [],
+      children: entry?.children ?? [],
+      vars,
+      location,
+      locate: (sub) => ctx.value(['groups', name, ...sub]),
+    });
+  }
+}
+
+/** Resolve the groups, then each host's groups and merged variables (once no issue is left). */
+function finish(b: Build): { inventory: Inventory; issues: ConfigIssue[] } {
+  const { inventory, issues, ownHostVars, groupDefs } = b;
   const resolved = resolveGroups(groupDefs, [...inventory.hosts.keys()]);
   issues.push(...resolved.issues);
   if (issues.length > 0) return { inventory, issues };
