@@ -135,24 +135,57 @@ export function deriveStackContext(
 ): StackContext {
   const v = parseStackVars(vars);
   const paths: StackPaths = { ...DEFAULT_PATHS, ...options.paths };
+  const hostVars = stackHostVars(vars, host, allHosts);
+  const issues: ConfigIssue[] = [];
+  const addressOf = (h: StackHost): string => hostVars.get(h.name)?.local_address ?? h.address;
+  const address = addressOf(host);
+  const ctx = haproxyContext(v, host, address, paths);
+  if (v.bgp) {
+    requireIpv4(address, host.name, issues);
+    ctx.bgp = {
+      routerId: address,
+      localAddress: address,
+      localAs: v.bgp.local_as,
+      peerAs: v.bgp.peer_as,
+      holdTime: v.bgp.hold_time,
+      neighbors: v.bgp.neighbors,
+    };
+  }
+  if (v.ha_mode === 'keepalived' && v.keepalived) {
+    for (const h of allHosts) requireIpv4(addressOf(h), h.name, issues);
+    const instances = vrrpInstances(v, host, allHosts, hostVars, issues);
+    ctx.keepalived = {
+      routerId: `ober_${host.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`,
+      interface: v.keepalived.interface,
+      advertInt: v.keepalived.advert_int,
+      srcIp: address,
+      peers: allHosts.filter((h) => h.name !== host.name).map(addressOf),
+      weight: VRRP.weight,
+      instances,
+    };
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return ctx;
+}
+
+/** Every stack host's own vars (`host` sees its merged vars too), validated; throws with every issue. */
+function stackHostVars(vars: unknown, host: StackHost, allHosts: readonly StackHost[]): Map<string, StackHostVars> {
   const issues: ConfigIssue[] = [];
   const hostVars = new Map<string, StackHostVars>();
   for (const h of allHosts) {
-    const res = validate(
-      stackHostVarsSchema,
-      h === host ? { ...h.vars, ...(vars as object) } : h.vars,
-      NO_LOCATION,
-      `hosts.${h.name}`,
-    );
+    const own = h === host ? { ...h.vars, ...(vars as object) } : h.vars;
+    const res = validate(stackHostVarsSchema, own, NO_LOCATION, `hosts.${h.name}`);
     if (res.ok) hostVars.set(h.name, res.data);
     else issues.push(...res.issues);
   }
   if (!allHosts.some((h) => h.name === host.name))
     issues.push(issue('', `host ${host.name} is not one of the stack's hosts`));
   if (issues.length > 0) throw new ConfigError(issues);
-  const addressOf = (h: StackHost): string => hostVars.get(h.name)?.local_address ?? h.address;
-  const address = addressOf(host);
+  return hostVars;
+}
 
+/** Everything but the HA daemon's part: HAProxy, lists, certificates, units, tuning. */
+function haproxyContext(v: StackVars, host: StackHost, address: string, paths: StackPaths): StackContext {
   const whitelistNames = [...new Set(v.frontends.flatMap((f) => f.allow ?? []))];
   const listFile = (name: string): string => `${paths.listsDir}/${name}.lst`;
   const defaultBackend = v.backends[0]?.name ?? '';
@@ -202,31 +235,6 @@ export function deriveStackContext(
     certs: uniqueCerts(v.frontends, paths.certsDir),
   };
   ctx.listFiles = ctx.whitelists.map((w) => ({ file: w.file, content: whitelistContent(w) }));
-  if (v.bgp) {
-    requireIpv4(address, host.name, issues);
-    ctx.bgp = {
-      routerId: address,
-      localAddress: address,
-      localAs: v.bgp.local_as,
-      peerAs: v.bgp.peer_as,
-      holdTime: v.bgp.hold_time,
-      neighbors: v.bgp.neighbors,
-    };
-  }
-  if (v.ha_mode === 'keepalived' && v.keepalived) {
-    for (const h of allHosts) requireIpv4(addressOf(h), h.name, issues);
-    const instances = vrrpInstances(v, host, allHosts, hostVars, issues);
-    ctx.keepalived = {
-      routerId: `ober_${host.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`,
-      interface: v.keepalived.interface,
-      advertInt: v.keepalived.advert_int,
-      srcIp: address,
-      peers: allHosts.filter((h) => h.name !== host.name).map(addressOf),
-      weight: VRRP.weight,
-      instances,
-    };
-  }
-  if (issues.length > 0) throw new ConfigError(issues);
   return ctx;
 }
 
