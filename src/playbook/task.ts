@@ -32,53 +32,16 @@ export function parseTask(raw: unknown, path: PathSegment[], ctx: TaskContext): 
       path: printed,
       message: `expected a task (a mapping with one module key)${raw === null ? ', got null' : ''}`,
     });
-  const known = [...ctx.modules.keys()].sort();
-  const keys = Object.keys(raw);
-  const moduleKeys = keys.filter((k) => ctx.modules.has(k));
   const before = ctx.issues.length;
-  for (const key of keys) {
-    if (ctx.modules.has(key) || TASK_KEYWORDS.includes(key)) continue;
-    const suggestion = closestMatch(key, [...known, ...TASK_KEYWORDS]);
-    const message =
-      suggestion !== null
-        ? `unknown key (did you mean "${suggestion}"?)`
-        : moduleKeys.length === 0
-          ? `unknown module "${key}" (known modules: ${known.join(', ')})`
-          : `unknown key (a task has one module key and any of: ${TASK_KEYWORDS.join(', ')})`;
-    ctx.issues.push({ location: locator.key([...path, key]), path: joinKeyPath(printed, key), message });
-  }
-  if (moduleKeys.length > 1) {
-    const [first, second] = moduleKeys;
-    ctx.issues.push({
-      location: locator.key([...path, second ?? '']),
-      path: printed,
-      message: `a task runs exactly one module, found "${first}" and "${second}"`,
-    });
-  }
-  if (moduleKeys.length === 0 && ctx.issues.length === before) {
-    ctx.issues.push({ location, path: printed, message: `missing a module key (known modules: ${known.join(', ')})` });
-  }
+  const moduleKeys = checkTaskKeys(raw, path, ctx);
   const keywords = Object.fromEntries(Object.entries(raw).filter(([k]) => TASK_KEYWORDS.includes(k)));
   const checked = validate(taskKeywordsSchema, keywords, sourceLocator(ctx.source, path), printed);
   ctx.issues.push(...checked.issues);
   const moduleName = moduleKeys[0];
   const module = moduleName === undefined ? undefined : ctx.modules.get(moduleName);
   if (ctx.issues.length > before || !checked.ok || moduleName === undefined || !module) return null;
-
   const args = raw[moduleName] ?? {};
-  const argsPath = [...path, moduleName];
-  // Strings with "{{" are templates: their type is only known after rendering, when the engine validates again.
-  const validated = validate(
-    module.args,
-    args,
-    sourceLocator(ctx.source, argsPath),
-    joinKeyPath(printed, moduleName),
-    (p, code) => {
-      const found = valueAt(args, p);
-      return found.exists && (isTemplate(found.value) || (code === 'custom' && containsTemplate(found.value)));
-    },
-  );
-  ctx.issues.push(...validated.issues);
+  checkArgs(module, args, [...path, moduleName], ctx);
 
   const k = checked.data;
   const task: Task = {
@@ -107,6 +70,55 @@ export function parseTask(raw: unknown, path: PathSegment[], ctx: TaskContext): 
   if (k.register !== undefined) task.register = k.register;
   if (k.loop !== undefined) task.loop = k.loop;
   return ctx.issues.length > before ? null : task;
+}
+
+/** Unknown keys (with a suggestion), none or two module keys: each an issue. Returns the module keys found. */
+function checkTaskKeys(raw: Record<string, unknown>, path: PathSegment[], ctx: TaskContext): string[] {
+  const locator = sourceLocator(ctx.source);
+  const printed = formatKeyPath(path);
+  const known = [...ctx.modules.keys()].sort();
+  const keys = Object.keys(raw);
+  const moduleKeys = keys.filter((k) => ctx.modules.has(k));
+  const before = ctx.issues.length;
+  for (const key of keys) {
+    if (ctx.modules.has(key) || TASK_KEYWORDS.includes(key)) continue;
+    const suggestion = closestMatch(key, [...known, ...TASK_KEYWORDS]);
+    const message =
+      suggestion !== null
+        ? `unknown key (did you mean "${suggestion}"?)`
+        : moduleKeys.length === 0
+          ? `unknown module "${key}" (known modules: ${known.join(', ')})`
+          : `unknown key (a task has one module key and any of: ${TASK_KEYWORDS.join(', ')})`;
+    ctx.issues.push({ location: locator.key([...path, key]), path: joinKeyPath(printed, key), message });
+  }
+  if (moduleKeys.length > 1) {
+    const [first, second] = moduleKeys;
+    ctx.issues.push({
+      location: locator.key([...path, second ?? '']),
+      path: printed,
+      message: `a task runs exactly one module, found "${first}" and "${second}"`,
+    });
+  }
+  if (moduleKeys.length === 0 && ctx.issues.length === before) {
+    const location = locator.value(path);
+    ctx.issues.push({ location, path: printed, message: `missing a module key (known modules: ${known.join(', ')})` });
+  }
+  return moduleKeys;
+}
+
+/** The module's args against its schema. Strings with "{{" are templates: checked again after rendering. */
+function checkArgs(module: AnyModule, args: unknown, argsPath: PathSegment[], ctx: TaskContext): void {
+  const validated = validate(
+    module.args,
+    args,
+    sourceLocator(ctx.source, argsPath),
+    formatKeyPath(argsPath),
+    (p, code) => {
+      const found = valueAt(args, p);
+      return found.exists && (isTemplate(found.value) || (code === 'custom' && containsTemplate(found.value)));
+    },
+  );
+  ctx.issues.push(...validated.issues);
 }
 
 function toList(value: string | string[] | undefined): string[] {
