@@ -6,6 +6,7 @@ import type { RunEvent, TaskReport } from '../engine/events.js';
 import { formatChange, formatRecap } from './recap.js';
 import { formatRollingRecap, formatSchedule } from './rolling.js';
 import { makeChalk, statusColor } from './style.js';
+import type { ChalkInstance } from 'chalk';
 import type { Reporter, ReporterOptions } from './types.js';
 
 interface HostRow {
@@ -16,26 +17,53 @@ interface HostRow {
 }
 
 export function createListrReporter(out: Writable, options: ReporterOptions): Reporter {
-  const c = makeChalk(options.color);
-  const rows = new Map<string, HostRow>();
+  return new ListrView(out, makeChalk(options.color));
+}
+
+class ListrView implements Reporter {
+  private readonly rows = new Map<string, HostRow>();
   // A host's outcome may be known before listr has started its row: keep it until the row exists.
-  const outcomes = new Map<string, string | null>();
-  const notable: TaskReport[] = [];
-  let running: Promise<unknown> | null = null;
-  let recapLines: string[] = [];
-  const rollingLines: string[] = [];
-  let hostNames: string[] = [];
+  private readonly outcomes = new Map<string, string | null>();
+  private readonly notable: TaskReport[] = [];
+  private readonly rollingLines: string[] = [];
+  private running: Promise<unknown> | null = null;
+  private recapLines: string[] = [];
+  private hostNames: string[] = [];
 
-  const title = (host: string, row: HostRow): string => {
-    const counts = Object.entries(row.counts)
-      .filter(([, n]) => n > 0)
-      .map(([status, n]) => statusColor(c, status as TaskReport['status'])(`${status}=${n}`))
-      .join(' ');
-    return `${host.padEnd(12)} ${counts}${row.current ? c.dim(`  ▸ ${row.current}`) : ''}`;
-  };
+  constructor(
+    private readonly out: Writable,
+    private readonly c: ChalkInstance,
+  ) {}
 
-  const start = (hosts: string[]): void => {
-    hostNames = hosts;
+  onEvent(event: RunEvent): void {
+    if (event.type === 'run-start') this.start(event.hosts);
+    else if (event.type === 'task-start') this.show(event.host, event.task);
+    else if (event.type === 'task-end') this.taskEnded(event);
+    else if (event.type === 'rolling-step')
+      this.show(event.host, event.status === 'start' ? `rolling: ${event.step}` : '');
+    else if (event.type === 'rolling-schedule') this.rollingLines.push(...formatSchedule(this.c, event));
+    else if (event.type === 'rolling-recap') this.rollingLines.push(...formatRollingRecap(this.c, event));
+    else if (event.type === 'recap') {
+      for (const h of event.hosts) this.settle(h.host, h.failure ? `${h.failure.task}: ${h.failure.message}` : null);
+      this.recapLines = formatRecap(this.c, event.hosts, event.durationMs, event.check);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const host of this.hostNames) if (!this.outcomes.has(host)) this.settle(host, null);
+    if (this.running) await this.running;
+    for (const report of this.notable) {
+      const message = report.message ? ` | ${report.message}` : '';
+      this.out.write(
+        `${report.host} | ${statusColor(this.c, report.status)(report.status)} | ${report.task}${message}\n`,
+      );
+      for (const change of report.changes) for (const line of formatChange(this.c, change)) this.out.write(`${line}\n`);
+    }
+    for (const line of [...this.rollingLines, ...this.recapLines]) this.out.write(`${line}\n`);
+  }
+
+  private start(hosts: string[]): void {
+    this.hostNames = hosts;
     const list = new Listr(
       hosts.map((host) => ({
         title: host,
@@ -49,66 +77,36 @@ export function createListrReporter(out: Writable, options: ReporterOptions): Re
               },
               settle: (failure) => (failure ? reject(new Error(failure)) : resolve()),
             };
-            rows.set(host, row);
-            if (outcomes.has(host)) row.settle(outcomes.get(host) ?? null);
+            this.rows.set(host, row);
+            if (this.outcomes.has(host)) row.settle(this.outcomes.get(host) ?? null);
           }),
       })),
       { concurrent: true, exitOnError: false, renderer: 'default', rendererOptions: { collapseErrors: false } },
     );
-    running = list.run().catch(() => undefined);
-  };
+    this.running = list.run().catch(() => undefined);
+  }
 
-  return {
-    onEvent(event: RunEvent): void {
-      if (event.type === 'run-start') start(event.hosts);
-      else if (event.type === 'task-start') {
-        const row = rows.get(event.host);
-        if (row) {
-          row.current = event.task;
-          row.setTitle(title(event.host, row));
-        }
-      } else if (event.type === 'task-end') {
-        const row = rows.get(event.host);
-        if (row) {
-          row.counts[event.status] = (row.counts[event.status] ?? 0) + 1;
-          row.current = '';
-          row.setTitle(title(event.host, row));
-        }
-        if (event.status !== 'ok' && event.status !== 'skipped') notable.push(event);
-      } else if (event.type === 'rolling-step') {
-        const row = rows.get(event.host);
-        if (row) {
-          row.current = event.status === 'start' ? `rolling: ${event.step}` : '';
-          row.setTitle(title(event.host, row));
-        }
-      } else if (event.type === 'rolling-schedule' || event.type === 'rolling-recap') {
-        rollingLines.push(
-          ...(event.type === 'rolling-schedule' ? formatSchedule(c, event) : formatRollingRecap(c, event)),
-        );
-      } else if (event.type === 'recap') {
-        for (const h of event.hosts) {
-          const outcome = h.failure ? `${h.failure.task}: ${h.failure.message}` : null;
-          outcomes.set(h.host, outcome);
-          rows.get(h.host)?.settle(outcome);
-        }
-        recapLines = formatRecap(c, event.hosts, event.durationMs, event.check);
-      }
-    },
-    async close(): Promise<void> {
-      for (const host of hostNames) {
-        if (outcomes.has(host)) continue;
-        outcomes.set(host, null);
-        rows.get(host)?.settle(null);
-      }
-      if (running) await running;
-      for (const report of notable) {
-        out.write(
-          `${report.host} | ${statusColor(c, report.status)(report.status)} | ${report.task}${report.message ? ` | ${report.message}` : ''}\n`,
-        );
-        for (const change of report.changes) for (const line of formatChange(c, change)) out.write(`${line}\n`);
-      }
-      for (const line of rollingLines) out.write(`${line}\n`);
-      for (const line of recapLines) out.write(`${line}\n`);
-    },
-  };
+  private taskEnded(event: TaskReport): void {
+    const row = this.rows.get(event.host);
+    if (row) row.counts[event.status] = (row.counts[event.status] ?? 0) + 1;
+    this.show(event.host, '');
+    if (event.status !== 'ok' && event.status !== 'skipped') this.notable.push(event);
+  }
+
+  /** The host's row: its counts and what it runs now. */
+  private show(host: string, current: string): void {
+    const row = this.rows.get(host);
+    if (!row) return;
+    row.current = current;
+    const counts = Object.entries(row.counts)
+      .filter(([, n]) => n > 0)
+      .map(([status, n]) => statusColor(this.c, status as TaskReport['status'])(`${status}=${n}`))
+      .join(' ');
+    row.setTitle(`${host.padEnd(12)} ${counts}${row.current ? this.c.dim(`  ▸ ${row.current}`) : ''}`);
+  }
+
+  private settle(host: string, outcome: string | null): void {
+    this.outcomes.set(host, outcome);
+    this.rows.get(host)?.settle(outcome);
+  }
 }
