@@ -132,40 +132,13 @@ export function parseNodeSections(stdout: string, options: ProbeOptions): NodeSt
   const haMode: HaMode | null =
     options.haMode ?? (installed('ober-exabgp') ? 'bgp' : installed('ober-keepalived') ? 'keepalived' : null);
 
-  const infoText = s.get('haproxy_info') ?? '';
-  const info = /^Name:\s/m.test(infoText) ? parseShowInfo(infoText) : null;
-  const currConns =
-    info?.['CurrConns'] !== undefined && /^\d+$/.test(info['CurrConns']) ? Number(info['CurrConns']) : null;
-  const drainText = s.get('haproxy_drain') ?? '';
-  const draining = /type=bool(?:ean)? value=<1>/.test(drainText)
-    ? true
-    : /type=bool(?:ean)? value=<0>/.test(drainText)
-      ? false
-      : null;
-  const healthText = (s.get('health') ?? '').trim();
-  const health = /^[1-5]\d\d$/.test(healthText) ? Number(healthText) : null;
-  const hc = parseCheck(s.get('haproxy_check'));
   const kc = parseCheck(s.get('keepalived_check'));
   const ec = parseCheck(s.get('exabgp_check'));
   const announcer = parseAnnouncer(s.get('announcer'));
   const addresses = parseAddresses(s.get('addresses') ?? '');
   const vips = options.vips ?? announcer?.vips ?? [];
   const vipsHeld = vips.filter((vip) => addresses.some((a) => a.address.split('/')[0] === vip));
-  const nicName = (s.get('nic') ?? '').trim() || null;
-  const ethtool = s.get('ethtool') ?? '';
-  const channels = parseEthtoolChannels(ethtool);
-  const nicError =
-    ethtool.trim() === 'noethtool'
-      ? 'ethtool is not installed'
-      : /Operation not supported|Cannot get/.test(ethtool)
-        ? (ethtool.trim().split('\n')[0] ?? null)
-        : null;
-  const manager: Record<string, string> = {};
-  for (const line of (s.get('manager') ?? '').split('\n')) {
-    const i = line.indexOf('=');
-    if (i > 0) manager[line.slice(0, i)] = line.slice(i + 1);
-  }
-  const runtimeSec = parseTimespanSec(manager['RuntimeWatchdogUSec']);
+  const runtimeSec = parseTimespanSec(managerProps(s.get('manager'))['RuntimeWatchdogUSec']);
   const devices = (s.get('watchdog_devices') ?? '')
     .split('\n')
     .map((l) => l.trim())
@@ -180,21 +153,13 @@ export function parseNodeSections(stdout: string, options: ProbeOptions): NodeSt
     bootId: (s.get('boot_id') ?? '').trim() || null,
     cpus,
     units,
-    haproxy: {
-      version: versionOf(s.get('haproxy_version')),
-      info,
-      currConns,
-      draining,
-      health,
-      configValid: hc.valid,
-      configErrors: hc.errors,
-    },
+    haproxy: haproxyStatus(s),
     announcer,
     keepalived: { configValid: kc.valid, configErrors: kc.errors },
     exabgp: { sessions: parseBgpSessions(s.get('bgp_sessions') ?? ''), configValid: ec.valid, configErrors: ec.errors },
     addresses,
     vipsHeld: [...new Set(vipsHeld)],
-    nic: { name: nicName, ...channels, error: nicError },
+    nic: nicStatus(s),
     watchdog: { runtimeSec, devices, armed: runtimeSec !== null && runtimeSec > 0 && devices.length > 0 },
     sysctl,
     sysctlDrift,
@@ -206,6 +171,47 @@ export function parseNodeSections(stdout: string, options: ProbeOptions): NodeSt
     warnings: [],
   };
   return withVerdict(status);
+}
+
+function haproxyStatus(s: Map<string, string>): NodeStatus['haproxy'] {
+  const infoText = s.get('haproxy_info') ?? '';
+  const info = /^Name:\s/m.test(infoText) ? parseShowInfo(infoText) : null;
+  const conns = info?.['CurrConns'];
+  const drainText = s.get('haproxy_drain') ?? '';
+  const drainOn = /type=bool(?:ean)? value=<1>/.test(drainText);
+  const drainOff = /type=bool(?:ean)? value=<0>/.test(drainText);
+  const healthText = (s.get('health') ?? '').trim();
+  const check = parseCheck(s.get('haproxy_check'));
+  return {
+    version: versionOf(s.get('haproxy_version')),
+    info,
+    currConns: conns !== undefined && /^\d+$/.test(conns) ? Number(conns) : null,
+    draining: drainOn ? true : drainOff ? false : null,
+    health: /^[1-5]\d\d$/.test(healthText) ? Number(healthText) : null,
+    configValid: check.valid,
+    configErrors: check.errors,
+  };
+}
+
+function nicStatus(s: Map<string, string>): NodeStatus['nic'] {
+  const ethtool = s.get('ethtool') ?? '';
+  const error =
+    ethtool.trim() === 'noethtool'
+      ? 'ethtool is not installed'
+      : /Operation not supported|Cannot get/.test(ethtool)
+        ? (ethtool.trim().split('\n')[0] ?? null)
+        : null;
+  return { name: (s.get('nic') ?? '').trim() || null, ...parseEthtoolChannels(ethtool), error };
+}
+
+/** `systemctl show` KEY=value lines. */
+function managerProps(text: string | undefined): Record<string, string> {
+  const props: Record<string, string> = {};
+  for (const line of (text ?? '').split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) props[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return props;
 }
 
 /** `ss -Htn state established` lines "0 0 10.99.0.11:46525 10.99.0.1:179": the peer of each BGP session. */
