@@ -9,6 +9,7 @@ import { renderValue } from '../render/template.js';
 import { SecretSet } from '../secrets/secret-set.js';
 import { exitCodeFor } from './exit-codes.js';
 import type { RunCliOptions } from './options.js';
+import { routerLookup } from './routers.js';
 import { makeReporter, makeVmResolver } from './setup.js';
 
 export async function executeRun(
@@ -54,7 +55,11 @@ export async function executeRun(
         isConflict: isPveConflict,
       },
       playbook,
-      { ...options, signal: abort.signal },
+      {
+        ...options,
+        signal: abort.signal,
+        rolling: { ...options.rolling, routers: routerLookup(inventory, connector.connect) },
+      },
       dirname(playbook.file),
     );
     return exitCodeFor(summary, { check: options.check, detailedExitcode: Boolean(opts.detailedExitcode) });

@@ -7,6 +7,7 @@ import type { PathSegment } from '../config/key-path.js';
 import { formatKeyPath } from '../config/key-path.js';
 import { sourceLocator, type YamlSource } from '../config/yaml-source.js';
 import { resolveGroups, type GroupDef } from './groups.js';
+import { routerSpec } from './router-spec.js';
 import { expandHostlist, HostRangeError, isAddressRange } from './hostlist.js';
 import type { InventoryFile } from './schema.js';
 import type { Host, Inventory, ProxmoxEndpoint, SecretRef } from './types.js';
@@ -61,6 +62,7 @@ export function buildInventory(files: readonly ParsedInventoryFile[]): { invento
       hosts: new Map(),
       groups: new Map(),
       proxmox: new Map(),
+      routers: [],
       vars: {},
       varLocations: new Map(),
     },
@@ -76,6 +78,7 @@ export function buildInventory(files: readonly ParsedInventoryFile[]): { invento
   for (const { file, ctx } of contexts) {
     addSsh(b, file, ctx);
     addVars(b, file, ctx);
+    addRouters(b, file, ctx);
     for (const [key, entry] of Object.entries(file.data.hosts ?? {})) {
       addHosts(b.inventory, ctx, key, entry ?? {}, b.ownHostVars, b.issues);
     }
@@ -110,6 +113,17 @@ function addProxmox(b: Build, file: ParsedInventoryFile, ctx: FileContext): void
     if (entry.fingerprint !== undefined) endpoint.fingerprint = entry.fingerprint.toUpperCase();
     if (entry.ca_file !== undefined) endpoint.caFile = ctx.path(entry.ca_file);
     inventory.proxmox.set(name, endpoint);
+  }
+}
+
+function addRouters(b: Build, file: ParsedInventoryFile, ctx: FileContext): void {
+  for (const [name, entry] of Object.entries(file.data.routers ?? {})) {
+    const location = ctx.key(['routers', name]);
+    const earlier = b.inventory.routers.find((r) => r.name === name);
+    if (earlier) {
+      const message = `router "${name}" is already defined at ${where(earlier.location)}`;
+      b.issues.push({ location, path: `routers.${name}`, message });
+    } else b.inventory.routers.push(routerSpec(name, entry, location));
   }
 }
 

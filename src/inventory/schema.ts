@@ -102,6 +102,52 @@ const proxmoxEntry = z
     }
   });
 
+// A router the nodes peer with, asked (read-only) which next hops carry a VIP: over SSH, or on this machine.
+const routerEntry = z
+  .strictObject({
+    kind: z.enum(['bird', 'frr', 'linux', 'command'], { error: 'expected bird, frr, linux or command' }),
+    ssh: z.strictObject({ address, user: user.optional(), port: port.optional() }).optional(),
+    local: z.literal(true, { error: 'expected true (leave the key out otherwise)' }).optional(),
+    /** Run the query through `sudo -n` (birdc and vtysh usually need root or their group). */
+    sudo: z.boolean({ error: 'expected true or false' }).optional(),
+    /** bird: birdc's control socket (-s). */
+    socket: text.optional(),
+    /** command: the command line; {vip} becomes the VIP (quoted). */
+    command: text.optional(),
+    /** command: how to read the next hops from its output. */
+    parse: z
+      .union([z.strictObject({ regex: text }), z.strictObject({ json_path: text })], {
+        error: 'expected {regex: PATTERN} or {json_path: a.b.*.c}',
+      })
+      .optional(),
+    /** An optional router that cannot be asked is reported and skipped; any other fails the step. */
+    optional: z.boolean({ error: 'expected true or false' }).optional(),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.ssh === undefined) === (r.local === undefined))
+      ctx.addIssue({ code: 'custom', message: 'set exactly one of ssh: {address, user, port} or local: true' });
+    if (r.kind === 'command' && (r.command === undefined || r.parse === undefined))
+      ctx.addIssue({ code: 'custom', message: 'kind command needs command: and parse:' });
+    if (r.kind !== 'command' && (r.command !== undefined || r.parse !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: `command: and parse: are for kind command (kind ${r.kind} has its own)`,
+      });
+    if (r.socket !== undefined && r.kind !== 'bird')
+      ctx.addIssue({ code: 'custom', path: ['socket'], message: 'socket: is for kind bird (birdc -s)' });
+    if (r.parse && 'regex' in r.parse && !compiles(r.parse.regex))
+      ctx.addIssue({ code: 'custom', path: ['parse', 'regex'], message: 'not a valid regular expression' });
+  });
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const sshSettings = z.strictObject({
   config: text.optional(),
   known_hosts: text.optional(),
@@ -118,6 +164,7 @@ export const inventoryFileSchema = z
     vars: varsSchema.nullable().optional(),
     proxmox: z.record(z.string(), proxmoxEntry).nullable().optional(),
     ssh: sshSettings.optional(),
+    routers: z.record(z.string(), routerEntry).nullable().optional(),
   })
   .nullable();
 
@@ -125,3 +172,4 @@ export type InventoryFile = NonNullable<z.infer<typeof inventoryFileSchema>>;
 export type HostEntry = NonNullable<z.infer<typeof hostEntry>>;
 export type GroupEntry = NonNullable<z.infer<typeof groupEntry>>;
 export type ProxmoxEntry = z.infer<typeof proxmoxEntry>;
+export type RouterEntry = z.infer<typeof routerEntry>;

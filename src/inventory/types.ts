@@ -51,9 +51,25 @@ export interface Inventory {
   hosts: Map<string, Host>;
   groups: Map<string, Group>;
   proxmox: Map<string, ProxmoxEndpoint>;
+  /** The `routers:` section, in definition order: every rolling withdraw and announce is verified at each. */
+  routers: RouterSpec[];
   vars: Record<string, unknown>;
   /** Where each variable was set, for errors about values: "<scope>/<var>" -> location (scope: "all", "group:NAME", "host:NAME"). */
   varLocations: Map<string, SourceLocation>;
   /** Top-level `ssh:` settings; paths are absolute (written relative to the inventory file). */
   ssh?: { configFile?: string; knownHostsFile?: string; connectTimeoutMs?: number };
+}
+
+/** A router of the `routers:` section: how to ask it which next hops carry a VIP (read-only). */
+export interface RouterSpec {
+  name: string;
+  kind: 'bird' | 'frr' | 'linux' | 'command';
+  /** Over SSH (strict host keys, like the nodes), or a command on this machine. */
+  via: { ssh: { address: string; user?: string; port?: number } } | { local: true };
+  sudo: boolean;
+  socket?: string;
+  command?: string;
+  parse?: { regex: string } | { json_path: string };
+  optional: boolean;
+  location: SourceLocation | null;
 }

@@ -153,17 +153,6 @@ export const stackVarsSchema = z
       .string()
       .regex(/^3\.[0-9]{1,2}$/, { error: 'expected a HAProxy 3.x version like "3.2"' })
       .optional(),
-    /** The lab's router network namespace (lab only). */
-    lab_router: z
-      .object({
-        netns: name,
-        birdc_socket: z
-          .string()
-          .regex(/^[^\s\0]+$/)
-          .optional(),
-      })
-      .strict()
-      .optional(),
     /** Inventory group whose hosts form the stack (keepalived peers, VIP owners). */
     stack_group: name.default('all'),
   })

@@ -21,7 +21,7 @@ type Inventory = {
 
 // Differences that follow from real VMs vs. nspawn hosts, and nothing else.
 function comparableVars(vars: Record<string, unknown>): Record<string, unknown> {
-  const { lab_router: _router, sysctl_ignore_unavailable: _sysctl, keepalived, ...rest } = vars;
+  const { sysctl_ignore_unavailable: _sysctl, keepalived, ...rest } = vars;
   const { interface: _iface, ...keepalivedRest } = keepalived as Record<string, unknown>;
   return { ...rest, keepalived: keepalivedRest };
 }

@@ -13,7 +13,6 @@ import { resolveInventorySecrets, resolvePlaybookSecrets } from '../../secrets/r
 import { executeRun } from '../execute.js';
 import type { RunCliOptions } from '../options.js';
 import { defaultPlaybook } from '../setup.js';
-import { labRouters } from '../../routers/lab-netns.js';
 
 export async function deploy(
   playbookArg: string | undefined,
@@ -38,7 +37,7 @@ export async function deploy(
     ...(opts.limit ? { limit: opts.limit } : {}),
     ...(opts.startAtTask ? { startAtTask: opts.startAtTask } : {}),
     ...(opts.breakLock ? { breakLock: true } : {}),
-    rolling: { inventory: opts.inventory, routers: labRouters },
+    rolling: { inventory: opts.inventory },
   };
   await addProxmoxSecrets(inventory, resolver);
   const secrets = resolver.secrets();

@@ -26,7 +26,7 @@ import { parseForks } from './deploy.js';
 import type { RestoreCliOptions, RunCliOptions } from '../options.js';
 import { makeReporter, makeVmResolver } from '../setup.js';
 import { varsFor } from '../../engine/host-vars.js';
-import { labRouters } from '../../routers/lab-netns.js';
+import { routerLookup } from '../routers.js';
 
 export async function resumeCommand(opts: RunCliOptions): Promise<number> {
   const journal = await readLatestJournal(process.cwd());
@@ -68,7 +68,7 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
     extraVars,
     ...(journal.options.limit ? { limit: journal.options.limit } : {}),
     ...(opts.breakLock ? { breakLock: true } : {}),
-    rolling: { resume: journal, inventory: opts.inventory, routers: labRouters },
+    rolling: { resume: journal, inventory: opts.inventory },
   };
   const notice = `resuming run ${journal.runId} (${journal.playbook}, started ${journal.startedAt} by ${journal.user}@${journal.workstation})`;
   return withSecrets(secrets, async () => {
@@ -91,11 +91,12 @@ export async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
   });
   const vms = await makeVmResolver(inventory, emit);
   const magic = magicVars(inventory);
+  const routers = routerLookup(inventory, connector.connect);
   const nodes = [...inventory.hosts.values()].map((host) => {
     const vars = varsFor({ host, magic });
     return {
       session: new HostSession({ host, connect: connector.connect, vms, emit }),
-      target: targetFromVars(host.name, host.address, vars, 'bgp', labRouters),
+      target: targetFromVars(host.name, host.address, vars, 'bgp', routers),
     };
   });
   try {

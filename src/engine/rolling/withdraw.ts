@@ -11,6 +11,9 @@ import { announceScript, setDrainScript, withdrawScript } from './remote-files.j
 import { askRouters, describeAnswers, routersAgree, type RouterAnswer } from './routers.js';
 import { poll, type PollOptions } from './wait.js';
 
+/** Said in the step detail when the inventory names no router: the announcer is all the evidence there is. */
+const NO_ROUTER = '; no router in the inventory: not verified at a router';
+
 export interface WithdrawOptions {
   peers: NodeOps[];
   verifyTimeoutMs: number;
@@ -38,7 +41,7 @@ export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<StepOu
         `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`,
       );
     let detail = `announcer withdrawn after ${said.ms} ms`;
-    if (t.routers.length > 0) detail += `; ${await routersSettle(ops, false, poll_, said.ms)}`;
+    detail += t.routers.length > 0 ? `; ${await routersSettle(ops, false, poll_, said.ms)}` : NO_ROUTER;
     return { status: 'ok', detail, vipsHeld: before.vipsHeld };
   }
   // VRRP: every VIP this node held must now be on a peer, and none on this node.
@@ -91,7 +94,8 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
         `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`,
       );
     let detail = `announcer announced after ${said.ms} ms`;
-    if (t.routers.length > 0) detail += `; ${await routersSettle(ops, true, { ...poll_, intervalMs: 20 }, said.ms)}`;
+    detail +=
+      t.routers.length > 0 ? `; ${await routersSettle(ops, true, { ...poll_, intervalMs: 20 }, said.ms)}` : NO_ROUTER;
     return { status: 'ok', detail };
   }
   const back = await poll(

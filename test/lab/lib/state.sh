@@ -29,7 +29,10 @@ vars:
   bgp: { local_as: 65001, peer_as: 65000, neighbors: [$LAB_ROUTER_ADDR], hold_time: 9 }
   keepalived: { interface: host0, advert_int: 1 }
   sysctl_ignore_unavailable: true
-  lab_router: { netns: $ROUTER_NS, birdc_socket: $LAB_STATE/bird.ctl }   # lets ober-push ask the router (birdc) which next hops carry the VIP
+routers:
+  # The lab's BIRD runs in a namespace of this machine: asked on this machine through its control socket.
+  # A real router would say ssh: { address: ..., user: ... } instead of local: true.
+  lab-bird: { kind: bird, local: true, socket: $LAB_STATE/bird.ctl }
 YAML
 }
 

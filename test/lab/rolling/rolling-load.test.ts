@@ -42,6 +42,15 @@ describe.skipIf(labSkipReason())('rolling restart under load (private 3-host lab
     keep('rolling-restart', ours.load);
     expect(ours.result.code, ours.result.stdout + ours.result.stderr).toBe(0);
     expect(ours.result.stdout).toMatch(/lb03 +announced +serving/);
+    // Verified at the inventory's router (BIRD, asked through birdc), each node out and back in.
+    for (const addr of ALL) {
+      expect(ours.result.stdout).toMatch(
+        new RegExp(`withdraw ok \\| .*router lab-bird dropped ${addr.replaceAll('.', '\\.')} after`),
+      );
+      expect(ours.result.stdout).toMatch(
+        new RegExp(`announce ok \\| .*router lab-bird lists ${addr.replaceAll('.', '\\.')} after`),
+      );
+    }
     expect(routerNextHops()).toEqual(ALL);
     expect(ours.load.requests).toBeGreaterThanOrEqual(1000);
     expect(ours.load.failed).toBeLessThanOrEqual(allowed(ours.load.requests));

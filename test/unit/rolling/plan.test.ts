@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { NODE_STEPS, stepsFrom } from '../../../src/engine/rolling/phase.js';
 import { newRunId, planSchedule } from '../../../src/engine/rolling/schedule.js';
 import { drainModeFor, targetFromVars } from '../../../src/engine/rolling/target.js';
-import { labRouters, parseNextHops } from '../../../src/routers/lab-netns.js';
 import { toBatches } from '../../../src/engine/batches.js';
 import type { NeedKind } from '../../../src/core/module.js';
 
@@ -65,22 +64,16 @@ describe('targets', () => {
     expect(drainModeFor('bgp', undefined)).toBe('bgp');
   });
   it('asks the injected router lookup and falls back to defaults for a host without a stack', () => {
-    const vars = { stats_port: 9000, vips: ['10.99.100.1'], lab_router: { netns: 'r', birdc_socket: '/x' } };
-    const t = targetFromVars('lb01', '10.99.0.11', vars, 'bgp', labRouters);
+    const vars = { stats_port: 9000, vips: ['10.99.100.1'] };
+    const edge = { name: 'edge1', optional: false, nextHops: () => Promise.resolve([]) };
+    const t = targetFromVars('lb01', '10.99.0.11', vars, 'bgp', () => [edge]);
     expect(t).toMatchObject({ statsPort: 9000, vips: ['10.99.100.1'], mode: 'bgp' });
-    expect(t.routers.map((r) => [r.name, r.optional])).toEqual([['r', false]]);
+    expect(t.routers).toEqual([edge]);
     expect(t.paths.withdrawnFile).toBe('/var/lib/ober-push/withdrawn');
     expect(targetFromVars('lb01', '10.99.0.11', vars, 'bgp').routers).toEqual([]);
   });
   it('a stack that cannot be derived is an error, not the defaults', () => {
     const vars = { vips: ['10.99.100.1'], frontends: [{ port: 443 }], inventory_hostname: 'lb01' };
     expect(() => targetFromVars('lb01', '10.99.0.11', vars, 'bgp')).toThrow(/stack_group/);
-  });
-  it('parses the next hops of a multipath route', () => {
-    const out =
-      '10.99.100.1 proto bird metric 32 \n\tnexthop via 10.99.0.12 dev br0 weight 1 \n\tnexthop via 10.99.0.11 dev br0 weight 1 \n';
-    expect(parseNextHops(out)).toEqual(['10.99.0.11', '10.99.0.12']);
-    expect(parseNextHops('10.99.100.1 via 10.99.0.13 dev br0 proto bird metric 32\n')).toEqual(['10.99.0.13']);
-    expect(parseNextHops('')).toEqual([]);
   });
 });

@@ -1,0 +1,44 @@
+// One router kind's query for a VIP (read-only) and how its answer becomes next hops.
+import { TaskError } from '../core/errors.js';
+import type { ExecResult } from '../core/module.js';
+import { quote, raw, sh, type ShellCommand } from '../core/shell.js';
+import type { RouterSpec } from '../inventory/types.js';
+import { parseBirdRoutes, parseByJsonPath, parseByRegex, parseFrrRouteJson, parseIpRouteJson } from './next-hops.js';
+
+/** The command that lists the exact /32 route of `vip` on this router. */
+export function routerQuery(spec: RouterSpec, vip: string): ShellCommand {
+  const prefix = `${vip}/32`;
+  switch (spec.kind) {
+    case 'bird':
+      return sh`birdc ${spec.socket ? ['-s', spec.socket] : []} show route ${prefix}`;
+    case 'frr':
+      return sh`vtysh -c ${`show ip route ${prefix} json`}`;
+    case 'linux':
+      return sh`ip -j route show ${prefix}`;
+    case 'command':
+      // The operator's own command line (as the shell module runs one), the VIP quoted in place of {vip}.
+      return raw((spec.command ?? '').split('{vip}').join(quote(vip)));
+  }
+}
+
+/** The next hops in a router's answer; a failed query (other than "no such route") is an error. */
+export function parseRouterAnswer(spec: RouterSpec, vip: string, r: ExecResult): string[] {
+  const notFound = spec.kind === 'bird' && /^Network not found/m.test(r.stdout);
+  if (r.code !== 0 && !notFound) {
+    const why = (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ') || `exit ${r.code}`;
+    throw new TaskError(`${spec.kind} query for ${vip} failed: ${why}`);
+  }
+  switch (spec.kind) {
+    case 'bird':
+      return parseBirdRoutes(r.stdout);
+    case 'frr':
+      return parseFrrRouteJson(r.stdout, vip);
+    case 'linux':
+      return parseIpRouteJson(r.stdout);
+    case 'command': {
+      const parse = spec.parse;
+      if (!parse) throw new TaskError(`router ${spec.name}: kind command needs parse:`);
+      return 'regex' in parse ? parseByRegex(r.stdout, parse.regex) : parseByJsonPath(r.stdout, parse.json_path);
+    }
+  }
+}
