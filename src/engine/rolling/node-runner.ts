@@ -5,6 +5,7 @@ import { checkCapacity } from './capacity.js';
 import { drain } from './drain.js';
 import { healthGate } from './health-gate.js';
 import { holderKey, lockContent } from './lock.js';
+import type { FlowRate } from './data-plane.js';
 import type { StepOutcome } from './node-ops.js';
 import { mustExec, StepFailed } from './node-ops.js';
 import { acquireScript, releaseScript, rollFiles } from './remote-files.js';
@@ -17,10 +18,12 @@ import { announce, withdraw } from './withdraw.js';
 /** What a node's steps hand on: the VIPs it held before it left (VRRP: it takes them back). */
 interface NodeRunState {
   vipsHeld: string[];
+  /** BGP: the new-connection rate the withdraw measured. */
+  flowRate: FlowRate | null;
 }
 
 export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promise<StepOutcome> {
-  const state: NodeRunState = { vipsHeld: d.ops.target.vips };
+  const state: NodeRunState = { vipsHeld: d.ops.target.vips, flowRate: null };
   const steps: Record<RollingStep, () => Promise<StepOutcome>> = {
     lock: () => lockStep(d),
     capacity: () => checkCapacity(d.ops, d.others, d.spec.minHealthy),
@@ -57,6 +60,7 @@ async function withdrawStep(d: NodeRunnerDeps, state: NodeRunState): Promise<Ste
     signal: d.ctx.options.signal,
   });
   if (r.vipsHeld.length > 0 || t.mode !== 'vrrp') state.vipsHeld = r.vipsHeld;
+  state.flowRate = r.flowRate;
   const detail = `${r.detail ?? ''}${relayNote(relay)}`;
   return { status: r.status, ...(detail ? { detail } : {}) };
 }
@@ -72,6 +76,7 @@ async function announceStep(d: NodeRunnerDeps, state: NodeRunState): Promise<Ste
   const relay = await setRelay(d.fleet, d.ops.target.name, true);
   const r = await announce(d.ops, {
     vipsHeld: state.vipsHeld,
+    flowRate: state.flowRate,
     verifyTimeoutMs: d.timeouts.verifyMs,
     signal: d.ctx.options.signal,
   });

@@ -97,6 +97,7 @@ async function restoreNode(n: RestoreNode, phase: RemotePhase | null): Promise<R
     await reportedStep(n, 'announce', () =>
       announce(n.ops, {
         vipsHeld: [],
+        flowRate: null, // nothing was measured before this node left
         verifyTimeoutMs: ro.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs,
         ...(ro.signal ? { signal: ro.signal } : {}),
       }),

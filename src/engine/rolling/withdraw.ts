@@ -1,11 +1,14 @@
 // Taking a node out of service and bringing it back, each verified where the traffic is decided.
 // Out (BGP): HAProxy's drain switch first (keep-alive clients get "Connection: close" and leave gracefully), then
 // the withdraw file + SIGHUP to the announcer; verified by announcer.json (withdrawn by the operator) and by
-// every router the node peers with no longer listing it as a next hop.
+// every router the node peers with no longer listing it as a next hop, and by the node's own traffic: no new
+// connection arriving any more (data-plane.ts).
 // Out (VRRP): drain switch, withdraw file (keepalived's track_file drops the priority below every backup);
 // verified by a peer holding each VIP this node held and this node holding none.
-// Back: remove the withdraw file + SIGHUP; verified by the announcer and the routers (BGP) or the VIPs (VRRP).
+// Back: remove the withdraw file + SIGHUP; verified by the announcer, the routers and new connections arriving
+// again (BGP), or the VIPs (VRRP).
 import type { NodeOps, StepOutcome } from './node-ops.js';
+import { flowsAfterAnnounce, measureFlowRate, quietAfterWithdraw, type FlowRate } from './data-plane.js';
 import { mustExec, StepFailed } from './node-ops.js';
 import { announceScript, setDrainScript, withdrawScript } from './remote-files.js';
 import { askRouters, describeAnswers, routersAgree, type RouterAnswer } from './routers.js';
@@ -20,12 +23,20 @@ export interface WithdrawOptions {
   signal?: AbortSignal | undefined;
 }
 
-export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<StepOutcome & { vipsHeld: string[] }> {
+export interface WithdrawOutcome extends StepOutcome {
+  vipsHeld: string[];
+  /** BGP: the new-connection rate measured just before (the re-announce checks flows arrive again). */
+  flowRate: FlowRate | null;
+}
+
+export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<WithdrawOutcome> {
   const t = ops.target;
-  if (t.mode === 'none') return { status: 'skipped', detail: 'drain: none', vipsHeld: [] };
+  if (t.mode === 'none') return { status: 'skipped', detail: 'drain: none', vipsHeld: [], flowRate: null };
   const before = await ops.probe(true);
+  const flowRate = t.mode === 'bgp' ? await measureFlowRate(ops) : null;
   await mustExec(ops, 'withdraw', 'setting the HAProxy drain switch', setDrainScript(t.paths.statsSocket, true));
   await mustExec(ops, 'withdraw', 'creating the withdraw file', withdrawScript(t.paths));
+  const withdrawnAt = Date.now();
   const poll_ = { timeoutMs: o.verifyTimeoutMs, intervalMs: 20, signal: o.signal };
   if (t.mode === 'bgp') {
     const said = await poll(
@@ -42,7 +53,8 @@ export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<StepOu
       );
     let detail = `announcer withdrawn after ${said.ms} ms`;
     detail += t.routers.length > 0 ? `; ${await routersSettle(ops, false, poll_, said.ms)}` : NO_ROUTER;
-    return { status: 'ok', detail, vipsHeld: before.vipsHeld };
+    detail += `; ${await quietAfterWithdraw(ops, flowRate, withdrawnAt, o.verifyTimeoutMs, o.signal)}`;
+    return { status: 'ok', detail, vipsHeld: before.vipsHeld, flowRate };
   }
   // VRRP: every VIP this node held must now be on a peer, and none on this node.
   const held = before.vipsHeld;
@@ -65,12 +77,15 @@ export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<StepOu
     status: 'ok',
     detail: `VIPs ${held.join(', ') || '(none held)'} on peers after ${moved.ms} ms`,
     vipsHeld: held,
+    flowRate,
   };
 }
 
 export interface AnnounceOptions {
   /** VRRP: the VIPs the node held before it left (it takes them back: preempt). */
   vipsHeld: string[];
+  /** BGP: the rate the withdraw measured (null: not measured, e.g. restore); new flows must arrive again. */
+  flowRate: FlowRate | null;
   verifyTimeoutMs: number;
   signal?: AbortSignal | undefined;
 }
@@ -79,6 +94,7 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
   const t = ops.target;
   if (t.mode === 'none') return { status: 'skipped', detail: 'drain: none' };
   await mustExec(ops, 'announce', 'removing the withdraw file', announceScript(t.paths));
+  const announcedAt = Date.now();
   const poll_ = { timeoutMs: o.verifyTimeoutMs, intervalMs: 50, signal: o.signal };
   if (t.mode === 'bgp') {
     const said = await poll(
@@ -96,6 +112,7 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
     let detail = `announcer announced after ${said.ms} ms`;
     detail +=
       t.routers.length > 0 ? `; ${await routersSettle(ops, true, { ...poll_, intervalMs: 20 }, said.ms)}` : NO_ROUTER;
+    detail += `; ${await flowsAfterAnnounce(ops, o.flowRate, announcedAt, o.verifyTimeoutMs, o.signal)}`;
     return { status: 'ok', detail };
   }
   const back = await poll(
