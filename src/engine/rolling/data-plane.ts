@@ -31,6 +31,17 @@ export async function measureFlowRate(ops: NodeOps): Promise<FlowRate | null> {
   return { perSecond: ((last - first) * 1000) / Math.max(1, Date.now() - start) };
 }
 
+/** The counter at an instant (the withdraw or the re-announce): later reads compare against it. */
+export interface FlowMark {
+  at: number;
+  count: number | null;
+}
+
+export async function markFlows(ops: NodeOps): Promise<FlowMark> {
+  const at = Date.now();
+  return { at, count: await newFlows(ops) };
+}
+
 /** No arrival by chance for 10 mean interarrival times at the measured rate; at least 100 ms, at most 3 s. */
 export function quietWindowMs(perSecond: number): number {
   return Math.round(Math.min(3000, Math.max(100, 10_000 / perSecond)));
@@ -38,18 +49,22 @@ export function quietWindowMs(perSecond: number): number {
 
 const perSecondText = (r: FlowRate) => `${Math.round(r.perSecond).toLocaleString('en-US')} new/s before`;
 
-/** After the withdraw (at `since`): verified once no new connection arrived for the quiet window. */
+/**
+ * After the withdraw (marked right after the withdraw file): verified once no new connection arrived for the
+ * quiet window. An arrival is dated by the read that saw it, so "last new flow" is an upper bound.
+ */
 export async function quietAfterWithdraw(
   ops: NodeOps,
   rate: FlowRate | null,
-  since: number,
+  mark: FlowMark,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<string> {
   if (rate === null) return 'data plane: no new-flow counter on the node (deploy to add it)';
   if (rate.perSecond === 0) return 'data plane: unverifiable: no traffic before the withdraw';
   const window = quietWindowMs(rate.perSecond);
-  let count = await newFlows(ops);
+  const since = mark.at;
+  let count = mark.count;
   let lastArrival = since;
   const r = await poll(
     async () => {
@@ -61,7 +76,10 @@ export async function quietAfterWithdraw(
     (quietMs) => quietMs >= window,
     { timeoutMs, intervalMs: POLL_MS, signal },
   );
-  const last = `last new flow ${lastArrival - since} ms after the withdraw`;
+  const last =
+    lastArrival === since
+      ? 'no new flow after the withdraw'
+      : `last new flow ≤ ${lastArrival - since} ms after the withdraw`;
   if (!r.ok)
     throw new StepFailed(
       'withdraw',
@@ -72,17 +90,18 @@ export async function quietAfterWithdraw(
   return `data plane: ${perSecondText(rate)}; ${last}; none in ${window} ms`;
 }
 
-/** After the re-announce (at `since`): verified once a new connection arrived. */
+/** After the re-announce (marked right after the withdraw file went): verified once a new connection arrived. */
 export async function flowsAfterAnnounce(
   ops: NodeOps,
   rate: FlowRate | null,
-  since: number,
+  mark: FlowMark,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<string> {
   if (rate === null) return 'data plane: not measured';
   if (rate.perSecond === 0) return 'data plane: unverifiable: no traffic before the withdraw';
-  const first = await newFlows(ops);
+  const since = mark.at;
+  const first = mark.count;
   const r = await poll(
     () => newFlows(ops),
     (now) => now !== null && first !== null && now > first,
@@ -90,5 +109,5 @@ export async function flowsAfterAnnounce(
   );
   if (!r.ok)
     throw new StepFailed('announce', ops.target.name, `no new connection within ${timeoutMs} ms of the re-announce`);
-  return `data plane: new flows again ${Date.now() - since} ms after the announce`;
+  return `data plane: new flows again ≤ ${Date.now() - since} ms after the announce`;
 }

@@ -8,7 +8,7 @@
 // Back: remove the withdraw file + SIGHUP; verified by the announcer, the routers and new connections arriving
 // again (BGP), or the VIPs (VRRP).
 import type { NodeOps, StepOutcome } from './node-ops.js';
-import { flowsAfterAnnounce, measureFlowRate, quietAfterWithdraw, type FlowRate } from './data-plane.js';
+import { flowsAfterAnnounce, markFlows, measureFlowRate, quietAfterWithdraw, type FlowRate } from './data-plane.js';
 import { mustExec, StepFailed } from './node-ops.js';
 import { announceScript, setDrainScript, withdrawScript } from './remote-files.js';
 import { askRouters, describeAnswers, routersAgree, type RouterAnswer } from './routers.js';
@@ -36,7 +36,7 @@ export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<Withdr
   const flowRate = t.mode === 'bgp' ? await measureFlowRate(ops) : null;
   await mustExec(ops, 'withdraw', 'setting the HAProxy drain switch', setDrainScript(t.paths.statsSocket, true));
   await mustExec(ops, 'withdraw', 'creating the withdraw file', withdrawScript(t.paths));
-  const withdrawnAt = Date.now();
+  const withdrawn = flowRate ? await markFlows(ops) : { at: Date.now(), count: null };
   const poll_ = { timeoutMs: o.verifyTimeoutMs, intervalMs: 20, signal: o.signal };
   if (t.mode === 'bgp') {
     const said = await poll(
@@ -53,7 +53,7 @@ export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<Withdr
       );
     let detail = `announcer withdrawn after ${said.ms} ms`;
     detail += t.routers.length > 0 ? `; ${await routersSettle(ops, false, poll_, said.ms)}` : NO_ROUTER;
-    detail += `; ${await quietAfterWithdraw(ops, flowRate, withdrawnAt, o.verifyTimeoutMs, o.signal)}`;
+    detail += `; ${await quietAfterWithdraw(ops, flowRate, withdrawn, o.verifyTimeoutMs, o.signal)}`;
     return { status: 'ok', detail, vipsHeld: before.vipsHeld, flowRate };
   }
   // VRRP: every VIP this node held must now be on a peer, and none on this node.
@@ -94,7 +94,7 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
   const t = ops.target;
   if (t.mode === 'none') return { status: 'skipped', detail: 'drain: none' };
   await mustExec(ops, 'announce', 'removing the withdraw file', announceScript(t.paths));
-  const announcedAt = Date.now();
+  const announced = o.flowRate ? await markFlows(ops) : { at: Date.now(), count: null };
   const poll_ = { timeoutMs: o.verifyTimeoutMs, intervalMs: 50, signal: o.signal };
   if (t.mode === 'bgp') {
     const said = await poll(
@@ -112,7 +112,7 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
     let detail = `announcer announced after ${said.ms} ms`;
     detail +=
       t.routers.length > 0 ? `; ${await routersSettle(ops, true, { ...poll_, intervalMs: 20 }, said.ms)}` : NO_ROUTER;
-    detail += `; ${await flowsAfterAnnounce(ops, o.flowRate, announcedAt, o.verifyTimeoutMs, o.signal)}`;
+    detail += `; ${await flowsAfterAnnounce(ops, o.flowRate, announced, o.verifyTimeoutMs, o.signal)}`;
     return { status: 'ok', detail };
   }
   const back = await poll(

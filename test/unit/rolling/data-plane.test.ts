@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   flowsAfterAnnounce,
+  markFlows,
   measureFlowRate,
   quietAfterWithdraw,
   quietWindowMs,
@@ -48,25 +49,33 @@ describe('data-plane proof', () => {
     const ops = node(5, 400); // 200 new/s, stopping 400 ms from now
     const rate = await measureFlowRate(ops);
     expect(rate?.perSecond).toBeGreaterThan(100);
-    const detail = await quietAfterWithdraw(ops, rate, Date.now(), 5000);
-    expect(detail).toMatch(/^data plane: \d+ new\/s before; last new flow \d+ ms after the withdraw; none in 100 ms$/);
+    const detail = await quietAfterWithdraw(ops, rate, await markFlows(ops), 5000);
+    expect(detail).toMatch(
+      /^data plane: \d+ new\/s before; last new flow ≤ \d+ ms after the withdraw; none in 100 ms$/,
+    );
   });
   it('fails the withdraw while new connections keep arriving', async () => {
     const ops = node(5);
-    await expect(quietAfterWithdraw(ops, { perSecond: 200 }, Date.now(), 400)).rejects.toThrow(
+    await expect(quietAfterWithdraw(ops, { perSecond: 200 }, await markFlows(ops), 400)).rejects.toThrow(
       /new connections still arrive \d+ ms after the withdraw \(quiet window 100 ms\)/,
     );
   });
   it('says when it cannot prove anything: no counter, no traffic', async () => {
     expect(await measureFlowRate(node(5, Infinity, false))).toBeNull();
-    expect(await quietAfterWithdraw(node(5), null, Date.now(), 100)).toMatch(/no new-flow counter/);
-    expect(await quietAfterWithdraw(node(5), { perSecond: 0 }, Date.now(), 100)).toMatch(/unverifiable: no traffic/);
+    expect(await quietAfterWithdraw(node(5), null, { at: Date.now(), count: null }, 100)).toMatch(
+      /no new-flow counter/,
+    );
+    expect(await quietAfterWithdraw(node(5), { perSecond: 0 }, { at: Date.now(), count: 0 }, 100)).toMatch(
+      /unverifiable: no traffic/,
+    );
   });
   it('after the re-announce, new flows must arrive again', async () => {
-    expect(await flowsAfterAnnounce(node(5), { perSecond: 200 }, Date.now(), 2000)).toMatch(
-      /^data plane: new flows again \d+ ms after the announce$/,
+    const busy = node(5);
+    expect(await flowsAfterAnnounce(busy, { perSecond: 200 }, await markFlows(busy), 2000)).toMatch(
+      /^data plane: new flows again ≤ \d+ ms after the announce$/,
     );
-    await expect(flowsAfterAnnounce(node(5, 0), { perSecond: 200 }, Date.now(), 200)).rejects.toThrow(
+    const idle = node(5, 0);
+    await expect(flowsAfterAnnounce(idle, { perSecond: 200 }, await markFlows(idle), 200)).rejects.toThrow(
       /no new connection within 200 ms/,
     );
   });
