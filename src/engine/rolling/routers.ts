@@ -34,9 +34,15 @@ export async function askRouters(routers: readonly RouterView[], vips: readonly 
   return Promise.all(asks);
 }
 
+/** The routers that answered and do not (yet) list (`listed`), or still list, the address for some VIP. */
+export function routersDisagreeing(answers: readonly RouterAnswer[], address: string, listed: boolean): string[] {
+  const names = answers.filter((a) => 'hops' in a && a.hops.includes(address) !== listed).map((a) => a.router);
+  return [...new Set(names)];
+}
+
 /** True when every router that answered lists (`listed`) or no longer lists the address for every VIP. */
 export function routersAgree(answers: readonly RouterAnswer[], address: string, listed: boolean): boolean {
-  return answers.every((a) => 'skipped' in a || a.hops.includes(address) === listed);
+  return routersDisagreeing(answers, address, listed).length === 0;
 }
 
 /** "r1, r2" of the routers that answered, and a note for each one skipped. */

@@ -11,7 +11,7 @@ import type { NodeOps, StepOutcome } from './node-ops.js';
 import { flowsAfterAnnounce, markFlows, measureFlowRate, quietAfterWithdraw, type FlowRate } from './data-plane.js';
 import { mustExec, StepFailed } from './node-ops.js';
 import { announceScript, setDrainScript, withdrawScript } from './remote-files.js';
-import { askRouters, describeAnswers, routersAgree, type RouterAnswer } from './routers.js';
+import { askRouters, describeAnswers, routersAgree, routersDisagreeing } from './routers.js';
 import { poll, type PollOptions } from './wait.js';
 
 /** Said in the step detail when the inventory names no router: the announcer is all the evidence there is. */
@@ -140,15 +140,10 @@ async function routersSettle(ops: NodeOps, listed: boolean, o: PollOptions, sinc
   );
   if (!r.ok) {
     const still = listed ? 'does not list' : 'still lists';
-    const which = r.last ? routersDisagreeing(r.last, t.address, listed) : t.routers.map((x) => x.name).join(', ');
+    const which = (r.last ? routersDisagreeing(r.last, t.address, listed) : t.routers.map((x) => x.name)).join(', ');
     throw new StepFailed(step, t.name, `router ${which} ${still} ${t.address} after ${o.timeoutMs} ms`, r.error);
   }
   const { asked, skipped } = describeAnswers(r.value);
   if (!asked) return `no router could be asked${skipped}`;
   return `router ${asked} ${listed ? 'lists' : 'dropped'} ${t.address} after ${sinceMs + r.ms} ms${skipped}`;
-}
-
-function routersDisagreeing(answers: readonly RouterAnswer[], address: string, listed: boolean): string {
-  const names = answers.filter((a) => 'hops' in a && a.hops.includes(address) !== listed).map((a) => a.router);
-  return [...new Set(names)].join(', ');
 }
