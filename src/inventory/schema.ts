@@ -110,7 +110,7 @@ const routerEntry = z
     local: z.literal(true, { error: 'expected true (leave the key out otherwise)' }).optional(),
     /** Run the query through `sudo -n` (birdc and vtysh usually need root or their group). */
     sudo: z.boolean({ error: 'expected true or false' }).optional(),
-    /** bird: birdc's control socket (-s). */
+    /** bird: birdc's control socket (-s); frr: vtysh's socket directory (--vty_socket). */
     socket: text.optional(),
     /** command: the command line; {vip} becomes the VIP (quoted). */
     command: text.optional(),
@@ -133,8 +133,12 @@ const routerEntry = z
         code: 'custom',
         message: `command: and parse: are for kind command (kind ${r.kind} has its own)`,
       });
-    if (r.socket !== undefined && r.kind !== 'bird')
-      ctx.addIssue({ code: 'custom', path: ['socket'], message: 'socket: is for kind bird (birdc -s)' });
+    if (r.socket !== undefined && r.kind !== 'bird' && r.kind !== 'frr')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['socket'],
+        message: 'socket: is for kind bird (birdc -s) or frr (vtysh --vty_socket)',
+      });
     if (r.parse && 'regex' in r.parse && !compiles(r.parse.regex))
       ctx.addIssue({ code: 'custom', path: ['parse', 'regex'], message: 'not a valid regular expression' });
   });

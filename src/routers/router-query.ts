@@ -10,9 +10,11 @@ export function routerQuery(spec: RouterSpec, vip: string): ShellCommand {
   const prefix = `${vip}/32`;
   switch (spec.kind) {
     case 'bird':
-      return sh`birdc ${spec.socket ? ['-s', spec.socket] : []} show route ${prefix}`;
-    case 'frr':
-      return sh`vtysh -c ${`show ip route ${prefix} json`}`;
+      return spec.socket ? sh`birdc -s ${spec.socket} show route ${prefix}` : sh`birdc show route ${prefix}`;
+    case 'frr': {
+      const show = `show ip route ${prefix} json`;
+      return spec.socket ? sh`vtysh --vty_socket ${spec.socket} -c ${show}` : sh`vtysh -c ${show}`;
+    }
     case 'linux':
       return sh`ip -j route show ${prefix}`;
     case 'command':

@@ -39,6 +39,8 @@ export interface LabState {
   knownHosts: string;
   identityFile: string;
   router: { netns: string; address: string; birdPid: number; birdSocket: string };
+  /** The second router: FRR in its own namespace, asked by ober-push over SSH. */
+  frr: { netns: string; address: string; vtySocket: string };
   backend: { netns: string; address: string; httpPort: number; aptPort: number; httpPid: number; aptPid: number };
   client: { netns: string; address: string };
   hosts: LabHost[];
@@ -134,10 +136,9 @@ export function sshArgs(): string[] {
   return ['-F', labState().sshConfig];
 }
 
-/** Next hops of the router's kernel route for the VIP right now, sorted by address. */
-export function routerNextHops(vip = labState().vip): string[] {
-  const { router } = labState();
-  const r = spawnSync('ip', ['-n', router.netns, 'route', 'show', vip], { encoding: 'utf8' });
+/** Next hops of a router's kernel route for the VIP right now (BIRD's unless `netns` names FRR's), sorted. */
+export function routerNextHops(vip = labState().vip, netns = labState().router.netns): string[] {
+  const r = spawnSync('ip', ['-n', netns, 'route', 'show', vip], { encoding: 'utf8' });
   const hops = [...r.stdout.matchAll(/\bvia (\d+\.\d+\.\d+\.\d+)/g)].map((m) => m[1] as string);
   return hops.sort((a, b) => Number(a.split('.')[3]) - Number(b.split('.')[3]));
 }
@@ -146,6 +147,14 @@ export function routerNextHops(vip = labState().vip): string[] {
 export function birdc(...args: string[]): string {
   const r = spawnSync('birdc', ['-s', labState().router.birdSocket, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`birdc ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+/** vtysh on the lab's FRR router, one -c per command, e.g. frrVtysh('conf t', 'ip route ...'). */
+export function frrVtysh(...commands: string[]): string {
+  const args = ['--vty_socket', labState().frr.vtySocket, ...commands.flatMap((c) => ['-c', c])];
+  const r = spawnSync('vtysh', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`vtysh ${commands.join('; ')} failed: ${r.stderr || r.stdout}`);
   return r.stdout;
 }
 

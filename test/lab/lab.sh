@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The ober-push test lab: N systemd-booted Debian hosts, a BIRD router, a backend and a client, all in
+# The ober-push test lab: N systemd-booted Debian hosts, two routers (BIRD, FRR), a backend and a client, all in
 # network namespaces on this machine. Usage: lab.sh up [--hosts N] [--recreate] | down | status | ssh NAME [CMD...]
 #                                             | routes [--json] | inventory [--hosts N]
 set -euo pipefail
 
 LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib"
-for part in common base repo net router backend hosts state down; do
+for part in common base repo net router frr backend hosts state down; do
   # shellcheck source=/dev/null
   source "$LIB/$part.sh"
 done
@@ -55,7 +55,9 @@ cmd_up() {
   start_backend
   step "namespaces and backend ready"
   start_bird "$hosts"
-  step "bird ready"
+  start_frr "$hosts"
+  start_frr_sshd
+  step "routers ready (bird, frr)"
   start_hosts "$hosts"
   step "hosts booted, sshd answering"
   write_state_files "$hosts"
@@ -82,6 +84,8 @@ cmd_status() {
   done
   echo "router $ROUTER_NS ($LAB_ROUTER_ADDR), BGP sessions:"
   router_birdc show protocols | sed 's/^/  /' || rc=1
+  echo "router $FRR_NS ($LAB_FRR_ADDR), BGP sessions:"
+  router_vtysh -c 'show bgp summary' | sed -n '/^Neighbor/,$p' | sed 's/^/  /' || rc=1
   if backend_answers "$LAB_HTTP_PORT" / && backend_answers "$LAB_APT_PORT" /Packages.gz; then
     echo "backend $LAB_BACKEND_ADDR: http :$LAB_HTTP_PORT up, apt :$LAB_APT_PORT up"
   else

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   openssh-server openssh-client   # the integration tests' sshd
   haproxy keepalived exabgp       # config validators (haproxy -c, keepalived -t, exabgp --validate)
-  bird2                           # the lab's BGP router
+  bird2 frr                       # the lab's two BGP routers
   debootstrap systemd-container   # the lab's systemd-booted hosts
   dpkg-dev zstd                   # the lab's apt repository and base tarball
   nftables                        # nft -c for the relay table

@@ -35,6 +35,15 @@ export const PHASE_AFTER: Partial<Record<RollingStep, RollingPhase>> = {
 };
 
 /**
+ * The phase a FAILED step may already have reached, recorded all the same: a withdraw that could not be verified
+ * (a router still lists the node, or the node stopped answering) may have taken the node out of some routers, so
+ * no later run or recap may believe it still serves.
+ */
+export const PHASE_IF_FAILED: Partial<Record<RollingStep, RollingPhase>> = {
+  withdraw: 'withdrawn',
+};
+
+/**
  * Every step of a node, in order: the one list the real run follows and --check's schedule shows. The
  * vm-cold-restart step skips itself on a node whose VM has no pending hardware change.
  */

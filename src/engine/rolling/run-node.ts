@@ -1,9 +1,10 @@
 // One node's way through its steps, in order. The step runner does the work; this records each phase (journal
-// and node) after its step, stops at the first failure (the node stays where it is), undoes the lock when the
-// capacity floor stops a node that was not touched yet, and honours Ctrl-C between steps.
+// and node) after its step, stops at the first failure (the node stays where it is, or where the failed step may
+// have taken it), undoes the lock when the capacity floor stops a node that was not touched yet, and honours
+// Ctrl-C between steps.
 import type { RollingPhase, RollingStep, RollingStepEvent } from '../events.js';
 import type { StepOutcome } from './node-ops.js';
-import { PHASE_AFTER } from './phase.js';
+import { PHASE_AFTER, PHASE_IF_FAILED } from './phase.js';
 
 export interface NodeStepHooks {
   run(step: RollingStep): Promise<StepOutcome>;
@@ -47,6 +48,11 @@ export async function runNodeSteps(
         // Nothing was done to the node but the lock: give it back, so the node is exactly as before.
         await hooks.run('unlock').catch(() => undefined);
         phase = 'pending';
+        await hooks.record(phase).catch(() => undefined);
+      }
+      const reached = PHASE_IF_FAILED[step];
+      if (reached) {
+        phase = reached;
         await hooks.record(phase).catch(() => undefined);
       }
       return { phase, failed: { step, error } };

@@ -144,6 +144,9 @@ async function routersSettle(ops: NodeOps, listed: boolean, o: PollOptions, sinc
     throw new StepFailed(step, t.name, `router ${which} ${still} ${t.address} after ${o.timeoutMs} ms`, r.error);
   }
   const { asked, skipped } = describeAnswers(r.value);
-  if (!asked) return `no router could be asked${skipped}`;
-  return `router ${asked} ${listed ? 'lists' : 'dropped'} ${t.address} after ${sinceMs + r.ms} ms${skipped}`;
+  if (asked.length === 0) return `no router could be asked${skipped}`;
+  const one = asked.length === 1;
+  const who = `${one ? 'router' : 'routers'} ${asked.join(', ')}`;
+  const verb = listed ? (one ? 'lists' : 'list') : 'dropped';
+  return `${who} ${verb} ${t.address} after ${sinceMs + r.ms} ms${skipped}`;
 }

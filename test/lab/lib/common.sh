@@ -45,10 +45,11 @@ host_ns() { printf '%s%s' "$LAB_PREFIX" "$(host_name "$1")"; }
 require_root_and_tools() {
   [ "$(id -u)" -eq 0 ] || die "the lab needs root (network namespaces, mounts, systemd-nspawn); run it as root"
   local tool missing=()
-  for tool in systemd-nspawn ip debootstrap nsenter unshare zstd bird birdc dpkg-scanpackages node nc ssh ssh-keygen; do
+  for tool in systemd-nspawn ip debootstrap nsenter unshare zstd bird birdc vtysh /usr/lib/frr/bgpd /usr/sbin/sshd \
+    dpkg-scanpackages node nc ssh ssh-keygen; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
-  [ "${#missing[@]}" -eq 0 ] || die "missing tools: ${missing[*]} (apt-get install systemd-container iproute2 debootstrap util-linux zstd bird2 dpkg-dev netcat-openbsd openssh-client)"
+  [ "${#missing[@]}" -eq 0 ] || die "missing tools: ${missing[*]} (apt-get install systemd-container iproute2 debootstrap util-linux zstd bird2 frr dpkg-dev netcat-openbsd openssh-client openssh-server)"
 }
 
 # The Debian mirror this machine uses (first non-security URI of sources.list or deb822 .sources).

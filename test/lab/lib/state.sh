@@ -26,13 +26,14 @@ vars:
   backends: [{ name: rgw, servers: ["$LAB_BACKEND_ADDR:$LAB_HTTP_PORT"], health_check_path: /, balance: leastconn }]
   stats_port: 8404
   haproxy_maxconn: 4000
-  bgp: { local_as: 65001, peer_as: 65000, neighbors: [$LAB_ROUTER_ADDR], hold_time: 9 }
+  bgp: { local_as: 65001, peer_as: 65000, neighbors: [$LAB_ROUTER_ADDR, $LAB_FRR_ADDR], hold_time: 9 }
   keepalived: { interface: host0, advert_int: 1 }
   sysctl_ignore_unavailable: true
 routers:
   # The lab's BIRD runs in a namespace of this machine: asked on this machine through its control socket.
-  # A real router would say ssh: { address: ..., user: ... } instead of local: true.
   lab-bird: { kind: bird, local: true, socket: $LAB_STATE/bird.ctl }
+  # FRR answers over SSH (its own sshd, strict host keys) as an operator's router does.
+  lab-frr: { kind: frr, ssh: { address: $LAB_FRR_ADDR, user: root }, socket: $(frr_dir) }
 YAML
 }
 
@@ -62,6 +63,7 @@ CONF
       printf '%s,%s %s\n' "$name" "$addr" "$(cut -d' ' -f1,2 "$pub")" >>"$LAB_STATE/known_hosts"
     done
   done
+  frr_known_hosts_line >>"$LAB_STATE/known_hosts"
 }
 
 pid_of_role() { awk -v r="$1" '$1 == r {print $2}' "$LAB_STATE/pids" | tail -n1; }
@@ -74,6 +76,7 @@ write_state_json() {
     printf '  "knownHosts": "%s/known_hosts",\n  "identityFile": "%s/id_ed25519",\n' "$LAB_STATE" "$LAB_STATE"
     printf '  "router": { "netns": "%s", "address": "%s", "birdPid": %s, "birdSocket": "%s/bird.ctl" },\n' \
       "$ROUTER_NS" "$LAB_ROUTER_ADDR" "$(pid_of_role bird)" "$LAB_STATE"
+    printf '  "frr": { "netns": "%s", "address": "%s", "vtySocket": "%s" },\n' "$FRR_NS" "$LAB_FRR_ADDR" "$(frr_dir)"
     printf '  "backend": { "netns": "%s", "address": "%s", "httpPort": %s, "aptPort": %s, "httpPid": %s, "aptPid": %s },\n' \
       "$BACKEND_NS" "$LAB_BACKEND_ADDR" "$LAB_HTTP_PORT" "$LAB_APT_PORT" "$(pid_of_role backend)" "$(pid_of_role repo)"
     printf '  "client": { "netns": "%s", "address": "%s" },\n  "hosts": [\n' "$CLIENT_NS" "$LAB_CLIENT_ADDR"

@@ -40,10 +40,12 @@ export async function deployStack(): Promise<void> {
   await allAnnounced();
 }
 
+/** Every node a next hop again at both routers (BIRD and FRR). */
 export function allAnnounced(timeoutMs = 60_000): Promise<unknown> {
-  return waitFor(() => routerNextHops().join() === ALL.join(), {
+  const frr = labState().frr.netns;
+  return waitFor(() => routerNextHops().join() === ALL.join() && routerNextHops(undefined, frr).join() === ALL.join(), {
     timeoutMs,
-    what: 'all three next hops at the router',
+    what: 'all three next hops at both routers',
   });
 }
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labSkipReason, routerNextHops, waitFor } from '../harness.js';
+import { frrVtysh, labSkipReason, labState, routerNextHops, waitFor } from '../harness.js';
 import { repoRoot } from '../../support/cli.js';
 import {
   ALL,
@@ -113,6 +113,33 @@ describe.skipIf(labSkipReason())('rolling faults (private 3-host lab, BGP/ECMP)'
       await allAnnounced();
     }
   }, 90_000);
+
+  it('a router that still lists the node stops the roll at the withdraw: nothing restarted, recorded withdrawn', async () => {
+    // FRR keeps a static ECMP route over all three nodes (distance 1 beats BGP's 20), as a router whose RIB did
+    // not follow the withdraw would: BIRD drops lb01, FRR still lists it.
+    const pinned = ALL.map((a) => `ip route ${labState().vip}/32 ${a}`);
+    const haproxyPid = () => onHost('lb01', 'systemctl show -p MainPID --value ober-haproxy');
+    const before = await haproxyPid();
+    frrVtysh('conf t', ...pinned);
+    const cwd = workDir();
+    try {
+      const r = await cli(['rolling-restart'], cwd);
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.stdout).toMatch(/lb01 \| withdraw failed \| router lab-frr still lists 10\.99\.0\.11 after 15000 ms/);
+      expect(r.stdout).toMatch(/lb01 +withdrawn +withdrawn +stopped at withdraw; withdrawn: .*ober-push restore/);
+      expect(r.stdout).toMatch(/lb02 +pending +serving +untouched/);
+      expect(await haproxyPid()).toBe(before);
+      expect(routerNextHops()).toEqual(['10.99.0.12', '10.99.0.13']);
+      expect(JSON.parse((await nodeFile('lb01', PHASE)) ?? '{}')).toMatchObject({ phase: 'withdrawn' });
+    } finally {
+      frrVtysh('conf t', ...pinned.map((p) => `no ${p}`));
+    }
+    // The route at FRR follows BGP again: restore verifies lb01 out at both routers... and back in.
+    const restored = await cli(['restore', '--limit', 'lb01'], cwd);
+    expect(restored.code, restored.stdout + restored.stderr).toBe(0);
+    expect(restored.stdout).toMatch(/lb01 \| announce ok \| .*routers lab-bird, lab-frr list 10\.99\.0\.11/);
+    await allAnnounced();
+  }, 120_000);
 
   it('sshd killed on a node mid-roll: the roll stops, the node stays withdrawn, a new roll refuses, resume finishes', async () => {
     const cwd = workDir();

@@ -42,14 +42,12 @@ describe.skipIf(labSkipReason())('rolling restart under load (private 3-host lab
     keep('rolling-restart', ours.load);
     expect(ours.result.code, ours.result.stdout + ours.result.stderr).toBe(0);
     expect(ours.result.stdout).toMatch(/lb03 +announced +serving/);
-    // Verified at the inventory's router (BIRD, asked through birdc), each node out and back in.
+    // Verified at both of the inventory's routers (BIRD through birdc here, FRR through vtysh over SSH), each node
+    // out and back in.
     for (const addr of ALL) {
-      expect(ours.result.stdout).toMatch(
-        new RegExp(`withdraw ok \\| .*router lab-bird dropped ${addr.replaceAll('.', '\\.')} after`),
-      );
-      expect(ours.result.stdout).toMatch(
-        new RegExp(`announce ok \\| .*router lab-bird lists ${addr.replaceAll('.', '\\.')} after`),
-      );
+      const a = addr.replaceAll('.', '\\.');
+      expect(ours.result.stdout).toMatch(new RegExp(`withdraw ok \\| .*routers lab-bird, lab-frr dropped ${a} after`));
+      expect(ours.result.stdout).toMatch(new RegExp(`announce ok \\| .*routers lab-bird, lab-frr list ${a} after`));
     }
     // And in each node's own traffic: no new connection for a quiet window after the withdraw, new ones after.
     const quiet =

@@ -21,7 +21,7 @@ describe('routers', () => {
     const answers = await askRouters([router('bird', []), router('edge', down, true)], ['v']);
     expect(routersAgree(answers, '10.0.0.11', false)).toBe(true);
     expect(describeAnswers(answers)).toEqual({
-      asked: 'bird',
+      asked: ['bird'],
       skipped: '; optional router(s) edge not asked (unreachable)',
     });
     await expect(askRouters([router('edge', down)], ['v'])).rejects.toThrow('router edge: connect ECONNREFUSED');

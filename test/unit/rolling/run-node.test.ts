@@ -73,6 +73,18 @@ describe('runNodeSteps', () => {
       'record pending',
     ]);
   });
+  it('a failed withdraw is recorded as withdrawn: some router may have dropped the node already', async () => {
+    const { log, hooks } = fake({ failAt: 'withdraw' });
+    const r = await runNodeSteps([...NODE_STEPS], 'pending', hooks);
+    expect(r).toMatchObject({ phase: 'withdrawn', failed: { step: 'withdraw' } });
+    expect(log.filter((l) => l.startsWith('run') || l.startsWith('record'))).toEqual([
+      'run lock',
+      'record locked',
+      'run capacity',
+      'run withdraw',
+      'record withdrawn',
+    ]);
+  });
   it('Ctrl-C finishes the running step, records it, and starts no other', async () => {
     const { log, hooks } = fake({ abortAfter: 'drain' });
     const r = await runNodeSteps(
