@@ -215,14 +215,17 @@ function managerProps(text: string | undefined): Record<string, string> {
 }
 
 /** `ss -Htn state established` lines "0 0 10.99.0.11:46525 10.99.0.1:179": the peer of each BGP session. */
+/** The peers of established BGP sessions (ss output), unique, in address order (ss lists them as it likes). */
 export function parseBgpSessions(text: string): string[] {
-  return text.split('\n').flatMap((line) => {
+  const peers = text.split('\n').flatMap((line) => {
     const cols = line.trim().split(/\s+/);
     const [local, peer] = cols.slice(-2);
     if (!local || !peer) return [];
     const peerAddr = peer.replace(/:\d+$/, '');
     return local.endsWith(':179') || peer.endsWith(':179') ? [peerAddr] : [];
   });
+  const key = (a: string) => a.split('.').map((p) => p.padStart(3, '0')).join('.');
+  return [...new Set(peers)].sort((a, b) => key(a).localeCompare(key(b)));
 }
 
 function versionOf(text: string | undefined): string | null {

@@ -9,10 +9,14 @@ function sortedUnique(hops: Iterable<string>): string[] {
   return [...new Set(hops)].filter((h) => IPV4.test(h)).sort();
 }
 
-/** BIRD 2/3 `birdc show route VIP/32`: every route's "via A.B.C.D"; "Network not found" is none. */
+/**
+ * BIRD 2/3 `birdc show route [export PROTOCOL] VIP/32`, once or once per Kernel protocol: every route's
+ * "via A.B.C.D"; "Network not found" is none; output with neither a table nor that is an error.
+ */
 export function parseBirdRoutes(text: string): string[] {
-  if (/^Network not found/m.test(text)) return [];
-  if (!/^Table /m.test(text)) throw new TaskError(`birdc printed no route table: ${firstLine(text)}`);
+  const tables = /^Table /m.test(text);
+  if (!tables && /^Network not found/m.test(text)) return [];
+  if (!tables) throw new TaskError(`birdc printed no route table: ${firstLine(text)}`);
   return sortedUnique([...text.matchAll(/^\s+via (\S+)/gm)].map((m) => m[1] ?? ''));
 }
 

@@ -1,7 +1,7 @@
 // One router kind's query for a VIP (read-only) and how its answer becomes next hops.
 import { TaskError } from '../core/errors.js';
 import type { ExecResult } from '../core/module.js';
-import { quote, raw, sh, type ShellCommand } from '../core/shell.js';
+import { quote, raw, script, sh, type ShellCommand } from '../core/shell.js';
 import type { RouterSpec } from '../inventory/types.js';
 import { parseBirdRoutes, parseByJsonPath, parseByRegex, parseFrrRouteJson, parseIpRouteJson } from './next-hops.js';
 
@@ -10,7 +10,7 @@ export function routerQuery(spec: RouterSpec, vip: string): ShellCommand {
   const prefix = `${vip}/32`;
   switch (spec.kind) {
     case 'bird':
-      return spec.socket ? sh`birdc -s ${spec.socket} show route ${prefix}` : sh`birdc show route ${prefix}`;
+      return birdForwarding(spec.socket ? sh`birdc -s ${spec.socket}` : sh`birdc`, prefix);
     case 'frr': {
       const show = `show ip route ${prefix} json`;
       return spec.socket ? sh`vtysh --vty_socket ${spec.socket} -c ${show}` : sh`vtysh -c ${show}`;
@@ -21,6 +21,19 @@ export function routerQuery(spec: RouterSpec, vip: string): ShellCommand {
       // The operator's own command line (as the shell module runs one), the VIP quoted in place of {vip}.
       return raw((spec.command ?? '').split('{vip}').join(quote(vip)));
   }
+}
+
+/**
+ * What BIRD forwards: the route it exports to each Kernel protocol that is up (after `merge paths` and its
+ * limit: a BIRD whose ECMP limit is below the fleet lists fewer next hops here than in its table). A BIRD with no
+ * Kernel protocol up (not the forwarding device) answers with its table.
+ */
+function birdForwarding(birdc: ShellCommand, prefix: string): ShellCommand {
+  return script(
+    sh`kernels=$(${birdc} show protocols | awk '$2 == "Kernel" && $4 == "up" { print $1 }')`,
+    sh`[ -n "$kernels" ] || exec ${birdc} show route ${prefix}`,
+    sh`for k in $kernels; do ${birdc} show route export "$k" ${prefix}; done; exit 0`,
+  );
 }
 
 /** The next hops in a router's answer; a failed query (other than "no such route") is an error. */

@@ -1,7 +1,8 @@
 // playbooks/site.yml in BGP mode on the hosts of a private lab, with real HAProxy, ExaBGP and the BIRD router.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
-import { execOnHost, labSkipReason, labState, routerNextHops, runLoad, waitFor } from '../harness.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { birdc, execOnHost, labSkipReason, labState, routerNextHops, runLoad, waitFor } from '../harness.js';
 import { deploy, HOSTS, onHost, recap, stackLabDown, stackLabUp } from './stack-helpers.js';
 
 const skip = labSkipReason();
@@ -18,9 +19,12 @@ describe.skipIf(skip)('site.yml, BGP mode (3 lab hosts)', () => {
   }, 300_000);
   afterAll(() => stackLabDown());
 
-  it('the router learns the VIP from all 3 hosts (ECMP) and a request through the VIP reaches the backend', async () => {
+  it('both routers learn the VIP from all 3 hosts (ECMP) and a request through the VIP reaches the backend', async () => {
     await waitFor(() => routerNextHops().length === 3, { timeoutMs: 20_000, what: '3 next hops for the VIP' });
     expect(routerNextHops()).toEqual(ADDRS);
+    const frr = labState().frr.netns;
+    await waitFor(() => routerNextHops(undefined, frr).length === 3, { timeoutMs: 20_000, what: '3 at FRR' });
+    expect(routerNextHops(undefined, frr)).toEqual(ADDRS);
     const load = await runLoad({ url: `http://${labState().vip}/`, concurrency: 4, requests: 60, timeoutMs: 3000 });
     expect(load.failed, JSON.stringify(load.errors)).toBe(0);
     expect(load.ok).toBe(60);
@@ -50,7 +54,7 @@ describe.skipIf(skip)('site.yml, BGP mode (3 lab hosts)', () => {
     };
     expect(
       out.nodes.map((n) => [n.host, n.healthy, n.serving, n.haMode, n.announcer.state, n.exabgp.sessions]),
-    ).toEqual(HOSTS.map((h) => [h, true, true, 'bgp', 'announced', ['10.99.0.1']]));
+    ).toEqual(HOSTS.map((h) => [h, true, true, 'bgp', 'announced', ['10.99.0.1', '10.99.0.2']]));
   });
 
   it('Herr Ober bugs are not repeated: watchdog applied by daemon-reexec, no distro daemons, units read their configs, no bfd', async () => {
@@ -96,6 +100,29 @@ describe.skipIf(skip)('site.yml, BGP mode (3 lab hosts)', () => {
     } finally {
       await onHost('lb02', 'systemctl enable ober-exabgp');
     }
+  });
+
+  it('doctor asks both routers; a BIRD whose ECMP limit is below the fleet fails and names the node left out', async () => {
+    const ok = await runCli(['doctor', '-i', inventory]);
+    expect(ok.stdout).toMatch(/router lab-bird\n {2}ok {4}ecmp 10\.99\.100\.1: 3 next hop\(s\) for 3 announcing node/);
+    expect(ok.stdout).toMatch(/router lab-frr\n {2}ok {4}ecmp 10\.99\.100\.1: 3 next hop\(s\) for 3 announcing node/);
+    const conf = `${labState().stateDir}/bird.conf`;
+    const original = readFileSync(conf, 'utf8');
+    writeFileSync(conf, original.replace('merge paths on limit 64', 'merge paths on limit 2'));
+    try {
+      birdc('configure');
+      await waitFor(() => routerNextHops().length === 2, { timeoutMs: 10_000, what: 'BIRD down to 2 next hops' });
+      const capped = await runCli(['doctor', '-i', inventory]);
+      expect(capped.code, capped.stdout).toBe(1);
+      expect(capped.stdout).toMatch(
+        /router lab-bird\n {2}FAIL {2}ecmp 10\.99\.100\.1: 2 next hop\(s\) for 3 announcing node\(s\); missing lb03\n.*merge paths/,
+      );
+      expect(capped.stdout).toMatch(/1 router\(s\) with failures\n$/);
+    } finally {
+      writeFileSync(conf, original);
+      birdc('configure');
+    }
+    await waitFor(() => routerNextHops().length === 3, { timeoutMs: 10_000, what: 'BIRD back to 3 next hops' });
   });
 
   it('stopping HAProxy withdraws the host within the hold time (BindsTo); starting it brings the route back (WantedBy)', async () => {

@@ -93,6 +93,11 @@ describe('parsers', () => {
       ),
     ).toEqual(['10.99.0.1', '10.99.0.2']);
   });
+  it('BGP sessions in address order, whatever order ss printed them in', () => {
+    const ss =
+      '0 0 10.99.0.11:40000 10.99.0.10:179\n0 0 10.99.0.11:40001 10.99.0.2:179\n0 0 10.99.0.11:1 10.99.0.2:179';
+    expect(parseBgpSessions(ss)).toEqual(['10.99.0.2', '10.99.0.10']);
+  });
 });
 
 describe('doctorChecks', () => {

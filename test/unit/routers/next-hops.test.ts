@@ -43,6 +43,17 @@ describe('router answers', () => {
       /no route table/,
     );
   });
+  it('BIRD: the exports of two Kernel protocols, one without the route (captured with merge paths limit 2)', () => {
+    const exported = `BIRD 2.0.12 ready.
+Table master4:
+10.99.100.1/32       unicast [lb01 17:28:04.037] * (100) [AS65001i]
+\tvia 10.99.0.11 on br0 weight 1
+\tvia 10.99.0.12 on br0 weight 1
+BIRD 2.0.12 ready.
+Network not found
+`;
+    expect(parseBirdRoutes(exported)).toEqual(['10.99.0.11', '10.99.0.12']);
+  });
   it('FRR: the active next hops of the selected route, for the exact /32 only', () => {
     expect(parseFrrRouteJson(FRR, '10.5.100.1')).toEqual(['10.5.0.11', '10.5.0.12']);
     expect(parseFrrRouteJson('{}', '10.5.100.1')).toEqual([]);

@@ -10,9 +10,14 @@ function spec(over: Partial<RouterSpec>): RouterSpec {
 describe('router queries', () => {
   it('asks for the exact /32, with the control socket where one is given', () => {
     const vip = '10.5.100.1';
-    expect(routerQuery(spec({}), vip).text).toBe('birdc show route 10.5.100.1/32');
-    expect(routerQuery(spec({ socket: '/run/b d.ctl' }), vip).text).toBe(
-      "birdc -s '/run/b d.ctl' show route 10.5.100.1/32",
+    // BIRD: what it exports to each Kernel protocol that is up (the FIB, after merge paths), else its table.
+    expect(routerQuery(spec({}), vip).text.split('\n')).toEqual([
+      `kernels=$(birdc show protocols | awk '$2 == "Kernel" && $4 == "up" { print $1 }')`,
+      '[ -n "$kernels" ] || exec birdc show route 10.5.100.1/32',
+      'for k in $kernels; do birdc show route export "$k" 10.5.100.1/32; done; exit 0',
+    ]);
+    expect(routerQuery(spec({ socket: '/run/b d.ctl' }), vip).text).toContain(
+      "birdc -s '/run/b d.ctl' show route export \"$k\" 10.5.100.1/32",
     );
     expect(routerQuery(spec({ kind: 'frr' }), vip).text).toBe("vtysh -c 'show ip route 10.5.100.1/32 json'");
     expect(routerQuery(spec({ kind: 'frr', socket: '/srv/frr' }), vip).text).toBe(
