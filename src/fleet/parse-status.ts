@@ -224,7 +224,11 @@ export function parseBgpSessions(text: string): string[] {
     const peerAddr = peer.replace(/:\d+$/, '');
     return local.endsWith(':179') || peer.endsWith(':179') ? [peerAddr] : [];
   });
-  const key = (a: string) => a.split('.').map((p) => p.padStart(3, '0')).join('.');
+  const key = (a: string) =>
+    a
+      .split('.')
+      .map((p) => p.padStart(3, '0'))
+      .join('.');
   return [...new Set(peers)].sort((a, b) => key(a).localeCompare(key(b)));
 }
 

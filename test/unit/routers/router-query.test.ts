@@ -17,7 +17,7 @@ describe('router queries', () => {
       'for k in $kernels; do birdc show route export "$k" 10.5.100.1/32; done; exit 0',
     ]);
     expect(routerQuery(spec({ socket: '/run/b d.ctl' }), vip).text).toContain(
-      "birdc -s '/run/b d.ctl' show route export \"$k\" 10.5.100.1/32",
+      'birdc -s \'/run/b d.ctl\' show route export "$k" 10.5.100.1/32',
     );
     expect(routerQuery(spec({ kind: 'frr' }), vip).text).toBe("vtysh -c 'show ip route 10.5.100.1/32 json'");
     expect(routerQuery(spec({ kind: 'frr', socket: '/srv/frr' }), vip).text).toBe(
