@@ -70,6 +70,7 @@ function parsePlay(raw: unknown, index: number, ctx: TaskContext): Play | null {
       minHealthy: p.rolling.min_healthy,
       drainTimeoutMs: p.rolling.drain_timeout,
       settleMs: p.rolling.settle,
+      ...(p.rolling.max_resets !== undefined ? { maxResets: p.rolling.max_resets } : {}),
     };
     play.rolling = rolling;
   }

@@ -26,6 +26,8 @@ const rolling = z.strictObject({
   min_healthy: z.int({ error: 'expected an integer >= 0' }).min(0).default(1),
   drain_timeout: duration.prefault('60s'),
   settle: duration.prefault('2s'),
+  /** Per node: more TCP resets than this from the VIPs' frontends while it was out stops the roll after it. */
+  max_resets: z.int({ error: 'expected an integer >= 0' }).min(0).optional(),
 });
 
 export const playSchema = z.strictObject({

@@ -24,6 +24,8 @@ export interface RollingSpec {
   minHealthy: number;
   drainTimeoutMs: number;
   settleMs: number;
+  /** Per node: resets the fleet may send while the node is out (relay counter `resets`); unset: no limit. */
+  maxResets?: number;
 }
 
 export interface Play {

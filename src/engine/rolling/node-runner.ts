@@ -10,6 +10,7 @@ import type { StepOutcome } from './node-ops.js';
 import { mustExec, StepFailed } from './node-ops.js';
 import { acquireScript, releaseScript, rollFiles } from './remote-files.js';
 import { relayNote, setRelay } from './relay.js';
+import { countedSince, fleetCounters, waitStraysQuiet, type RelayCounters } from './relay-counters.js';
 import type { NodeRunnerDeps } from './node-runner-deps.js';
 import { coldRestartStep, workStep } from './node-work.js';
 import { sleep } from './wait.js';
@@ -20,10 +21,16 @@ interface NodeRunState {
   vipsHeld: string[];
   /** BGP: the new-connection rate the withdraw measured. */
   flowRate: FlowRate | null;
+  /** BGP: the fleet's relay counters just before the withdraw (the loss budget counts from here). */
+  countersBefore: Map<string, RelayCounters>;
 }
 
+/** The relay stays armed until no stray arrived for this long anywhere (at most STRAYS_CAP_MS). */
+const STRAYS_QUIET_MS = 500;
+const STRAYS_CAP_MS = 10_000;
+
 export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promise<StepOutcome> {
-  const state: NodeRunState = { vipsHeld: d.ops.target.vips, flowRate: null };
+  const state: NodeRunState = { vipsHeld: d.ops.target.vips, flowRate: null, countersBefore: new Map() };
   const steps: Record<RollingStep, () => Promise<StepOutcome>> = {
     lock: () => lockStep(d),
     capacity: () => checkCapacity(d.ops, d.others, d.spec.minHealthy),
@@ -33,7 +40,7 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
     'vm-cold-restart': () => coldRestartStep(d),
     health: () => healthGate(d.ops, d.timeouts.healthMs, d.ctx.options.signal),
     announce: () => announceStep(d, state),
-    settle: () => settleStep(d),
+    settle: () => settleStep(d, state),
     unlock: () => unlockStep(d),
   };
   return (step) => steps[step]();
@@ -52,6 +59,7 @@ async function lockStep(d: NodeRunnerDeps): Promise<StepOutcome> {
 
 async function withdrawStep(d: NodeRunnerDeps, state: NodeRunState): Promise<StepOutcome> {
   const t = d.ops.target;
+  state.countersBefore = await fleetCounters(d.fleet);
   // Armed before the route changes, disarmed once drained: connections still open here keep their packets.
   const relay = await setRelay(d.fleet, t.name, true);
   const r = await withdraw(d.ops, {
@@ -67,8 +75,19 @@ async function withdrawStep(d: NodeRunnerDeps, state: NodeRunState): Promise<Ste
 
 async function drainStep(d: NodeRunnerDeps): Promise<StepOutcome> {
   const r = await drain(d.ops, d.spec.drainTimeoutMs);
+  const strays = await disarmWhenQuiet(d);
+  return { ...r, detail: `${r.detail ?? ''}${strays}` };
+}
+
+/** Disarm the relay once no stray arrives any more (the moved connections closed); the note says when. */
+async function disarmWhenQuiet(d: NodeRunnerDeps): Promise<string> {
+  const q = await waitStraysQuiet(d.fleet, STRAYS_QUIET_MS, STRAYS_CAP_MS, d.ctx.options.signal);
   await setRelay(d.fleet, d.ops.target.name, false);
-  return r;
+  if (q.ms === 0) return '';
+  const held = `relay held ${q.ms} ms`;
+  return q.quiet
+    ? `; ${held} until no stray for ${STRAYS_QUIET_MS} ms (${q.strays} meanwhile)`
+    : `; ${held}: strays still arriving (${q.strays}), disarmed at the ${STRAYS_CAP_MS} ms cap`;
 }
 
 async function announceStep(d: NodeRunnerDeps, state: NodeRunState): Promise<StepOutcome> {
@@ -84,10 +103,20 @@ async function announceStep(d: NodeRunnerDeps, state: NodeRunState): Promise<Ste
   return { status: r.status, ...(detail ? { detail } : {}) };
 }
 
-async function settleStep(d: NodeRunnerDeps): Promise<StepOutcome> {
+async function settleStep(d: NodeRunnerDeps, state: NodeRunState): Promise<StepOutcome> {
   if (d.spec.settleMs > 0) await sleep(d.spec.settleMs);
-  await setRelay(d.fleet, d.ops.target.name, false);
-  return d.spec.settleMs > 0 ? { status: 'ok', detail: `${d.spec.settleMs} ms` } : { status: 'skipped' };
+  const strays = await disarmWhenQuiet(d);
+  const loss = state.countersBefore.size > 0 ? countedSince(state.countersBefore, await fleetCounters(d.fleet)) : null;
+  const budget = loss ? `; while out: ${loss.strays} stray(s), ${loss.resets} reset(s) sent` : '';
+  const t = d.ops.target;
+  if (loss && d.spec.maxResets !== undefined && loss.resets > d.spec.maxResets)
+    throw new StepFailed(
+      'settle',
+      t.name,
+      `${loss.resets} reset(s) sent while ${t.name} was out (max_resets ${d.spec.maxResets})`,
+    );
+  const detail = `${d.spec.settleMs} ms${strays}${budget}`;
+  return d.spec.settleMs > 0 || strays || budget ? { status: 'ok', detail } : { status: 'skipped' };
 }
 
 async function unlockStep(d: NodeRunnerDeps): Promise<StepOutcome> {

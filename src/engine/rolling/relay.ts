@@ -3,8 +3,11 @@
 // the moved node's (removing or adding the first next hop shifts every boundary). So while a change is under way
 // every node of the play relays packets of flows it does not know to all the others; the owner takes its copy.
 // Several nodes of a batch may arm at once: each arm is recorded under its holder (the node being moved) in a
-// file on the node, and the chain is emptied only when the last holder disarms.
+// file on the node, and the chain is emptied only when the last holder disarms. While armed, every node's HAProxy
+// also closes keep-alive connections after their current response (proc.ober_close), so a connection the new
+// hash moved reconnects (and lands where the hash now says) instead of living on as a stray.
 import { raw, script, sh, type ShellCommand } from '../../core/shell.js';
+import { setScript } from '../../modules/haproxy/scripts.js';
 import type { StackPaths } from '../../stack/paths.js';
 import type { NodeOps } from './node-ops.js';
 
@@ -27,7 +30,14 @@ export function armScript(paths: StackPaths, holder: string, peers: readonly str
     sh`nft list chain ${CHAIN.split(' ')} >/dev/null 2>&1 || { echo unavailable; exit 0; }`,
     sh`grep -qxF ${holder} "$f" || printf '%s\n' ${holder} >> "$f"`,
     sh`printf '%s' ${rules} | nft -f - && echo armed`,
+    closeSwitch(paths, true),
   );
+}
+
+/** HAProxy's "close keep-alive after the response" switch; a HAProxy that is down or older than it is skipped. */
+function closeSwitch(paths: StackPaths, on: boolean): ShellCommand {
+  const set = setScript(paths.statsSocket, `experimental-mode on; set var proc.ober_close bool(${String(on)})`);
+  return sh`( ${set} ) >/dev/null 2>&1 || true`;
 }
 
 /** Remove `holder`; empty the chain when no holder is left. Prints "disarmed", "held" or "unavailable". */
@@ -37,6 +47,7 @@ export function disarmScript(paths: StackPaths, holder: string): ShellCommand {
     sh`grep -vxF ${holder} "$f" > "$f.tmp" || true; mv -f "$f.tmp" "$f"`,
     raw('if [ -s "$f" ]; then echo held; exit 0; fi'),
     sh`nft flush chain ${CHAIN.split(' ')} 2>/dev/null && echo disarmed || echo unavailable`,
+    closeSwitch(paths, false),
   );
 }
 
@@ -46,6 +57,7 @@ export function clearScript(paths: StackPaths): ShellCommand {
     withLock(paths),
     raw(': > "$f"'),
     sh`nft flush chain ${CHAIN.split(' ')} 2>/dev/null && echo cleared || echo unavailable`,
+    closeSwitch(paths, false),
   );
 }
 

@@ -90,30 +90,43 @@ export async function underLoad<T>(
   work: () => Promise<T>,
   keepalive: boolean,
 ): Promise<{ load: LoadTotals; result: T }> {
-  const args = [
-    'netns',
-    'exec',
-    labState().client.netns,
-    process.execPath,
-    new URL('./load.mjs', import.meta.url).pathname,
-    '--url',
-    'http://10.99.100.1/',
-    '--concurrency',
-    '16',
-  ];
-  if (keepalive) args.push('--keepalive');
+  const r = await underLoads(work, [keepalive ? 'keep-alive' : 'new-connection']);
+  return { load: r.loads[0] as LoadTotals, result: r.result };
+}
+
+/** new-connection: a connection per request; keep-alive: a pool of 16 kept connections, as boto3's. */
+export type LoadKind = 'new-connection' | 'keep-alive';
+
+/** Several loads at once (16 clients each), in the order given. */
+export async function underLoads<T>(
+  work: () => Promise<T>,
+  kinds: readonly LoadKind[],
+): Promise<{ loads: LoadTotals[]; result: T }> {
+  const children = kinds.map((kind) => startLoad(kind === 'keep-alive'));
+  try {
+    const result = await work();
+    return { result, loads: await Promise.all(children.map((c) => c.stop())) };
+  } finally {
+    for (const c of children) c.kill();
+  }
+}
+
+function startLoad(keepalive: boolean): { stop: () => Promise<LoadTotals>; kill: () => void } {
+  const load = new URL('./load.mjs', import.meta.url).pathname;
+  const args = ['netns', 'exec', labState().client.netns, process.execPath, load, '--url', 'http://10.99.100.1/'];
+  args.push('--concurrency', '16', ...(keepalive ? ['--keepalive'] : []));
   const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  try {
-    return { result: await work(), load: await stopLoad() };
-  } finally {
-    if (child.exitCode === null) child.kill('SIGTERM');
-  }
-  async function stopLoad(): Promise<LoadTotals> {
-    child.kill('SIGTERM');
-    await exited;
-    return JSON.parse(out) as LoadTotals;
-  }
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      return JSON.parse(out) as LoadTotals;
+    },
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    },
+  };
 }

@@ -64,6 +64,15 @@ describe('loadPlaybook', () => {
       rolling: { serial: 1, drain: 'bgp', minHealthy: 1, drainTimeoutMs: 60_000, settleMs: 2000 },
     });
     expect(book.plays[0]?.tasks[0]?.name).toBe('command');
+    expect(book.plays[0]?.rolling).not.toHaveProperty('maxResets');
+  });
+
+  it('takes a loss budget per node (rolling.max_resets)', async () => {
+    const book = await loadPlaybook(
+      playbookFile('- hosts: all\n  rolling: {max_resets: 0}\n  tasks: []\n'),
+      fakeModules,
+    );
+    expect(book.plays[0]?.rolling?.maxResets).toBe(0);
   });
 
   it('accepts "- ping:"-style null args as {} and joins a list of conditions with and', async () => {

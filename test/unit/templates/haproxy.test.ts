@@ -245,7 +245,7 @@ describe('a running HAProxy 2.6 on loopback', () => {
     expect(run('haproxy', ['-vv']).out).toMatch(/Available services : .*prometheus-exporter/);
   });
 
-  it('serves, drains with Connection: close and a failing /health, undrains, and fails /health without backends', async () => {
+  it('serves, drains with Connection: close and a failing /health, undrains, closes keep-alive without draining, and fails /health without backends', async () => {
     const [front, stats, back] = [await freePort(), await freePort(), await freePort()];
     backend = createServer((_, res) => res.end('ok'));
     await new Promise<void>((res) => backend!.listen(back, '127.0.0.1', res));
@@ -277,6 +277,13 @@ describe('a running HAProxy 2.6 on loopback', () => {
 
     await cli(r.paths.statsSocket, 'experimental-mode on; set var proc.ober_drain bool(false)');
     expect((await get(stats, '/health')).status).toBe(200);
+    expect((await get(front, '/')).connection).not.toBe('close');
+
+    // The fleet-wide close switch of a next-hop change: keep-alive connections close, /health stays 200.
+    await cli(r.paths.statsSocket, 'experimental-mode on; set var proc.ober_close bool(true)');
+    expect((await get(front, '/')).connection).toBe('close');
+    expect((await get(stats, '/health')).status).toBe(200);
+    await cli(r.paths.statsSocket, 'experimental-mode on; set var proc.ober_close bool(false)');
     expect((await get(front, '/')).connection).not.toBe('close');
 
     await new Promise<void>((res) => backend!.close(() => res()));

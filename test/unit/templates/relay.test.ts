@@ -30,6 +30,14 @@ describe('relay.nft (BGP mode)', () => {
     expect(rules).toMatch(/chain stray \{\s*\}/);
   });
 
+  it("counts strays (relayed copies excluded) and the resets the node sends from the VIPs' frontends", () => {
+    const strays = rules.split('\n').find((l) => l.includes('counter name "strays"')) ?? '';
+    expect(strays).toContain('tcp flags & syn == 0 ct state new,invalid ip dscp != cs5');
+    const resets = rules.split('\n').find((l) => l.includes('counter name "resets"')) ?? '';
+    expect(resets).toMatch(/^\s*ip saddr \{ [0-9., ]+ \} tcp sport \{ [0-9, ]+ \} tcp flags & rst == rst/);
+    expect(rules).toMatch(/chain output \{\s*type filter hook output priority filter; policy accept;/);
+  });
+
   it('is not installed in keepalived mode (the VIP moves whole; no ECMP)', () => {
     const ka = renderHost(dir, keepalivedVars, keepalivedHosts(), 0);
     expect(ka.files.map((f) => f.path)).not.toContain(DEFAULT_PATHS.relayRules);
