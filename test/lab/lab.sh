@@ -5,7 +5,7 @@
 set -euo pipefail
 
 LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib"
-for part in common base repo net router frr backend hosts state down; do
+for part in common base repo net router frr router-ssh backend hosts state down; do
   # shellcheck source=/dev/null
   source "$LIB/$part.sh"
 done
@@ -56,7 +56,8 @@ cmd_up() {
   step "namespaces and backend ready"
   start_bird "$hosts"
   start_frr "$hosts"
-  start_frr_sshd
+  start_router_sshd lab-bird "$ROUTER_NS" "$LAB_ROUTER_ADDR"
+  start_router_sshd lab-frr "$FRR_NS" "$LAB_FRR_ADDR"
   step "routers ready (bird, frr)"
   start_hosts "$hosts"
   step "hosts booted, sshd answering"

@@ -10,7 +10,14 @@ import type { StepOutcome } from './node-ops.js';
 import { mustExec, StepFailed } from './node-ops.js';
 import { acquireScript, releaseScript, rollFiles } from './remote-files.js';
 import { relayNote, setRelay } from './relay.js';
-import { countedSince, fleetCounters, waitStraysQuiet, type RelayCounters } from './relay-counters.js';
+import {
+  countedSince,
+  fleetCounters,
+  readFleetAt,
+  waitStraysQuiet,
+  type CountersAt,
+  type RelayCounters,
+} from './relay-counters.js';
 import type { NodeRunnerDeps } from './node-runner-deps.js';
 import { coldRestartStep, workStep } from './node-work.js';
 import { sleep } from './wait.js';
@@ -80,14 +87,13 @@ async function drainStep(d: NodeRunnerDeps): Promise<StepOutcome> {
 }
 
 /** Disarm the relay once no stray arrives any more (the moved connections closed); the note says when. */
-async function disarmWhenQuiet(d: NodeRunnerDeps): Promise<string> {
-  const q = await waitStraysQuiet(d.fleet, STRAYS_QUIET_MS, STRAYS_CAP_MS, d.ctx.options.signal);
+async function disarmWhenQuiet(d: NodeRunnerDeps, since?: CountersAt): Promise<string> {
+  const q = await waitStraysQuiet(d.fleet, STRAYS_QUIET_MS, STRAYS_CAP_MS, d.ctx.options.signal, since);
   await setRelay(d.fleet, d.ops.target.name, false);
   if (q.ms === 0) return '';
-  const held = `relay held ${q.ms} ms`;
   return q.quiet
-    ? `; ${held} until no stray for ${STRAYS_QUIET_MS} ms (${q.strays} meanwhile)`
-    : `; ${held}: strays still arriving (${q.strays}), disarmed at the ${STRAYS_CAP_MS} ms cap`;
+    ? `; relay disarmed ${q.ms} ms later, once no stray for ${STRAYS_QUIET_MS} ms (${q.strays} meanwhile)`
+    : `; relay disarmed at the ${STRAYS_CAP_MS} ms cap, strays still arriving (${q.strays} meanwhile)`;
 }
 
 async function announceStep(d: NodeRunnerDeps, state: NodeRunState): Promise<StepOutcome> {
@@ -104,8 +110,9 @@ async function announceStep(d: NodeRunnerDeps, state: NodeRunState): Promise<Ste
 }
 
 async function settleStep(d: NodeRunnerDeps, state: NodeRunState): Promise<StepOutcome> {
+  const since = await readFleetAt(d.fleet);
   if (d.spec.settleMs > 0) await sleep(d.spec.settleMs);
-  const strays = await disarmWhenQuiet(d);
+  const strays = await disarmWhenQuiet(d, since);
   const loss = state.countersBefore.size > 0 ? countedSince(state.countersBefore, await fleetCounters(d.fleet)) : null;
   const budget = loss ? `; while out: ${loss.strays} stray(s), ${loss.resets} reset(s) sent` : '';
   const t = d.ops.target;

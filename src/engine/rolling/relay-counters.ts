@@ -53,21 +53,34 @@ export interface StraysQuiet {
   strays: number;
 }
 
+/** A reading of the fleet's counters and when it was taken. */
+export interface CountersAt {
+  at: number;
+  counters: Map<string, RelayCounters>;
+}
+
+export async function readFleetAt(fleet: readonly NodeOps[]): Promise<CountersAt> {
+  const at = Date.now();
+  return { at, counters: await fleetCounters(fleet) };
+}
+
 /**
  * Wait until no node counted a stray for `windowMs` (or `capMs` passed). The connections a next-hop change moved
- * keep sending strays until they close; while they do, the relay must stay armed or they are reset.
+ * keep sending strays until they close; while they do, the relay must stay armed or they are reset. With
+ * `since`, the quiet time counts from that reading when nothing changed after it (settle waited already).
  */
 export async function waitStraysQuiet(
   fleet: readonly NodeOps[],
   windowMs: number,
   capMs: number,
   signal?: AbortSignal,
+  since?: CountersAt,
 ): Promise<StraysQuiet> {
   const started = Date.now();
   const first = await fleetCounters(fleet);
   if (first.size === 0) return { quiet: true, ms: 0, strays: 0 };
   let last = first;
-  let lastChange = started;
+  let lastChange = since && countedSince(since.counters, first).strays === 0 ? since.at : started;
   for (;;) {
     const now = Date.now();
     if (now - lastChange >= windowMs)

@@ -31,8 +31,9 @@ vars:
   sysctl_ignore_unavailable: true
 routers:
   # The lab's BIRD runs in a namespace of this machine: asked on this machine through its control socket.
-  lab-bird: { kind: bird, local: true, socket: $LAB_STATE/bird.ctl }
-  # FRR answers over SSH (its own sshd, strict host keys) as an operator's router does.
+  # Both answer over SSH (each its own sshd, strict host keys) as an operator's routers do. A router's CLI on
+  # the workstation itself would say local: true instead of ssh:.
+  lab-bird: { kind: bird, ssh: { address: $LAB_ROUTER_ADDR, user: root }, socket: $LAB_STATE/bird.ctl }
   lab-frr: { kind: frr, ssh: { address: $LAB_FRR_ADDR, user: root }, socket: $(frr_dir) }
 YAML
 }
@@ -63,7 +64,8 @@ CONF
       printf '%s,%s %s\n' "$name" "$addr" "$(cut -d' ' -f1,2 "$pub")" >>"$LAB_STATE/known_hosts"
     done
   done
-  frr_known_hosts_line >>"$LAB_STATE/known_hosts"
+  router_known_hosts_line lab-bird "$LAB_ROUTER_ADDR" >>"$LAB_STATE/known_hosts"
+  router_known_hosts_line lab-frr "$LAB_FRR_ADDR" >>"$LAB_STATE/known_hosts"
 }
 
 pid_of_role() { awk -v r="$1" '$1 == r {print $2}' "$LAB_STATE/pids" | tail -n1; }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NodeOps } from '../../../src/engine/rolling/node-ops.js';
-import { countedSince, readRelayCounters, waitStraysQuiet } from '../../../src/engine/rolling/relay-counters.js';
+import { countedSince, readFleetAt, readRelayCounters, waitStraysQuiet } from '../../../src/engine/rolling/relay-counters.js';
 import { DEFAULT_PATHS } from '../../../src/stack/paths.js';
 import { bgpVars, hosts } from '../stack/fixtures.js';
 import { renderHost, run } from '../templates/harness.js';
@@ -64,6 +64,11 @@ describe('relay counters', () => {
     expect(quiet.quiet).toBe(true);
     expect(quiet.ms).toBeGreaterThanOrEqual(450);
     expect(quiet.strays).toBeGreaterThanOrEqual(20);
+    // Quiet since an earlier reading (settle waited already): done at the first read.
+    const calm = [straying('lb01', 10, 0)];
+    const since = await readFleetAt(calm);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect((await waitStraysQuiet(calm, 200, 5000, undefined, since)).ms).toBeLessThan(100);
     const busy = await waitStraysQuiet([straying('lb01', 10, Infinity)], 200, 600);
     expect(busy).toMatchObject({ quiet: false });
     expect(busy.ms).toBeGreaterThanOrEqual(600);
