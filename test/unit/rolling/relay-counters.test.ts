@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { NodeOps } from '../../../src/engine/rolling/node-ops.js';
-import { countedSince, readFleetAt, readRelayCounters, waitStraysQuiet } from '../../../src/engine/rolling/relay-counters.js';
+import {
+  countedSince,
+  readFleetAt,
+  readRelayCounters,
+  waitStraysQuiet,
+} from '../../../src/engine/rolling/relay-counters.js';
 import { DEFAULT_PATHS } from '../../../src/stack/paths.js';
 import { bgpVars, hosts } from '../stack/fixtures.js';
 import { renderHost, run } from '../templates/harness.js';
