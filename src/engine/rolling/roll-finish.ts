@@ -47,7 +47,13 @@ export async function finishRoll(
 
 function nodeRecap(host: string, phase: RollingPhase, journal: Journal, inventory: string): RollingNodeRecap {
   const error = journal.nodes[host]?.error;
-  if (phase === 'announced') return { host, phase, serving: true, note: 'rolled' };
+  if (phase === 'announced')
+    return {
+      host,
+      phase,
+      serving: true,
+      note: error ? `rolled; ${error.step} stopped the roll: ${error.message}` : 'rolled',
+    };
   if (phase === 'pending')
     return { host, phase, serving: true, note: error ? `untouched (${error.step} stopped it)` : 'untouched' };
   const where = error ? `stopped at ${error.step}` : 'interrupted';

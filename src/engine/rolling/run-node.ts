@@ -50,6 +50,8 @@ export async function runNodeSteps(
         phase = 'pending';
         await hooks.record(phase).catch(() => undefined);
       }
+      // A failed settle (the loss budget) leaves a node that serves again: its lock goes back, the roll stops.
+      if (step === 'settle') await hooks.run('unlock').catch(() => undefined);
       const reached = PHASE_IF_FAILED[step];
       if (reached) {
         phase = reached;

@@ -141,6 +141,21 @@ describe.skipIf(labSkipReason())('rolling faults (private 3-host lab, BGP/ECMP)'
     await allAnnounced();
   }, 120_000);
 
+  it('max_resets: a node whose roll sent more resets than the budget stops the roll after it, re-announced', async () => {
+    const cwd = workDir();
+    const r = await cli(['rolling-restart', fixture('resets-on-lb01.yml')], cwd);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/lb01 \| settle failed \| [1-9]\d* reset\(s\) sent while lb01 was out \(max_resets 0\)/);
+    expect(r.stdout).toMatch(/lb01 +announced +serving +rolled; settle stopped the roll/);
+    expect(r.stdout).toMatch(/lb02 +pending +serving +untouched/);
+    expect(await nodeFile('lb01', '/var/lib/ober-push/roll.lock')).toBeNull();
+    expect(await nodeFile('lb02', PHASE)).toBeNull();
+    await allAnnounced();
+    // Nothing is left for a later roll to refuse: the next one runs.
+    const again = await cli(['rolling-restart', '--check'], cwd);
+    expect(again.code, again.stdout).toBe(0);
+  }, 120_000);
+
   it('sshd killed on a node mid-roll: the roll stops, the node stays withdrawn, a new roll refuses, resume finishes', async () => {
     const cwd = workDir();
     const bin = join(repoRoot, 'bin/ober-push.js');

@@ -45,7 +45,7 @@ describe('relay counters', () => {
     const inNamespace = (withTable: boolean) =>
       node('lb01', (command) => {
         const r = run('unshare', ['-n', 'sh', '-c', `${withTable ? `nft -f ${rules} && ` : ''}${command.text}`]);
-        return Promise.resolve({ code: r.code, stdout: r.out, stderr: '' });
+        return Promise.resolve({ code: r.code ?? 1, stdout: r.out, stderr: '' });
       });
     expect(await readRelayCounters(inNamespace(true))).toEqual({ strays: 0, resets: 0 });
     expect(await readRelayCounters(inNamespace(false))).toBeNull();

@@ -85,6 +85,12 @@ describe('runNodeSteps', () => {
       'record withdrawn',
     ]);
   });
+  it('a failed settle (over the loss budget) gives the lock back: the node serves, the roll stops', async () => {
+    const { log, hooks } = fake({ failAt: 'settle' });
+    const r = await runNodeSteps([...NODE_STEPS], 'pending', hooks);
+    expect(r).toMatchObject({ phase: 'announced', failed: { step: 'settle' } });
+    expect(log.filter((l) => l.startsWith('run')).slice(-3)).toEqual(['run announce', 'run settle', 'run unlock']);
+  });
   it('Ctrl-C finishes the running step, records it, and starts no other', async () => {
     const { log, hooks } = fake({ abortAfter: 'drain' });
     const r = await runNodeSteps(
