@@ -1,6 +1,6 @@
 // Helpers for tests that run against the lab (test/lab/lab.sh). Everything here targets only the lab's
 // own namespaces: hosts through nsenter or ssh via the router namespace, load from the client namespace.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
@@ -227,4 +227,38 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const r = await run('ip', args, { timeoutMs: limitMs });
   if (r.code !== 0) throw new Error(`loadgen failed (${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as LoadResult;
+}
+
+/** What test/lab/rolling/load.mjs printed when stopped. */
+export interface HeldLoad {
+  requests: number;
+  failed: number;
+  errors: Record<string, number>;
+  elapsedMs: number;
+  /** When each failure happened (epoch ms), to line them up with a roll's events. */
+  failedAt: number[];
+}
+
+/** A load through `url` from the client namespace (rolling/load.mjs) held until stop() (SIGTERM). */
+export function startLoad(opts: { url: string; keepalive?: boolean; concurrency?: number }): {
+  stop: () => Promise<HeldLoad>;
+  kill: () => void;
+} {
+  const load = new URL('./rolling/load.mjs', import.meta.url).pathname;
+  const args = ['netns', 'exec', labState().client.netns, process.execPath, load, '--url', opts.url];
+  args.push('--concurrency', String(opts.concurrency ?? 16), ...(opts.keepalive ? ['--keepalive'] : []));
+  const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      return JSON.parse(out) as HeldLoad;
+    },
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    },
+  };
 }

@@ -4,7 +4,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LAB_DIR, execOnHost, labState, routerNextHops, runLab, waitFor } from '../harness.js';
+import {
+  LAB_DIR,
+  execOnHost,
+  labState,
+  routerNextHops,
+  runLab,
+  startLoad,
+  waitFor,
+  type HeldLoad,
+} from '../harness.js';
 import { repoRoot, runCli, type CliResult } from '../../support/cli.js';
 
 export const ROLL_STATE = `${LAB_DIR}.state-rolling`;
@@ -76,14 +85,7 @@ export async function nodeFile(host: string, path: string): Promise<string | nul
   return r.code === 0 ? r.stdout.trim() : null;
 }
 
-export interface LoadTotals {
-  requests: number;
-  failed: number;
-  errors: Record<string, number>;
-  elapsedMs: number;
-  /** When each failure happened (epoch ms), to line them up with the roll's events. */
-  failedAt: number[];
-}
+export type LoadTotals = HeldLoad;
 
 /** Load through the VIP (client namespace) while `work` runs; stopped (SIGTERM) once it is done. */
 export async function underLoad<T>(
@@ -102,31 +104,12 @@ export async function underLoads<T>(
   work: () => Promise<T>,
   kinds: readonly LoadKind[],
 ): Promise<{ loads: LoadTotals[]; result: T }> {
-  const children = kinds.map((kind) => startLoad(kind === 'keep-alive'));
+  const url = `http://${labState().vip}/`;
+  const children = kinds.map((kind) => startLoad({ url, keepalive: kind === 'keep-alive' }));
   try {
     const result = await work();
     return { result, loads: await Promise.all(children.map((c) => c.stop())) };
   } finally {
     for (const c of children) c.kill();
   }
-}
-
-function startLoad(keepalive: boolean): { stop: () => Promise<LoadTotals>; kill: () => void } {
-  const load = new URL('./load.mjs', import.meta.url).pathname;
-  const args = ['netns', 'exec', labState().client.netns, process.execPath, load, '--url', 'http://10.99.100.1/'];
-  args.push('--concurrency', '16', ...(keepalive ? ['--keepalive'] : []));
-  const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  return {
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-      return JSON.parse(out) as LoadTotals;
-    },
-    kill: () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-    },
-  };
 }
