@@ -1,4 +1,5 @@
 // Run events: the engine emits them, reporters render them. Plain data, JSON-serialisable.
+import type { NodeProofs, StepProof } from './rolling/proof.js';
 import type { FileDiff, Impact } from '../core/module.js';
 import type { Convergence } from './convergence.js';
 
@@ -72,6 +73,8 @@ export interface RollingStepEvent {
   ms: number;
   /** What was measured or why it failed, one line. */
   detail?: string;
+  /** The same evidence as data: routers, data plane (withdraw, announce), loss counters (settle). */
+  proof?: StepProof;
 }
 
 export interface RollingScheduleBatch {
@@ -88,6 +91,8 @@ export interface RollingNodeRecap {
   serving: boolean;
   /** What to do next, e.g. "ober-push resume -i INV". */
   note?: string;
+  /** What verified the node's withdraw and announce, and what its roll cost (this run's steps only). */
+  proofs?: NodeProofs;
 }
 
 export type EmitEvent = (event: RunEvent) => void;

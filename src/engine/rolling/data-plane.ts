@@ -4,6 +4,7 @@
 // silence by chance is unlikely (about e^-10). After the re-announce, new connections must arrive again.
 import { raw } from '../../core/shell.js';
 import { StepFailed, type NodeOps } from './node-ops.js';
+import type { DataPlaneProof } from './proof.js';
 import { poll, sleep } from './wait.js';
 
 const READ = raw('nft list counter ip ober_relay new_flows 2>/dev/null || echo none');
@@ -47,6 +48,17 @@ export function quietWindowMs(perSecond: number): number {
   return Math.round(Math.min(3000, Math.max(100, 10_000 / perSecond)));
 }
 
+/** The step detail's words and the same as data. */
+export interface DataPlaneVerdict {
+  text: string;
+  proof: DataPlaneProof;
+}
+
+const UNVERIFIABLE: DataPlaneVerdict = {
+  text: 'data plane: unverifiable: no traffic before the withdraw',
+  proof: { verdict: 'unverifiable', newPerSecond: 0 },
+};
+
 const perSecondText = (r: FlowRate) => `${Math.round(r.perSecond).toLocaleString('en-US')} new/s before`;
 
 /**
@@ -59,9 +71,10 @@ export async function quietAfterWithdraw(
   mark: FlowMark,
   timeoutMs: number,
   signal?: AbortSignal,
-): Promise<string> {
-  if (rate === null) return 'data plane: no new-flow counter on the node (deploy to add it)';
-  if (rate.perSecond === 0) return 'data plane: unverifiable: no traffic before the withdraw';
+): Promise<DataPlaneVerdict> {
+  if (rate === null)
+    return { text: 'data plane: no new-flow counter on the node (deploy to add it)', proof: { verdict: 'no-counter' } };
+  if (rate.perSecond === 0) return UNVERIFIABLE;
   const window = quietWindowMs(rate.perSecond);
   const since = mark.at;
   let count = mark.count;
@@ -87,7 +100,15 @@ export async function quietAfterWithdraw(
       `new connections still arrive ${Date.now() - since} ms after the withdraw (quiet window ${window} ms)`,
       `${perSecondText(rate)}; ${last}`,
     );
-  return `data plane: ${perSecondText(rate)}; ${last}; none in ${window} ms`;
+  return {
+    text: `data plane: ${perSecondText(rate)}; ${last}; none in ${window} ms`,
+    proof: {
+      verdict: 'verified',
+      newPerSecond: Math.round(rate.perSecond),
+      lastFlowMs: lastArrival === since ? null : lastArrival - since,
+      quietMs: window,
+    },
+  };
 }
 
 /** After the re-announce (marked right after the withdraw file went): verified once a new connection arrived. */
@@ -97,9 +118,9 @@ export async function flowsAfterAnnounce(
   mark: FlowMark,
   timeoutMs: number,
   signal?: AbortSignal,
-): Promise<string> {
-  if (rate === null) return 'data plane: not measured';
-  if (rate.perSecond === 0) return 'data plane: unverifiable: no traffic before the withdraw';
+): Promise<DataPlaneVerdict> {
+  if (rate === null) return { text: 'data plane: not measured', proof: { verdict: 'not-measured' } };
+  if (rate.perSecond === 0) return UNVERIFIABLE;
   const since = mark.at;
   const first = mark.count;
   const r = await poll(
@@ -109,5 +130,9 @@ export async function flowsAfterAnnounce(
   );
   if (!r.ok)
     throw new StepFailed('announce', ops.target.name, `no new connection within ${timeoutMs} ms of the re-announce`);
-  return `data plane: new flows again ≤ ${Date.now() - since} ms after the announce`;
+  const againMs = Date.now() - since;
+  return {
+    text: `data plane: new flows again ≤ ${againMs} ms after the announce`,
+    proof: { verdict: 'verified', newPerSecond: Math.round(rate.perSecond), againMs },
+  };
 }

@@ -4,6 +4,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RollingPhase } from '../events.js';
+import type { NodeProofs, StepProof } from './proof.js';
 import { isPhase } from './phase.js';
 import { textOf } from '../../core/text.js';
 
@@ -12,6 +13,8 @@ export interface JournalNode {
   at: string;
   /** Set when a step failed on this node: which and why. */
   error?: { step: string; message: string };
+  /** What verified its withdraw and announce and what its roll cost (routers, data plane, loss counters). */
+  proofs?: NodeProofs;
 }
 
 export interface JournalOptions {
@@ -141,7 +144,18 @@ export function compareExtraVars(
 
 /** Record a node's new phase (pure: returns the updated journal). */
 export function withPhase(journal: Journal, host: string, phase: RollingPhase, now: Date): Journal {
-  return { ...journal, nodes: { ...journal.nodes, [host]: { phase, at: now.toISOString() } } };
+  const proofs = journal.nodes[host]?.proofs;
+  return {
+    ...journal,
+    nodes: { ...journal.nodes, [host]: { phase, at: now.toISOString(), ...(proofs ? { proofs } : {}) } },
+  };
+}
+
+/** Record what verified (or what cost) a node's step (pure). */
+export function withProof(journal: Journal, host: string, step: keyof NodeProofs, proof: StepProof): Journal {
+  const node = journal.nodes[host] ?? { phase: 'pending' as const, at: new Date(0).toISOString() };
+  const proofs = { ...node.proofs, [step]: proof };
+  return { ...journal, nodes: { ...journal.nodes, [host]: { ...node, proofs } } };
 }
 
 export function withError(journal: Journal, host: string, step: string, message: string): Journal {

@@ -1,4 +1,5 @@
 // The operations a rolling step performs on one node, over its session: run a script (as root) and probe.
+import type { StepProof } from './proof.js';
 import type { ExecResult } from '../../core/module.js';
 import type { ShellCommand } from '../../core/shell.js';
 import type { RollingStep } from '../events.js';
@@ -30,6 +31,8 @@ export class StepFailed extends Error {
 export interface StepOutcome {
   status: 'ok' | 'skipped';
   detail?: string;
+  /** What verified the step (withdraw, announce) or what it cost (settle), as data. */
+  proof?: StepProof;
 }
 
 export function sessionOps(session: HostSession, target: RollTarget, become: boolean): NodeOps {

@@ -77,7 +77,7 @@ async function withdrawStep(d: NodeRunnerDeps, state: NodeRunState): Promise<Ste
   if (r.vipsHeld.length > 0 || t.mode !== 'vrrp') state.vipsHeld = r.vipsHeld;
   state.flowRate = r.flowRate;
   const detail = `${r.detail ?? ''}${relayNote(relay)}`;
-  return { status: r.status, ...(detail ? { detail } : {}) };
+  return { status: r.status, ...(detail ? { detail } : {}), ...(r.proof ? { proof: r.proof } : {}) };
 }
 
 async function drainStep(d: NodeRunnerDeps): Promise<StepOutcome> {
@@ -106,7 +106,7 @@ async function announceStep(d: NodeRunnerDeps, state: NodeRunState): Promise<Ste
     signal: d.ctx.options.signal,
   });
   const detail = `${r.detail ?? ''}${relayNote(relay)}`;
-  return { status: r.status, ...(detail ? { detail } : {}) };
+  return { status: r.status, ...(detail ? { detail } : {}), ...(r.proof ? { proof: r.proof } : {}) };
 }
 
 async function settleStep(d: NodeRunnerDeps, state: NodeRunState): Promise<StepOutcome> {
@@ -123,7 +123,8 @@ async function settleStep(d: NodeRunnerDeps, state: NodeRunState): Promise<StepO
       `${loss.resets} reset(s) sent while ${t.name} was out (max_resets ${d.spec.maxResets})`,
     );
   const detail = `${d.spec.settleMs} ms${strays}${budget}`;
-  return d.spec.settleMs > 0 || strays || budget ? { status: 'ok', detail } : { status: 'skipped' };
+  if (loss) return { status: 'ok', detail, proof: { loss } };
+  return d.spec.settleMs > 0 || strays ? { status: 'ok', detail } : { status: 'skipped' };
 }
 
 async function unlockStep(d: NodeRunnerDeps): Promise<StepOutcome> {

@@ -1,7 +1,7 @@
 // The roll's third step: batch by batch, every node of the batch through its steps (node-runner.ts), at most
 // `forks` at once. The first batch with a failed node stops the roll; Ctrl-C stops it between steps.
 import pLimit from 'p-limit';
-import { withError, withPhase } from './journal.js';
+import { withError, withPhase, withProof } from './journal.js';
 import { makeNodeRunner } from './node-runner.js';
 import { stepsFrom } from './phase.js';
 import type { PreflightPlan } from './preflight.js';
@@ -49,7 +49,14 @@ async function rollNode(
     timeouts: rc.timeouts,
   });
   const result = await runNodeSteps(stepsFrom(start), start, {
-    run,
+    run: async (step) => {
+      const outcome = await run(step);
+      if (outcome.proof && (step === 'withdraw' || step === 'announce' || step === 'settle')) {
+        rc.proofs.set(host, { ...rc.proofs.get(host), [step]: outcome.proof });
+        await journal.update((j) => withProof(j, host, step, outcome.proof ?? {}));
+      }
+      return outcome;
+    },
     emit: (e) => rc.emit({ type: 'rolling-step', host, ...e }),
     aborted: () => rc.play.options.signal?.aborted ?? false,
     record: async (phase) => {

@@ -1,5 +1,6 @@
 // One roll's shared state: who runs it, its batches, and every node as {session, ops}. Built once by startRoll;
 // the roll's steps (preflight, journal, fleet lock, batches, finish) read it and never rebuild a node.
+import type { NodeProofs } from './proof.js';
 import { hostname, userInfo } from 'node:os';
 import { ConnectError } from '../../core/errors.js';
 import type { RollingSpec } from '../../playbook/types.js';
@@ -33,6 +34,8 @@ export interface RollContext {
   readonly inventory: string;
   /** Each node's phase as the roll goes (the journal's and the recap's source). */
   readonly phases: Map<string, RollingPhase>;
+  /** What verified each node's withdraw and announce and what its roll cost, as this run saw it. */
+  readonly proofs: Map<string, NodeProofs>;
   readonly timeouts: { healthMs: number; verifyMs: number; reconnectMs: number };
   readonly emit: EmitEvent;
 }
@@ -70,6 +73,7 @@ export function startRoll(play: PlayContext): RollContext {
     nodes,
     inventory: options.inventory ?? '<inventory>',
     phases: new Map(hosts.map((h) => [h, 'pending'])),
+    proofs: new Map(),
     timeouts: {
       healthMs: options.healthTimeoutMs ?? healthTimeoutFromVars(play.item.play.vars) ?? DEFAULTS.healthTimeoutMs,
       verifyMs: options.verifyTimeoutMs ?? DEFAULTS.verifyTimeoutMs,

@@ -2,6 +2,7 @@
 // mid-roll (otherwise it tells the next run to resume), the journal's final status, and the recap.
 import type { RollingNodeRecap, RollingPhase } from '../events.js';
 import type { Journal } from './journal.js';
+import { summarizeProofs, type NodeProofs } from './proof.js';
 import { holderKey } from './lock.js';
 import { isUnfinished } from './phase.js';
 import { clearRelay } from './relay.js';
@@ -40,9 +41,16 @@ export async function finishRoll(
     type: 'rolling-recap',
     runId: rc.me.runId,
     journal: file,
-    nodes: rc.hosts.map((h) => nodeRecap(h, phaseOf(h), journal.value, rc.inventory)),
+    nodes: rc.hosts.map((h) => withProofs(nodeRecap(h, phaseOf(h), journal.value, rc.inventory), rc.proofs.get(h))),
     ...(stopped ? { stopped } : {}),
   });
+}
+
+/** The node's proofs, and their summary after its note ("rolled · routers ok (r1, r2), data plane ok, ..."). */
+function withProofs(recap: RollingNodeRecap, proofs: NodeProofs | undefined): RollingNodeRecap {
+  const summary = proofs ? summarizeProofs(proofs) : '';
+  if (!proofs) return recap;
+  return { ...recap, proofs, ...(summary ? { note: recap.note ? `${recap.note} · ${summary}` : summary } : {}) };
 }
 
 function nodeRecap(host: string, phase: RollingPhase, journal: Journal, inventory: string): RollingNodeRecap {

@@ -45,12 +45,17 @@ export function routersAgree(answers: readonly RouterAnswer[], address: string, 
   return routersDisagreeing(answers, address, listed).length === 0;
 }
 
-/** The routers that answered, and a note for each one skipped. */
-export function describeAnswers(answers: readonly RouterAnswer[]): { asked: string[]; skipped: string } {
+/** The routers that answered, those skipped, and a note for the skipped ones. */
+export function describeAnswers(answers: readonly RouterAnswer[]): {
+  asked: string[];
+  skipped: string[];
+  skippedNote: string;
+} {
   const asked = [...new Set(answers.filter((a) => 'hops' in a).map((a) => a.router))];
   const skipped = [...new Set(answers.filter((a) => 'skipped' in a).map((a) => a.router))];
   return {
     asked,
-    skipped: skipped.length ? `; optional router(s) ${skipped.join(', ')} not asked (unreachable)` : '',
+    skipped,
+    skippedNote: skipped.length ? `; optional router(s) ${skipped.join(', ')} not asked (unreachable)` : '',
   };
 }

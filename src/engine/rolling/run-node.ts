@@ -36,6 +36,7 @@ export async function runNodeSteps(
         status: outcome.status,
         ms: Date.now() - started,
         ...(outcome.detail ? { detail: outcome.detail } : {}),
+        ...(outcome.proof ? { proof: outcome.proof } : {}),
       });
     } catch (error) {
       hooks.emit({

@@ -12,6 +12,7 @@ import { flowsAfterAnnounce, markFlows, measureFlowRate, quietAfterWithdraw, typ
 import { mustExec, StepFailed } from './node-ops.js';
 import { announceScript, setDrainScript, withdrawScript } from './remote-files.js';
 import { askRouters, describeAnswers, routersAgree, routersDisagreeing } from './routers.js';
+import type { RouterProof } from './proof.js';
 import { poll, type PollOptions } from './wait.js';
 
 /** Said in the step detail when the inventory names no router: the announcer is all the evidence there is. */
@@ -51,10 +52,11 @@ export async function withdraw(ops: NodeOps, o: WithdrawOptions): Promise<Withdr
         `the announcer did not report "withdrawn" within ${o.verifyTimeoutMs} ms`,
         `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`,
       );
-    let detail = `announcer withdrawn after ${said.ms} ms`;
-    detail += t.routers.length > 0 ? `; ${await routersSettle(ops, false, poll_, said.ms)}` : NO_ROUTER;
-    detail += `; ${await quietAfterWithdraw(ops, flowRate, withdrawn, o.verifyTimeoutMs, o.signal)}`;
-    return { status: 'ok', detail, vipsHeld: before.vipsHeld, flowRate };
+    const routers = await routersSettle(ops, false, poll_, said.ms);
+    const dataPlane = await quietAfterWithdraw(ops, flowRate, withdrawn, o.verifyTimeoutMs, o.signal);
+    const detail = `announcer withdrawn after ${said.ms} ms${routers.text}; ${dataPlane.text}`;
+    const proof = { routers: routers.proof, dataPlane: dataPlane.proof };
+    return { status: 'ok', detail, proof, vipsHeld: before.vipsHeld, flowRate };
   }
   // VRRP: every VIP this node held must now be on a peer, and none on this node.
   const held = before.vipsHeld;
@@ -109,11 +111,10 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
         `the announcer did not report "announced" within ${o.verifyTimeoutMs} ms`,
         `announcer: ${JSON.stringify(said.last?.announcer ?? null)}`,
       );
-    let detail = `announcer announced after ${said.ms} ms`;
-    detail +=
-      t.routers.length > 0 ? `; ${await routersSettle(ops, true, { ...poll_, intervalMs: 20 }, said.ms)}` : NO_ROUTER;
-    detail += `; ${await flowsAfterAnnounce(ops, o.flowRate, announced, o.verifyTimeoutMs, o.signal)}`;
-    return { status: 'ok', detail };
+    const routers = await routersSettle(ops, true, { ...poll_, intervalMs: 20 }, said.ms);
+    const dataPlane = await flowsAfterAnnounce(ops, o.flowRate, announced, o.verifyTimeoutMs, o.signal);
+    const detail = `announcer announced after ${said.ms} ms${routers.text}; ${dataPlane.text}`;
+    return { status: 'ok', detail, proof: { routers: routers.proof, dataPlane: dataPlane.proof } };
   }
   const back = await poll(
     () => ops.probe(true),
@@ -129,9 +130,18 @@ export async function announce(ops: NodeOps, o: AnnounceOptions): Promise<StepOu
   return { status: 'ok', detail: `VIPs ${o.vipsHeld.join(', ') || '(none)'} back after ${back.ms} ms` };
 }
 
-/** Wait until every router lists the node (`listed`) or none does; the step fails at the deadline. */
-async function routersSettle(ops: NodeOps, listed: boolean, o: PollOptions, sinceMs: number): Promise<string> {
+/**
+ * Wait until every router lists the node (`listed`) or none does; the step fails at the deadline. The text
+ * starts with "; " (it follows the announcer's words in the detail).
+ */
+async function routersSettle(
+  ops: NodeOps,
+  listed: boolean,
+  o: PollOptions,
+  sinceMs: number,
+): Promise<{ text: string; proof: RouterProof }> {
   const t = ops.target;
+  if (t.routers.length === 0) return { text: NO_ROUTER, proof: { verdict: 'no-routers', asked: [], skipped: [] } };
   const step = listed ? 'announce' : 'withdraw';
   const r = await poll(
     () => askRouters(t.routers, t.vips),
@@ -143,10 +153,15 @@ async function routersSettle(ops: NodeOps, listed: boolean, o: PollOptions, sinc
     const which = (r.last ? routersDisagreeing(r.last, t.address, listed) : t.routers.map((x) => x.name)).join(', ');
     throw new StepFailed(step, t.name, `router ${which} ${still} ${t.address} after ${o.timeoutMs} ms`, r.error);
   }
-  const { asked, skipped } = describeAnswers(r.value);
-  if (asked.length === 0) return `no router could be asked${skipped}`;
+  const { asked, skipped, skippedNote } = describeAnswers(r.value);
+  if (asked.length === 0)
+    return { text: `; no router could be asked${skippedNote}`, proof: { verdict: 'none-asked', asked, skipped } };
   const one = asked.length === 1;
   const who = `${one ? 'router' : 'routers'} ${asked.join(', ')}`;
   const verb = listed ? (one ? 'lists' : 'list') : 'dropped';
-  return `${who} ${verb} ${t.address} after ${sinceMs + r.ms} ms${skipped}`;
+  const ms = sinceMs + r.ms;
+  return {
+    text: `; ${who} ${verb} ${t.address} after ${ms} ms${skippedNote}`,
+    proof: { verdict: 'verified', asked, skipped, ms },
+  };
 }

@@ -59,6 +59,11 @@ describe.skipIf(labSkipReason())('rolling restart under load (private 3-host lab
     expect(
       ours.result.stdout.match(/announce ok \| .*data plane: new flows again ≤ \d+ ms after the announce/g),
     ).toHaveLength(ALL.length);
+    // The recap carries both proofs and the loss counters per node.
+    for (const h of ['lb01', 'lb02', 'lb03'])
+      expect(ours.result.stdout).toMatch(
+        new RegExp(`${h} +announced +serving +rolled · routers ok \\(lab-bird, lab-frr\\), data plane ok, \\d+ reset`),
+      );
     expect(routerNextHops()).toEqual(ALL);
     expect(ours.load.requests).toBeGreaterThanOrEqual(1000);
     expect(ours.load.failed).toBeLessThanOrEqual(allowed(ours.load.requests));

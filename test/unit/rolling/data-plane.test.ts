@@ -49,10 +49,13 @@ describe('data-plane proof', () => {
     const ops = node(5, 400); // 200 new/s, stopping 400 ms from now
     const rate = await measureFlowRate(ops);
     expect(rate?.perSecond).toBeGreaterThan(100);
-    const detail = await quietAfterWithdraw(ops, rate, await markFlows(ops), 5000);
-    expect(detail).toMatch(
+    const verdict = await quietAfterWithdraw(ops, rate, await markFlows(ops), 5000);
+    expect(verdict.text).toMatch(
       /^data plane: \d+ new\/s before; last new flow ≤ \d+ ms after the withdraw; none in 100 ms$/,
     );
+    expect(verdict.proof).toMatchObject({ verdict: 'verified', quietMs: 100 });
+    expect(verdict.proof.lastFlowMs).toBeGreaterThan(0);
+    expect(verdict.proof.newPerSecond).toBeGreaterThan(100);
   });
   it('fails the withdraw while new connections keep arriving', async () => {
     const ops = node(5);
@@ -62,18 +65,18 @@ describe('data-plane proof', () => {
   });
   it('says when it cannot prove anything: no counter, no traffic', async () => {
     expect(await measureFlowRate(node(5, Infinity, false))).toBeNull();
-    expect(await quietAfterWithdraw(node(5), null, { at: Date.now(), count: null }, 100)).toMatch(
-      /no new-flow counter/,
-    );
-    expect(await quietAfterWithdraw(node(5), { perSecond: 0 }, { at: Date.now(), count: 0 }, 100)).toMatch(
-      /unverifiable: no traffic/,
-    );
+    const none = await quietAfterWithdraw(node(5), null, { at: Date.now(), count: null }, 100);
+    expect(none.text).toMatch(/no new-flow counter/);
+    expect(none.proof).toEqual({ verdict: 'no-counter' });
+    const idle = await quietAfterWithdraw(node(5), { perSecond: 0 }, { at: Date.now(), count: 0 }, 100);
+    expect(idle.text).toMatch(/unverifiable: no traffic/);
+    expect(idle.proof).toEqual({ verdict: 'unverifiable', newPerSecond: 0 });
   });
   it('after the re-announce, new flows must arrive again', async () => {
     const busy = node(5);
-    expect(await flowsAfterAnnounce(busy, { perSecond: 200 }, await markFlows(busy), 2000)).toMatch(
-      /^data plane: new flows again ≤ \d+ ms after the announce$/,
-    );
+    const again = await flowsAfterAnnounce(busy, { perSecond: 200 }, await markFlows(busy), 2000);
+    expect(again.text).toMatch(/^data plane: new flows again ≤ \d+ ms after the announce$/);
+    expect(again.proof).toMatchObject({ verdict: 'verified', newPerSecond: 200 });
     const idle = node(5, 0);
     await expect(flowsAfterAnnounce(idle, { perSecond: 200 }, await markFlows(idle), 200)).rejects.toThrow(
       /no new connection within 200 ms/,

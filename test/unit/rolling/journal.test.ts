@@ -9,6 +9,7 @@ import {
   readLatestJournal,
   withError,
   withPhase,
+  withProof,
   writeJournal,
   type Journal,
 } from '../../../src/engine/rolling/journal.js';
@@ -213,5 +214,18 @@ describe('preflight', () => {
       ),
       expect.stringMatching(/^node lock held by alice@ws1 \(pid 100, .*that process is still running/),
     ]);
+  });
+});
+
+describe('journal proofs', () => {
+  it("keeps a node's proofs across later phases", () => {
+    const j0 = journal('r', { lb01: { phase: 'locked', at: 't0' } });
+    const proof = { routers: { verdict: 'verified' as const, asked: ['r1'], skipped: [], ms: 12 } };
+    const j1 = withPhase(withProof(j0, 'lb01', 'withdraw', proof), 'lb01', 'withdrawn', new Date(0));
+    expect(j1.nodes['lb01']).toEqual({
+      phase: 'withdrawn',
+      at: new Date(0).toISOString(),
+      proofs: { withdraw: proof },
+    });
   });
 });

@@ -22,7 +22,8 @@ describe('routers', () => {
     expect(routersAgree(answers, '10.0.0.11', false)).toBe(true);
     expect(describeAnswers(answers)).toEqual({
       asked: ['bird'],
-      skipped: '; optional router(s) edge not asked (unreachable)',
+      skipped: ['edge'],
+      skippedNote: '; optional router(s) edge not asked (unreachable)',
     });
     await expect(askRouters([router('edge', down)], ['v'])).rejects.toThrow('router edge: connect ECONNREFUSED');
   });
