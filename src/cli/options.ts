@@ -22,6 +22,7 @@ export interface RunCliOptions {
   breakLock?: boolean;
   vaultPasswordFile?: string;
   askVaultPass?: boolean;
+  timeline?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -84,6 +85,7 @@ export function addRunOptions(command: Command): Command {
     )
     .option('--json', 'same as --reporter json')
     .option('--detailed-exitcode', 'with --check: exit 3 when changes were found')
+    .option('--timeline <file>', "rolls: write an SVG of each node's steps, next hops in rotation and loss counters")
     .option('--accept-new-host-keys', 'record unknown host keys (never changed ones)')
     .option('--ssh-config <file>', 'ssh_config file (default ~/.ssh/config)')
     .option('-v, --verbose', 'also print ok and skipped tasks (plain reporter)')

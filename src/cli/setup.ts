@@ -1,5 +1,6 @@
 // What every running command needs, built in the order that keeps bad input from touching anything:
 // load and validate all input first; only then create connections and API clients.
+import { createTimelineReporter } from '../report/timeline.js';
 import { fileURLToPath } from 'node:url';
 import type { VmResolver } from '../core/module.js';
 import type { EmitEvent } from '../engine/events.js';
@@ -24,10 +25,22 @@ export function colorEnabled(stream: NodeJS.WriteStream): boolean {
 
 /** The run's reporter; every event it renders is redacted with `secrets` first. */
 export function makeReporter(
-  options: { reporter?: string; json?: boolean; diff?: boolean; verbose?: boolean },
+  options: { reporter?: string; json?: boolean; diff?: boolean; verbose?: boolean; timeline?: string },
   secrets: SecretSet = SecretSet.empty,
 ): Reporter {
-  return redactingReporter(makeRawReporter(options), secrets);
+  const main = redactingReporter(makeRawReporter(options), secrets);
+  if (options.timeline === undefined) return main;
+  const timeline = createTimelineReporter(options.timeline, (line) => process.stderr.write(`${line}\n`));
+  return {
+    onEvent: (event) => {
+      main.onEvent(event);
+      timeline.onEvent(event);
+    },
+    close: async () => {
+      await main.close();
+      await timeline.close();
+    },
+  };
 }
 
 function makeRawReporter(options: { reporter?: string; json?: boolean; diff?: boolean; verbose?: boolean }): Reporter {

@@ -1,5 +1,6 @@
 // `npm run demo` end to end, non-interactively (--reporter plain --json), on a private 3-host lab (own prefix and
 // state directory: the demo deploys the stack, which other lab tests expect bare). Checks the verdict it prints.
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runProcess, type CliResult } from '../support/cli.js';
@@ -78,6 +79,10 @@ describe.skipIf(labSkipReason())('npm run demo (private 3-host lab)', () => {
 
     expect(v.deploy.exitCode, context).toBe(0);
     expect(v.deploy.nextHops).toEqual(['lb01', 'lb02', 'lb03']);
+    // The roll's SVG timeline is written and its path printed.
+    expect(run.stderr).toMatch(/timeline of the roll \(SVG.*\): \S*roll\.svg/);
+    const svg = readFileSync(`${DEMO_ENV.LAB_STATE}/roll.svg`, 'utf8');
+    for (const h of ['lb01', 'lb02', 'lb03']) expect(svg).toContain(`>${h}</text>`);
     expect(v.rolling.exitCode, context).toBe(0);
     expect(v.rolling.loadCoveredRoll, `roll ${v.rolling.rollSeconds} s outlasted the load`).toBe(true);
     for (const host of v.lab.hosts) {

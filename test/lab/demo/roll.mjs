@@ -1,4 +1,4 @@
-// Step 3: `ober-push rolling-restart -i INV --json` while the load flows. Its JSON events (src/engine/events.ts,
+// Step 3: `ober-push rolling-restart -i INV --json --timeline .state/roll.svg` while the load flows. Its JSON events (src/engine/events.ts,
 // one per line, each with an ISO `time`) are kept for the timeline; each finished phase step is shown live.
 import { createInterface } from 'node:readline';
 import { startCli } from './cli.mjs';
@@ -8,7 +8,8 @@ import { shownPath } from './lab.mjs';
 export const PHASE_STEPS = ['withdraw', 'drain', 'work', 'health', 'announce'];
 
 export async function rollingRestart(state, { t0, outFd, say }) {
-  const args = ['rolling-restart', '-i', state.inventory, '--json'];
+  const timeline = `${state.stateDir}/roll.svg`;
+  const args = ['rolling-restart', '-i', state.inventory, '--json', '--timeline', timeline];
   say(`$ npx ober-push ${args.map(shownPath).join(' ')}`);
   const startedAt = Date.now();
   const { child, exit } = startCli(args, ['ignore', 'pipe', outFd]);
@@ -26,6 +27,7 @@ export async function rollingRestart(state, { t0, outFd, say }) {
     if (live) say(live);
   }
   const exitCode = await exit;
+  say(`  timeline of the roll (SVG: each node's steps, next hops in rotation, loss counters): ${shownPath(timeline)}`);
   return { exitCode, startedAt, endedAt: Date.now(), events };
 }
 
