@@ -12,10 +12,12 @@ key="$(awk '$1 == "IdentityFile" {print $2; exit}' "$state/router.ssh_config" | 
 install -m 600 "$key" "$state/vagrant_key"
 
 : >"$state/known_hosts"
-for i in 1 2 3; do
-  name="$(printf 'lb%02d' "$i")"
-  pub="$(vagrant ssh "$name" -c 'cat /etc/ssh/ssh_host_ed25519_key.pub' 2>/dev/null | tr -d '\r')"
-  printf '%s,10.99.0.%d %s\n' "$name" "$((10 + i))" "$(cut -d' ' -f1,2 <<<"$pub")" >>"$state/known_hosts"
+# name and lab address of every VM ober-push talks to: the LBs and the two routers (asked over SSH).
+for vm in lb01:10.99.0.11 lb02:10.99.0.12 lb03:10.99.0.13 lab-bird:10.99.0.1 lab-frr:10.99.0.2; do
+  name="${vm%%:*}" addr="${vm#*:}"
+  case "$name" in lab-bird) box=router ;; lab-frr) box=frr ;; *) box="$name" ;; esac
+  pub="$(vagrant ssh "$box" -c 'cat /etc/ssh/ssh_host_ed25519_key.pub' 2>/dev/null | tr -d '\r')"
+  printf '%s,%s %s\n' "$name" "$addr" "$(cut -d' ' -f1,2 <<<"$pub")" >>"$state/known_hosts"
 done
 
 cat >"$state/ssh_config" <<CONF

@@ -45,7 +45,9 @@ async function printInventory(inventory: Inventory, opts: InventoryOptions, secr
     .map((n) => inventory.hosts.get(n))
     .filter((h): h is Host => !!h)
     .map(hostView);
-  const view = secrets.redactDeep(opts.host ? hosts[0] : { hosts, proxmox: proxmoxView(inventory) });
+  const view = secrets.redactDeep(
+    opts.host ? hosts[0] : { hosts, proxmox: proxmoxView(inventory), routers: routersView(inventory) },
+  );
   if (opts.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
   else {
     const { stringify } = await import('yaml');
@@ -78,6 +80,20 @@ function proxmoxView(inventory: Inventory): Record<string, unknown> {
       tls: p.fingerprint ? 'fingerprint' : p.caFile ? 'ca_file' : p.insecure ? 'INSECURE' : 'system',
     };
   }
+  return out;
+}
+
+/** How each router of `routers:` is asked (the query itself is in src/routers/router-query.ts). */
+function routersView(inventory: Inventory): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const r of inventory.routers)
+    out[r.name] = {
+      kind: r.kind,
+      via: 'ssh' in r.via ? { ssh: r.via.ssh } : 'local',
+      ...(r.sudo ? { sudo: true } : {}),
+      ...(r.socket !== undefined ? { socket: r.socket } : {}),
+      ...(r.optional ? { optional: true } : {}),
+    };
   return out;
 }
 
