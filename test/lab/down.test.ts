@@ -52,6 +52,7 @@ describe.skipIf(labSkipReason())('lab down', () => {
     expect(namespaces(PREFIX).sort()).toEqual([
       `${PREFIX}backend`,
       `${PREFIX}client`,
+      `${PREFIX}frr`,
       `${PREFIX}lb01`,
       `${PREFIX}router`,
     ]);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { deployStack } from './deploy.mjs';
 import { watchHops } from './hops.mjs';
-import { labState, labStateDir, labUp, routerNextHops, shownPath, waitFor } from './lab.mjs';
+import { bothRoutersListAll, labState, labStateDir, labUp, shownPath, waitFor } from './lab.mjs';
 import { startLoad } from './load.mjs';
 import { naiveRestart } from './naive.mjs';
 import { cannotRun } from './preflight.mjs';
@@ -82,9 +82,9 @@ function aftercare() {
 
 /** Runs work() under load through the VIP for `seconds` and watches the router meanwhile. */
 async function underLoad(state, seconds, work) {
-  await waitFor(async () => (await routerNextHops(state)).length === state.hosts.length, {
+  await waitFor(() => bothRoutersListAll(state), {
     timeoutMs: 60_000,
-    what: 'every host announcing the VIP before the load',
+    what: 'every host announcing the VIP at both routers before the load',
   });
   const load = startLoad(state, { seconds, concurrency: opts.concurrency });
   const hops = watchHops(state);

@@ -34,13 +34,20 @@ export function labState() {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
-/** Next hops of the router's kernel route for the VIP right now, sorted by address. */
-export function routerNextHops(state) {
+/** Next hops of the router's kernel route for the VIP right now (BIRD's, or FRR's namespace), sorted by address. */
+export function routerNextHops(state, netns = state.router.netns) {
   return new Promise((resolve) => {
-    execFile('ip', ['-n', state.router.netns, 'route', 'show', state.vip], { encoding: 'utf8' }, (_err, stdout) =>
+    execFile('ip', ['-n', netns, 'route', 'show', state.vip], { encoding: 'utf8' }, (_err, stdout) =>
       resolve(parseHops(stdout ?? '')),
     );
   });
+}
+
+/** True when both routers (BIRD and FRR) list every host: a roll's capacity check asks them both. */
+export async function bothRoutersListAll(state) {
+  const all = state.hosts.map((h) => h.address).join();
+  const [bird, frr] = await Promise.all([routerNextHops(state), routerNextHops(state, state.frr.netns)]);
+  return bird.join() === all && frr.join() === all;
 }
 
 function parseHops(routeText) {
