@@ -32,6 +32,8 @@ cmd_up() {
     esac
   done
   if ! [[ "$hosts" =~ ^[0-9]+$ ]] || [ "$hosts" -lt 1 ] || [ "$hosts" -gt 20 ]; then die "--hosts must be 1..20"; fi
+  # As root, the Debian packages the lab needs are installed when missing (as npm test does for the suite).
+  if [ "$(id -u)" -eq 0 ]; then bash "$LAB_DIR/../setup/install-system-packages.sh" lab || die "installing the lab's packages failed"; fi
   require_root_and_tools
   if lab_is_up && [ "$recreate" -eq 0 ]; then
     log "lab is already up ($(lab_hosts_count) hosts); use 'down' or 'up --recreate' to rebuild"

@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, only those that are missing. Run as root.
+# `install-system-packages.sh lab`: only what the lab needs (npm run lab -- up, npm run demo).
 # Daemons are not started by the package scripts (policy-rc.d): the tests start what they need.
 set -euo pipefail
+
+lab_packages=(
+  openssh-server openssh-client   # the routers' sshd; ssh to the hosts
+  bird2 frr                       # the lab's two BGP routers
+  debootstrap systemd-container   # the lab's systemd-booted hosts
+  dpkg-dev zstd                   # the lab's apt repository and base tarball
+  iproute2 curl netcat-openbsd
+)
 
 packages=(
   openssh-server openssh-client   # the integration tests' sshd
@@ -15,6 +24,8 @@ packages=(
   vagrant                         # vagrant validate
   ansible-core                    # ansible-vault, to cross-check the vault format
 )
+
+if [ "${1:-}" = lab ]; then packages=("${lab_packages[@]}"); fi
 
 missing=()
 for p in "${packages[@]}"; do
