@@ -16,8 +16,8 @@ export function powerAction(
   const id = String(vm.vmid);
   if (action === 'reboot') {
     if (vm.status !== 'running') throw die(`VM ${vm.vmid} not running`);
-    return state.tasks.start(node, 'qmreboot', id, user, state.delays.shutdown, () => {
-      doStop(state, vm);
+    return state.tasks.start(node, 'qmreboot', id, user, state.delays.shutdown, async () => {
+      await doStop(state, vm, 'shutdown');
       // qmeventd restarts the VM afterwards in its own task, owned by root@pam.
       state.tasks.start(node, 'qmstart', id, 'root@pam', state.delays.rebootRestart, () => doStart(state, vm));
       return ['requesting reboot', 'guest shut down'];
@@ -30,13 +30,17 @@ export function powerAction(
       // The local resource manager acts later, in its own task.
       if (action === 'start')
         state.tasks.start(node, 'qmstart', id, 'root@pam', state.delays.haAction, () => doStart(state, vm));
-      else state.tasks.start(node, 'qmshutdown', id, 'root@pam', state.delays.haAction, () => doStop(state, vm));
+      else
+        state.tasks.start(node, 'qmshutdown', id, 'root@pam', state.delays.haAction, () =>
+          doStop(state, vm, 'shutdown'),
+        );
       return [`Requesting HA ${action} for VM ${vm.vmid}`];
     });
   }
   if (action === 'start')
     return state.tasks.start(node, 'qmstart', id, user, state.delays.start, () => doStart(state, vm));
-  if (action === 'stop') return state.tasks.start(node, 'qmstop', id, user, state.delays.stop, () => doStop(state, vm));
+  if (action === 'stop')
+    return state.tasks.start(node, 'qmstop', id, user, state.delays.stop, () => doStop(state, vm, 'stop'));
   const ignores = state.ignoresAcpi.has(vm.vmid) && vm.status === 'running';
   const forceStop = params['forceStop'] === '1';
   return state.tasks.start(
@@ -48,27 +52,31 @@ export function powerAction(
     () => {
       if (vm.status === 'stopped') return ['VM already stopped'];
       if (ignores && !forceStop) throw new Error('VM quit/powerdown failed - got timeout');
-      return doStop(state, vm);
+      return doStop(state, vm, 'shutdown');
     },
   );
 }
 
-function doStart(state: SimState, vm: SimVm): string[] {
+async function doStart(state: SimState, vm: SimVm): Promise<string[]> {
   if (vm.lock) throw new Error(`VM is locked (${vm.lock})`);
   if (vm.status === 'running') throw new Error(`VM ${vm.vmid} already running`);
   const applied = vm.applyPending();
   // qemu-server's config_to_command: pending is already applied (and stays), then the vCPU count is checked.
-  const maxcpus = Number(vm.conf.get('sockets') ?? 1) * Number(vm.conf.get('cores') ?? 1);
+  const sockets = Number(vm.conf.get('sockets') ?? 1);
+  const cores = Number(vm.conf.get('cores') ?? 1);
   const cpus = state.nodes.get(vm.node)?.cpus ?? Number.POSITIVE_INFINITY;
-  if (maxcpus > cpus) throw new Error(`MAX ${cpus} vcpus allowed per VM on this node`);
+  if (sockets * cores > cpus) throw new Error(`MAX ${cpus} vcpus allowed per VM on this node`);
+  await state.machines?.start(vm.vmid, { sockets, cores });
   vm.status = 'running';
   state.events.push({ type: 'power', vmid: vm.vmid, action: 'start', appliedPending: applied });
   state.onPower?.(vm.vmid, 'start');
   return applied.length > 0 ? [`applied pending: ${applied.join(',')}`] : [];
 }
 
-function doStop(state: SimState, vm: SimVm): string[] {
+/** `shutdown`: the guest powers down cleanly; `stop`: the machine is killed. */
+async function doStop(state: SimState, vm: SimVm, how: 'shutdown' | 'stop'): Promise<string[]> {
   if (vm.status === 'stopped') return [];
+  await (how === 'shutdown' ? state.machines?.shutdown(vm.vmid) : state.machines?.stop(vm.vmid));
   vm.status = 'stopped';
   const applied = vm.applyPending();
   state.events.push({ type: 'power', vmid: vm.vmid, action: 'stop', appliedPending: applied });

@@ -6,7 +6,7 @@ import { SimAuth, type Identity, type Privileges } from './auth.js';
 import { generateCert, type SimCert } from './cert.js';
 import { handle } from './handlers.js';
 import { SimHttpError } from './http-error.js';
-import type { ApiRequest, SimDelays, SimState } from './state.js';
+import type { ApiRequest, SimDelays, SimMachines, SimState } from './state.js';
 import { SimTasks } from './tasks.js';
 import { SimVm, type SimEvent } from './vm.js';
 
@@ -37,6 +37,8 @@ export interface PveSimOptions {
   ticketLifetimeMs?: number;
   now?: () => number;
   onPower?: (vmid: number, action: 'start' | 'stop') => void;
+  /** Real machines behind the VMs (the lab's hosts): power actions then act on them. */
+  machines?: SimMachines;
   cert?: SimCert;
 }
 
@@ -71,6 +73,7 @@ export class PveSim implements SimState {
   readonly cert: SimCert;
   taskVisibleAfterMs: number;
   onPower: ((vmid: number, action: 'start' | 'stop') => void) | undefined;
+  readonly machines: SimMachines | undefined;
   authFailDelayMs: number;
   latencyMs = 0;
   readonly #fail: FailRule[] = [];
@@ -87,6 +90,7 @@ export class PveSim implements SimState {
     this.delays = { ...DEFAULT_DELAYS, ...opts.delays };
     this.taskVisibleAfterMs = opts.taskVisibleAfterMs ?? 0;
     this.onPower = opts.onPower;
+    this.machines = opts.machines;
     this.authFailDelayMs = opts.authFailDelayMs ?? 3000;
     this.cert = opts.cert ?? generateCert();
     this.#server = createServer({ key: this.cert.key, cert: this.cert.cert }, (req, res) => {

@@ -19,6 +19,25 @@ export interface SimDelays {
   shutdownTimeout: number;
 }
 
+/** What the hardware a VM starts with means to the machine behind it. */
+export interface SimHardware {
+  sockets: number;
+  cores: number;
+}
+
+/**
+ * Real machines behind simulated VMs (the lab maps VMs to its hosts). Each resolves when the machine is in the
+ * new state; the task that asked ends only then, as a real qmstart ends once QEMU runs.
+ */
+export interface SimMachines {
+  /** Power on with the hardware the VM starts with (pending changes already applied). */
+  start(vmid: number, hardware: SimHardware): Promise<void>;
+  /** ACPI power-down: the guest shuts down cleanly. */
+  shutdown(vmid: number): Promise<void>;
+  /** Kill the machine at once (qmstop). */
+  stop(vmid: number): Promise<void>;
+}
+
 export interface SimState {
   readonly entryNode: string;
   /** Each PVE node: reachable or not, and its CPU count (a VM with more vCPUs does not start there). */
@@ -33,6 +52,8 @@ export interface SimState {
   /** How long after creation a task answers 400 "no such task". */
   taskVisibleAfterMs: number;
   onPower: ((vmid: number, action: 'start' | 'stop') => void) | undefined;
+  /** Machines that power actions act on, for the VMs they know; undefined: state only. */
+  readonly machines: SimMachines | undefined;
 }
 
 export interface ApiRequest {

@@ -12,6 +12,8 @@ export interface SimTask {
   log: string[];
 }
 
+type TaskWork = () => string[] | void | Promise<string[] | void>;
+
 export class SimTasks {
   readonly tasks = new Map<string, SimTask>();
   readonly #failNext: Array<{ message: string; type?: string }> = [];
@@ -24,10 +26,10 @@ export class SimTasks {
   }
 
   /**
-   * Start a task that runs `work` after `delayMs`. `work` returns log lines or throws (the task
-   * then fails with the error's message). Returns the UPID.
+   * Start a task that runs `work` after `delayMs`. `work` returns (or resolves to) log lines, or throws (the task
+   * then fails with the error's message); the task runs until it settles. Returns the UPID.
    */
-  start(node: string, type: string, id: string, user: string, delayMs: number, work: () => string[] | void): string {
+  start(node: string, type: string, id: string, user: string, delayMs: number, work: TaskWork): string {
     this.#counter += 1;
     const counter = this.#counter;
     const hex = (n: number, w = 8): string => n.toString(16).toUpperCase().padStart(w, '0');
@@ -38,7 +40,7 @@ export class SimTasks {
     const injected = this.#takeFailure(type);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      this.#finish(task, injected, work);
+      void this.#finish(task, injected, work);
     }, delayMs);
     this.#timers.add(timer);
     return upid;
@@ -50,10 +52,10 @@ export class SimTasks {
     return this.#failNext.splice(i, 1)[0]?.message;
   }
 
-  #finish(task: SimTask, injected: string | undefined, work: () => string[] | void): void {
+  async #finish(task: SimTask, injected: string | undefined, work: TaskWork): Promise<void> {
     try {
       if (injected !== undefined) throw new Error(injected);
-      const lines = work() ?? [];
+      const lines = (await work()) ?? [];
       task.log.push(...lines, 'TASK OK');
       task.exitstatus = 'OK';
     } catch (err) {

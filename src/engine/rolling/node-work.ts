@@ -46,9 +46,11 @@ export async function coldRestartStep(d: NodeRunnerDeps): Promise<StepOutcome> {
     const what = `needs ${needs.map(needLabel).join(', ')} but has no Proxmox vm binding`;
     throw new StepFailed('vm-cold-restart', d.ops.target.name, what);
   }
+  // A cold restart boots the guest again: only a new boot id proves it ran on the new hardware.
+  const bootBefore = (await d.ops.probe(true)).bootId;
   const how = await vm.coldRestart();
   d.session.meetNeed('cold-restart');
   d.session.meetNeed('nic-replug');
-  const ms = await waitForNode(d, 'vm-cold-restart', null);
+  const ms = await waitForNode(d, 'vm-cold-restart', bootBefore);
   return { status: 'ok', detail: `${how}; SSH back after ${ms} ms` };
 }
