@@ -82,6 +82,10 @@ export interface RollingScheduleBatch {
   steps: RollingStep[];
   /** Hosts of this batch whose VM gets a Proxmox cold restart inside the drained window. */
   coldRestarts: string[];
+  /** With spread_by: each host's failure domain, in the order of `hosts`. */
+  domains?: string[];
+  /** Cold restarts of this batch on one PVE node: they run one after the other, in this order. */
+  coldRestartQueues?: Array<{ pveNode: string; hosts: string[] }>;
 }
 
 export interface RollingNodeRecap {

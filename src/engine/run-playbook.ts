@@ -17,6 +17,7 @@ import { toBatches } from './batches.js';
 import type { PlannedPlay, RunOptions, RunSummary } from './play-context.js';
 import { runTask } from './run-task.js';
 import type { TaskEnv } from './task-env.js';
+import { checkRollingSpread } from './rolling/domains.js';
 import { runRollingPlay } from './rolling/run-rolling-play.js';
 import { checkPlayInputs, type InputCheckDeps } from './input-check.js';
 import { validateStackPlays } from './stack.js';
@@ -69,6 +70,7 @@ export function planPlays(
     return { play, hosts, tasks };
   });
   validateStackPlays(inventory, planned, options.extraVars, magicVars(inventory));
+  checkRollingSpread(inventory, planned);
   if (inputs) checkPlayInputs(inventory, planned, options.extraVars, inputs);
   return planned;
 }

@@ -72,6 +72,18 @@ function parsePlay(raw: unknown, index: number, ctx: TaskContext): Play | null {
       settleMs: p.rolling.settle,
       ...(p.rolling.max_resets !== undefined ? { maxResets: p.rolling.max_resets } : {}),
     };
+    const spread = p.rolling.spread_by;
+    if (spread !== undefined) {
+      const minHealthyDomains = p.rolling.min_healthy_domains;
+      rolling.spread = {
+        by: spread === 'pve_node' ? { kind: 'pve_node' } : { kind: 'var', name: spread.var },
+        ...(minHealthyDomains !== undefined ? { minHealthyDomains } : {}),
+        at: {
+          spreadBy: locator.value(['rolling', 'spread_by']),
+          minHealthyDomains: locator.value(['rolling', 'min_healthy_domains']),
+        },
+      };
+    }
     play.rolling = rolling;
   }
   return play;

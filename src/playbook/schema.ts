@@ -19,8 +19,25 @@ const duration = z
   })
   .transform((value) => parseDuration(value) ?? 0);
 
+// `{ var: NAME }` rather than a bare name: a variable called pve_node could not shadow the built-in key.
+const SPREAD_BY = 'expected "pve_node" or { var: NAME } (an inventory variable naming each host\'s failure domain)';
+const spreadBy = z.union(
+  [
+    z.literal('pve_node', { error: SPREAD_BY }),
+    z.strictObject(
+      {
+        var: z
+          .string({ error: 'expected a variable name' })
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected a variable name' }),
+      },
+      { error: SPREAD_BY },
+    ),
+  ],
+  { error: SPREAD_BY },
+);
+
 // prefault: the default goes through the transform to milliseconds (default would skip it).
-const rolling = z.strictObject({
+const rollingKeys = z.strictObject({
   serial: serial.default(1),
   drain: z.enum(['bgp', 'vrrp', 'none'], { error: 'expected one of "bgp", "vrrp", "none"' }).default('bgp'),
   min_healthy: z.int({ error: 'expected an integer >= 0' }).min(0).default(1),
@@ -28,6 +45,19 @@ const rolling = z.strictObject({
   settle: duration.prefault('2s'),
   /** Per node: more TCP resets than this from the VIPs' frontends while it was out stops the roll after it. */
   max_resets: z.int({ error: 'expected an integer >= 0' }).min(0).optional(),
+  /** Failure domains: no batch takes two hosts of one domain. */
+  spread_by: spreadBy.optional(),
+  /** Before a batch leaves, the nodes outside it must be serving in at least this many domains of spread_by. */
+  min_healthy_domains: z.int({ error: 'expected an integer >= 1' }).min(1).optional(),
+});
+
+const rolling = rollingKeys.superRefine((r, ctx) => {
+  if (r.min_healthy_domains !== undefined && r.spread_by === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['min_healthy_domains'],
+      message: 'min_healthy_domains counts the failure domains of spread_by: set spread_by too (e.g. pve_node)',
+    });
 });
 
 export const playSchema = z.strictObject({

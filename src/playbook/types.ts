@@ -26,6 +26,19 @@ export interface RollingSpec {
   settleMs: number;
   /** Per node: resets the fleet may send while the node is out (relay counter `resets`); unset: no limit. */
   maxResets?: number;
+  /** Failure domains (`spread_by`, `min_healthy_domains`); unset: batches are plain slices of the host list. */
+  spread?: RollingSpread;
+}
+
+/** What a host's failure domain is: the PVE node of its `vm:` binding, or one of its inventory variables. */
+export type SpreadKey = { kind: 'pve_node' } | { kind: 'var'; name: string };
+
+export interface RollingSpread {
+  by: SpreadKey;
+  /** Before a batch leaves, the nodes outside it must be serving in at least this many domains. */
+  minHealthyDomains?: number;
+  /** Where the playbook sets each key: the errors found once the hosts are known point there. */
+  at: { spreadBy: SourceLocation | null; minHealthyDomains: SourceLocation | null };
 }
 
 export interface Play {

@@ -9,10 +9,13 @@ export function rollingColor(c: ChalkInstance, status: RollingStepEvent['status'
 export function formatSchedule(c: ChalkInstance, e: Extract<RunEvent, { type: 'rolling-schedule' }>): string[] {
   const lines = [c.bold(`ROLLING SCHEDULE (run ${e.runId}, check mode: nothing touched)`)];
   e.batches.forEach((b, i) => {
-    lines.push(`  batch ${i + 1}: ${b.hosts.join(', ')}`);
+    const hosts = b.hosts.map((h, n) => (b.domains?.[n] !== undefined ? `${h} (${b.domains[n]})` : h));
+    lines.push(`  batch ${i + 1}: ${hosts.join(', ')}`);
     lines.push(c.dim(`    steps: ${b.steps.join(' → ')}`));
     if (b.coldRestarts.length)
       lines.push(c.magenta(`    Proxmox cold restart while drained: ${b.coldRestarts.join(', ')}`));
+    for (const q of b.coldRestartQueues ?? [])
+      lines.push(c.magenta(`    one cold restart at a time on ${q.pveNode}: ${q.hosts.join(' → ')}`));
   });
   return lines;
 }

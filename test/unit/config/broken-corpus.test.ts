@@ -45,7 +45,7 @@ describe('broken playbooks', () => {
 });
 
 describe('the corpus', () => {
-  it('has at least 25 cases', () => {
-    expect(corpusCases('inventory').length + corpusCases('playbook').length).toBeGreaterThanOrEqual(25);
+  it('has at least 85 cases', () => {
+    expect(corpusCases('inventory').length + corpusCases('playbook').length).toBeGreaterThanOrEqual(85);
   });
 });
