@@ -2,6 +2,7 @@
 // a Proxmox cold restart), then the schedule the real run would follow. Nothing is locked, withdrawn or written.
 import pLimit from 'p-limit';
 import { nodeOf, type RollContext } from './roll-context.js';
+import { pveNodeOf } from './domains.js';
 import { planSchedule } from './schedule.js';
 
 export async function checkSchedule(rc: RollContext): Promise<void> {
@@ -19,5 +20,12 @@ export async function checkSchedule(rc: RollContext): Promise<void> {
     ),
   );
   const needs = new Map(rc.hosts.map((h) => [h, [...nodeOf(rc, h).session.needs.keys()]]));
-  rc.emit({ type: 'rolling-schedule', runId: rc.me.runId, batches: planSchedule(rc.batches, needs) });
+  const pveNodes = new Map(
+    rc.hosts.flatMap((h) => {
+      const node = pveNodeOf(nodeOf(rc, h).session.host);
+      return node === undefined ? [] : [[h, node] as const];
+    }),
+  );
+  const batches = planSchedule(rc.batches, needs, { domains: rc.domains, pveNodes });
+  rc.emit({ type: 'rolling-schedule', runId: rc.me.runId, batches });
 }

@@ -1,7 +1,9 @@
 // The real steps for one node over its session (the fake in the unit tests replaces this whole function): one
 // function per step, and the little state a node carries from one step to the next.
 import type { RollingStep } from '../events.js';
-import { checkCapacity } from './capacity.js';
+import { checkCapacity, type CapacityFloor } from './capacity.js';
+import { inColdRestartSlot, type ColdRestartTurn } from './cold-restart-slots.js';
+import { pveNodeOf } from './domains.js';
 import { drain } from './drain.js';
 import { healthGate } from './health-gate.js';
 import { holderKey, lockContent } from './lock.js';
@@ -20,6 +22,7 @@ import {
 } from './relay-counters.js';
 import type { NodeRunnerDeps } from './node-runner-deps.js';
 import { coldRestartStep, workStep } from './node-work.js';
+import { needsColdRestart } from './schedule.js';
 import { sleep } from './wait.js';
 import { announce, withdraw } from './withdraw.js';
 
@@ -40,17 +43,30 @@ export function makeNodeRunner(d: NodeRunnerDeps): (step: RollingStep) => Promis
   const state: NodeRunState = { vipsHeld: d.ops.target.vips, flowRate: null, countersBefore: new Map() };
   const steps: Record<RollingStep, () => Promise<StepOutcome>> = {
     lock: () => lockStep(d),
-    capacity: () => checkCapacity(d.ops, d.others, d.spec.minHealthy),
+    capacity: () => checkCapacity(d.ops, d.others, floorOf(d)),
     withdraw: () => withdrawStep(d, state),
     drain: () => drainStep(d),
     work: () => workStep(d),
-    'vm-cold-restart': () => coldRestartStep(d),
+    'vm-cold-restart': () => inColdRestartSlot(d.coldRestartSlots, coldRestartTurn(d), () => coldRestartStep(d)),
     health: () => healthGate(d.ops, d.timeouts.healthMs, d.ctx.options.signal),
     announce: () => announceStep(d, state),
     settle: () => settleStep(d, state),
     unlock: () => unlockStep(d),
   };
   return (step) => steps[step]();
+}
+
+function floorOf(d: NodeRunnerDeps): CapacityFloor {
+  const min = d.spec.spread?.minHealthyDomains;
+  return {
+    minHealthy: d.spec.minHealthy,
+    ...(d.domains && min !== undefined ? { domains: d.domains, minDomains: min } : {}),
+  };
+}
+
+function coldRestartTurn(d: NodeRunnerDeps): ColdRestartTurn {
+  const host = d.session.host;
+  return { host: host.name, pveNode: pveNodeOf(host), restarts: needsColdRestart(d.session.needs.keys()) };
 }
 
 async function lockStep(d: NodeRunnerDeps): Promise<StepOutcome> {

@@ -47,6 +47,8 @@ async function rollNode(
     me: rc.me,
     takeover: plan.takeover.get(host)?.node ?? null,
     timeouts: rc.timeouts,
+    coldRestartSlots: rc.coldRestartSlots,
+    domains: rc.domains,
   });
   const result = await runNodeSteps(stepsFrom(start), start, {
     run: async (step) => {

@@ -3,12 +3,14 @@
 import type { NodeProofs } from './proof.js';
 import { hostname, userInfo } from 'node:os';
 import { ConnectError } from '../../core/errors.js';
-import type { RollingSpec } from '../../playbook/types.js';
-import { toBatches } from '../batches.js';
+import type { RollingSpec, SpreadKey } from '../../playbook/types.js';
+import { toBatches, toSpreadBatches } from '../batches.js';
 import type { EmitEvent, RollingPhase } from '../events.js';
 import type { HostSession } from '../host-session.js';
 import type { PlayContext } from '../play-context.js';
 import { hostContext } from '../vars.js';
+import { ColdRestartSlots } from './cold-restart-slots.js';
+import { domainOf } from './domains.js';
 import type { Me } from './lock.js';
 import { sessionOps, StepFailed, type NodeOps } from './node-ops.js';
 import { DEFAULTS, type RollingRunOptions } from './options.js';
@@ -29,6 +31,10 @@ export interface RollContext {
   /** The play's hosts that have a session, in inventory order. */
   readonly hosts: readonly string[];
   readonly batches: readonly string[][];
+  /** With spread_by: each host's failure domain (the batches never take two of one); null without. */
+  readonly domains: ReadonlyMap<string, string> | null;
+  /** One cold restart per PVE node at a time, across the roll's nodes. */
+  readonly coldRestartSlots: ColdRestartSlots;
   readonly nodes: ReadonlyMap<string, RollNode>;
   /** How the operator names the inventory in the commands we suggest. */
   readonly inventory: string;
@@ -54,9 +60,12 @@ export function startRoll(play: PlayContext): RollContext {
     nodes.set(h, { session, ops: sessionOps(session, target, true) });
   }
   const hosts = play.item.hosts.filter((h) => nodes.has(h));
+  const domains = spec.spread ? domainMap(hosts, nodes, spec.spread.by) : null;
   const batches = resume
     ? resume.batches.map((b) => b.filter((h) => nodes.has(h))).filter((b) => b.length > 0)
-    : toBatches(hosts, spec.serial);
+    : domains
+      ? toSpreadBatches(hosts, spec.serial, (h) => domains.get(h) ?? h)
+      : toBatches(hosts, spec.serial);
   return {
     play,
     spec,
@@ -70,6 +79,8 @@ export function startRoll(play: PlayContext): RollContext {
     },
     hosts,
     batches,
+    domains,
+    coldRestartSlots: new ColdRestartSlots(),
     nodes,
     inventory: options.inventory ?? '<inventory>',
     phases: new Map(hosts.map((h) => [h, 'pending'])),
@@ -81,6 +92,16 @@ export function startRoll(play: PlayContext): RollContext {
     },
     emit: play.env.emit,
   };
+}
+
+/** Each host's failure domain (planPlays checked that every host has one; a host without falls back to itself). */
+function domainMap(hosts: readonly string[], nodes: ReadonlyMap<string, RollNode>, by: SpreadKey): Map<string, string> {
+  return new Map(
+    hosts.map((h) => {
+      const host = nodes.get(h)?.session.host;
+      return [h, (host ? domainOf(host, by) : undefined) ?? h];
+    }),
+  );
 }
 
 /** The node of a host the roll knows (hosts and batches only name those). */

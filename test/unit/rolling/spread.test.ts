@@ -3,15 +3,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatIssue } from '../../../src/core/errors.js';
 import { toSpreadBatches } from '../../../src/engine/batches.js';
 import { checkRollingSpread, domainOf, unreachableFloor } from '../../../src/engine/rolling/domains.js';
 import { planSchedule } from '../../../src/engine/rolling/schedule.js';
 import type { Host, Inventory } from '../../../src/inventory/types.js';
+import { formatSchedule } from '../../../src/report/rolling.js';
 import { loadPlaybook } from '../../../src/playbook/load.js';
 import type { Play } from '../../../src/playbook/types.js';
 import { fakeModules } from '../../fixtures/fake-modules.js';
+import { runOnFakes } from '../../support/engine-run.js';
 
 async function load(rolling: string): Promise<Play> {
   const dir = mkdtempSync(join(tmpdir(), 'ober-spread-'));
@@ -146,5 +149,51 @@ describe('the schedule (--check) shows the spread', () => {
     expect(second).toMatchObject({ hosts: ['lb03'], domains: ['r1'] });
     expect(second?.coldRestartQueues).toBeUndefined();
     expect(planSchedule([['lb01']], new Map())[0]?.domains).toBeUndefined();
+  });
+});
+
+describe('a rolling play with spread_by in check mode (the real engine over fakes)', () => {
+  it('batches by PVE node and says so in the schedule, touching nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ober-spread-run-'));
+    const inventory = join(dir, 'inventory.yml');
+    writeFileSync(
+      inventory,
+      `proxmox:
+  pve: { url: 'https://pve.test:8006', token_id: 'ober@pve!push', token_secret: { env: PVE_TOKEN }, insecure: true }
+hosts:
+  lb01: { address: 10.0.0.11, vm: { proxmox: pve, node: pve1, vmid: 211 } }
+  lb02: { address: 10.0.0.12, vm: { proxmox: pve, node: pve1, vmid: 212 } }
+  lb03: { address: 10.0.0.13, vm: { proxmox: pve, node: pve2, vmid: 213 } }
+  lb04: { address: 10.0.0.14, vm: { proxmox: pve, node: pve2, vmid: 214 } }
+groups:
+  ingress: { hosts: [lb01, lb02, lb03, lb04] }
+`,
+    );
+    const playbook = join(dir, 'roll.yml');
+    writeFileSync(
+      playbook,
+      '- hosts: ingress\n  gather_facts: false\n  rolling: { serial: 2, spread_by: pve_node }\n  tasks: []\n',
+    );
+    const run = await runOnFakes(playbook, inventory, { check: true }, []);
+    const start = run.events.find((e) => e.type === 'play-start');
+    expect(start && 'batches' in start ? start.batches : null).toEqual([
+      ['lb01', 'lb03'],
+      ['lb02', 'lb04'],
+    ]);
+    const schedule = run.events.find((e) => e.type === 'rolling-schedule');
+    if (schedule?.type !== 'rolling-schedule') throw new Error('no schedule');
+    expect(schedule.batches.map((b) => [b.hosts, b.domains])).toEqual([
+      [
+        ['lb01', 'lb03'],
+        ['pve1', 'pve2'],
+      ],
+      [
+        ['lb02', 'lb04'],
+        ['pve1', 'pve2'],
+      ],
+    ]);
+    expect(formatSchedule(new Chalk({ level: 0 }), schedule)[1]).toBe('  batch 1: lb01 (pve1), lb03 (pve2)');
+    expect(run.commands.filter((c) => c.purpose === 'apply')).toEqual([]);
+    expect(run.pve).toEqual([]);
   });
 });
