@@ -1,5 +1,6 @@
 // The capacity floor: before a batch leaves, at least min_healthy OTHER nodes must be healthy and carrying
-// traffic right now (asked live: /health, the announcer or keepalived, and every router the nodes peer with).
+// traffic right now (asked live: /health, the announcer or keepalived, and every router the nodes peer with),
+// and with min_healthy_domains those serving nodes must be in at least that many failure domains.
 import type { NodeProbe } from './node-probe.js';
 import { isServing } from './node-probe.js';
 import type { NodeOps, StepOutcome } from './node-ops.js';
@@ -33,15 +34,36 @@ export function judgePeer(
   return { name, serving: true, why: 'serving' };
 }
 
-/** Pure: the verdict for a batch given its peers' states. */
-export function capacityVerdict(peers: PeerState[], minHealthy: number): { ok: boolean; text: string } {
-  const serving = peers.filter((p) => p.serving);
-  const list = peers.map((p) => `${p.name}: ${p.why}`).join('; ');
-  const text = `${serving.length} of ${peers.length} other node(s) serving, min_healthy ${minHealthy}${peers.length ? ` (${list})` : ''}`;
-  return { ok: serving.length >= minHealthy, text };
+/** What must still serve while a batch is out: nodes, and with spread_by the domains they are in. */
+export interface CapacityFloor {
+  minHealthy: number;
+  /** Each node's failure domain (spread_by); with minDomains, the serving peers must span that many. */
+  domains?: ReadonlyMap<string, string>;
+  minDomains?: number;
 }
 
-export async function checkCapacity(self: NodeOps, others: NodeOps[], minHealthy: number): Promise<StepOutcome> {
+/** Pure: the verdict for a batch given its peers' states. */
+export function capacityVerdict(peers: PeerState[], floor: CapacityFloor): { ok: boolean; text: string } {
+  const serving = peers.filter((p) => p.serving);
+  const list = peers.map((p) => `${p.name}: ${p.why}`).join('; ');
+  const nodes = `${serving.length} of ${peers.length} other node(s) serving, min_healthy ${floor.minHealthy}`;
+  const domains = domainVerdict(serving, floor);
+  const text = `${nodes}${domains ? `; ${domains.text}` : ''}${peers.length ? ` (${list})` : ''}`;
+  return { ok: serving.length >= floor.minHealthy && (domains?.ok ?? true), text };
+}
+
+/** The domains the serving peers span against min_healthy_domains (null without a domain floor). */
+function domainVerdict(serving: PeerState[], floor: CapacityFloor): { ok: boolean; text: string } | null {
+  if (!floor.domains || floor.minDomains === undefined) return null;
+  const domains = floor.domains;
+  const spanned = [...new Set(serving.flatMap((p) => domains.get(p.name) ?? []))].sort();
+  return {
+    ok: spanned.length >= floor.minDomains,
+    text: `${spanned.length} domain(s) serving [${spanned.join(', ')}], min_healthy_domains ${floor.minDomains}`,
+  };
+}
+
+export async function checkCapacity(self: NodeOps, others: NodeOps[], floor: CapacityFloor): Promise<StepOutcome> {
   const { routers, vips, mode } = self.target;
   const hops = routers.length > 0 && vips.length > 0 && mode === 'bgp' ? await listedByAll(routers, vips) : null;
   const peers = await Promise.all(
@@ -50,7 +72,7 @@ export async function checkCapacity(self: NodeOps, others: NodeOps[], minHealthy
       return judgePeer(o.target.name, probe, o.target.mode, hops ? hops.includes(o.target.address) : null);
     }),
   );
-  const verdict = capacityVerdict(peers, minHealthy);
+  const verdict = capacityVerdict(peers, floor);
   if (!verdict.ok) throw new StepFailed('capacity', self.target.name, `capacity floor not met: ${verdict.text}`);
   return { status: 'ok', detail: verdict.text };
 }

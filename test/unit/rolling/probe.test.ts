@@ -71,12 +71,12 @@ describe('capacity verdict', () => {
     const serving = judgePeer('lb02', parseProbe(output(), []), 'bgp', true);
     const notRouted = judgePeer('lb03', parseProbe(output(), []), 'bgp', false);
     const gone = judgePeer('lb04', new Error('connection refused'), 'bgp', null);
-    expect(capacityVerdict([serving, notRouted, gone], 1)).toEqual({
+    expect(capacityVerdict([serving, notRouted, gone], { minHealthy: 1 })).toEqual({
       ok: true,
       text: '1 of 3 other node(s) serving, min_healthy 1 (lb02: serving; lb03: not a next hop at the router; lb04: unreachable: connection refused)',
     });
-    expect(capacityVerdict([notRouted, gone], 1).ok).toBe(false);
-    expect(capacityVerdict([], 0).ok).toBe(true);
+    expect(capacityVerdict([notRouted, gone], { minHealthy: 1 }).ok).toBe(false);
+    expect(capacityVerdict([], { minHealthy: 0 }).ok).toBe(true);
   });
 });
 
