@@ -78,6 +78,18 @@ export class PveApiError extends Error {
   }
 }
 
+/** The ACL path and privilege of `Permission check failed (<path>, <priv>)`. */
+function parsePermissionCheck(message: string): { aclPath: string; privilege: string } | null {
+  const m = /Permission check failed \(([^,]+),\s*([^)]+)\)/.exec(message);
+  return m?.[1] && m[2] ? { aclPath: m[1].trim(), privilege: m[2].trim() } : null;
+}
+
+/** What to grant, said the way pveum takes it; a privilege-separated token needs its own ACL besides its user's. */
+function missingPrivilegeHint(aclPath: string, privilege: string): string {
+  const why = privilege === 'SDN.Use' ? ', the bridge (and VLAN) a NIC is written with' : '';
+  return `the API token lacks ${privilege} on ${aclPath}${why}; a privilege-separated token needs it in its own ACL`;
+}
+
 /** 403 with the ACL path and privilege the server named. */
 export class PvePermissionError extends PveApiError {
   readonly aclPath: string | undefined;
@@ -86,9 +98,9 @@ export class PvePermissionError extends PveApiError {
   constructor(init: PveApiErrorInit) {
     super({ ...init, kind: 'permission' });
     this.name = 'PvePermissionError';
-    const m = /Permission check failed \(([^,]+),\s*([^)]+)\)/.exec(init.message);
-    this.aclPath = m?.[1]?.trim();
-    this.privilege = m?.[2]?.trim();
+    const denied = parsePermissionCheck(init.message);
+    this.aclPath = denied?.aclPath;
+    this.privilege = denied?.privilege;
   }
   override forHost(host: string): PveApiError {
     return new PvePermissionError({ ...this.init(), host });
@@ -184,6 +196,8 @@ function formatPveError(init: PveApiErrorInit): string {
   if (init.kind === 'auth') text += ' (check the API token id and secret; not retried)';
   if (init.kind === 'unreachable' && (init.attempts ?? 1) > 1) text += ` (after ${init.attempts} attempts)`;
   if (init.kind === 'conflict') text += ' (the VM config changed since it was read; re-plan)';
+  const denied = init.status === 403 ? parsePermissionCheck(init.message) : null;
+  if (denied) text += ` (${missingPrivilegeHint(denied.aclPath, denied.privilege)})`;
   if (init.errors) {
     for (const [param, msg] of Object.entries(init.errors)) {
       text += `\n  ${param}: ${msg.trim().replace(/\n+/g, '; ')}`;

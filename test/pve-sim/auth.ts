@@ -1,6 +1,10 @@
 // Simulated pveproxy authentication: API tokens, tickets (HMAC-signed) and CSRF tokens.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
+/**
+ * 'all', or a set of privileges: `VM.Audit` holds on every path; `SDN.Use@/sdn/zones/localnetwork/vmbr0` only on
+ * that ACL path and below it (an ACL with propagate, as pveum sets by default).
+ */
 export type Privileges = 'all' | Set<string>;
 
 export interface Identity {
@@ -83,6 +87,13 @@ export class SimAuth {
 
 export function hasPrivilege(p: Privileges, priv: string): boolean {
   return p === 'all' || p.has(priv);
+}
+
+/** `priv` on the ACL path `path`: granted everywhere, or on `path` or one of its parents. */
+export function hasPrivilegeOn(p: Privileges, priv: string, path: string): boolean {
+  if (p === 'all' || p.has(priv)) return true;
+  for (let at = path; at !== ''; at = at.slice(0, at.lastIndexOf('/'))) if (p.has(`${priv}@${at}`)) return true;
+  return false;
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -1,10 +1,12 @@
 // The documented endpoints ober-push uses, answered from the simulator's state.
-import { hasPrivilege } from './auth.js';
+import { agentEndpoint, isAgentRoute } from './agent.js';
+import { hasPrivilege, hasPrivilegeOn } from './auth.js';
 import { SimHttpError, die, paramError } from './http-error.js';
+import { poolsOf } from './pools.js';
 import { powerAction, type PowerAction } from './power.js';
 import type { ApiRequest, SimState } from './state.js';
-import { CONTROL_PARAMS, privilegeFor, validateConfigParams } from './validate.js';
-import { SimVm } from './vm.js';
+import { CONTROL_PARAMS, bridgeAclPath, privilegeFor, validateConfigParams } from './validate.js';
+import { HotplugProblem, SimVm } from './vm.js';
 
 /** Handle an authenticated request; returns `data` or throws SimHttpError. */
 export function handle(state: SimState, req: ApiRequest): unknown {
@@ -23,7 +25,11 @@ export function handle(state: SimState, req: ApiRequest): unknown {
       }));
     case 'GET cluster/resources':
       return clusterResources(state, req);
+    case 'GET pools':
+      return poolsOf(state).list(req.identity?.privileges ?? 'all');
   }
+  // The agent endpoints check their own privilege (not VM.Audit): see agent.ts.
+  if (isAgentRoute(req)) return agentEndpoint(state, req);
   if (s[0] !== 'nodes' || s[1] === undefined) throw notImplemented(req);
   const node = s[1];
   const known = [
@@ -92,6 +98,10 @@ function checkVmPermission(req: ApiRequest, vmid: string): void {
     for (const key of keys) {
       const priv = privilegeFor(key);
       if (!hasPrivilege(privs, priv)) throw new SimHttpError(403, `Permission check failed (/vms/${vmid}, ${priv})`);
+      // A NIC also needs the right to use its bridge (and VLAN): SDN.Use on the zone's bridge path.
+      const acl = /^net\d+$/.test(key) ? bridgeAclPath(req.params[key] ?? '') : null;
+      if (acl !== null && !hasPrivilegeOn(privs, 'SDN.Use', acl))
+        throw new SimHttpError(403, `Permission check failed (${acl}, SDN.Use)`);
     }
     return;
   }
@@ -112,7 +122,13 @@ function writeConfig(state: SimState, vm: SimVm, req: ApiRequest): unknown {
   };
   check();
   if (req.method === 'PUT') {
-    vm.write(changes, deletes, state.events);
+    try {
+      vm.write(changes, deletes, state.events);
+    } catch (err) {
+      // The config was written; the keys that could not be hot-plugged stay pending: a 400 per key.
+      if (err instanceof HotplugProblem) throw paramError(err.errors);
+      throw err;
+    }
     return null;
   }
   return state.tasks.start(
@@ -176,14 +192,21 @@ function clusterResources(state: SimState, req: ApiRequest): unknown {
   const privs = req.identity?.privileges ?? 'all';
   const vms = [...state.vms.values()]
     .filter(() => hasPrivilege(privs, 'VM.Audit'))
-    .map((vm) => ({
-      id: `qemu/${vm.vmid}`,
-      type: 'qemu',
-      node: vm.node,
-      ...vmSummary(vm),
-      template: 0,
-      ...(vm.ha ? { hastate: vm.ha.state } : {}),
-    }));
+    .map((vm) => {
+      // As pve-manager lists them: tags as the config keeps them (';'-separated), pool only with Pool.Audit.
+      const tags = vm.conf.get('tags');
+      const pool = poolsOf(state).visiblePool(vm.vmid, privs);
+      return {
+        id: `qemu/${vm.vmid}`,
+        type: 'qemu',
+        node: vm.node,
+        ...vmSummary(vm),
+        template: vm.conf.get('template') === '1' ? 1 : 0,
+        ...(tags !== undefined ? { tags } : {}),
+        ...(pool !== undefined ? { pool } : {}),
+        ...(vm.ha ? { hastate: vm.ha.state } : {}),
+      };
+    });
   const nodes = [...state.nodes].map(([node, n]) => ({
     id: `node/${node}`,
     type: 'node',

@@ -53,6 +53,18 @@ export function privilegeFor(key: string): string {
   return 'VM.Config.Options';
 }
 
+/**
+ * The ACL path whose SDN.Use a netN value needs (qemu-server's bridge access check): the bridge in the
+ * `localnetwork` zone (plain Linux bridges), with the VLAN tag as one more level when the NIC has one.
+ */
+export function bridgeAclPath(netValue: string): string | null {
+  const options = parseNetValue(netValue).options;
+  const bridge = options.get('bridge');
+  if (bridge === undefined || bridge === '') return null;
+  const tag = options.get('tag');
+  return `/sdn/zones/localnetwork/${bridge}${tag ? `/${tag}` : ''}`;
+}
+
 export const CONTROL_PARAMS = new Set(['digest', 'delete', 'revert', 'background_delay', 'skiplock', 'force']);
 
 /** Per-parameter errors for a config write (empty: valid). */

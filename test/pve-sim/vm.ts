@@ -86,6 +86,19 @@ export function randomMac(): string {
   return ['BC', '24', '11', ...b].join(':');
 }
 
+/** Keys a running VM could not hot-plug (qemu-server raises them as a parameter exception after the write). */
+export class HotplugProblem extends Error {
+  readonly errors: Record<string, string>;
+  constructor(errors: Record<string, string>) {
+    super(
+      `Parameter verification failed.\n${Object.entries(errors)
+        .map(([k, m]) => `${k}: ${m}`)
+        .join('\n')}`,
+    );
+    this.errors = errors;
+  }
+}
+
 export class SimVm {
   readonly vmid: number;
   node: string;
@@ -171,7 +184,7 @@ export class SimVm {
       if (this.conf.has(k)) this.pendingDelete.add(k);
     }
     if (this.status === 'stopped') this.applyPending();
-    else this.hotplugPass(events);
+    else this.hotplugPass(new Set([...changes.keys(), ...deletes]), events);
   }
 
   /** Apply everything pending (start, stop, shutdown); returns the keys applied. */
@@ -184,36 +197,24 @@ export class SimVm {
     return applied;
   }
 
-  private hotplugPass(events: SimEvent[]): void {
+  /**
+   * qemu-server's vmconfig_hotplug_pending with the request's keys as its selection: fast-plug keys apply whatever
+   * request left them pending, every other key only when this request changed it (an older pending value stays).
+   * A key that fails stays pending; the failures are raised together afterwards, as `hotplug problem - <msg>`.
+   */
+  private hotplugPass(requested: ReadonlySet<string>, events: SimEvent[]): void {
     const hotplug = this.hotplug();
+    const problems: Record<string, string> = {};
     for (const [k, v] of [...this.pending]) {
       let live = false;
       if (FAST_PLUG.has(k)) live = true;
+      else if (!requested.has(k)) continue;
       else if (k === 'balloon')
         live = this.conf.get('balloon') !== '0' && v !== '0'; // toggling the device is not hot-pluggable
       else if (/^net\d+$/.test(k) && hotplug.has('network')) {
-        const old = this.conf.get(k);
-        if (old === undefined) events.push({ type: 'nic-hotplug', vmid: this.vmid, key: k, value: v });
-        else {
-          const a = netSignature(old);
-          const b = netSignature(v);
-          if (REPLUG_NET_OPTIONS.some((o) => a[o] !== b[o])) {
-            // qemu-server: the value stays pending either way; after a failed plug the NIC is gone.
-            const failure = this.replugFailure;
-            this.replugFailure = null;
-            if (failure === 'unplug')
-              throw new Error(`${k}: error on hot-unplugging device '${k}' - still busy in guest?`);
-            if (failure === 'plug') {
-              this.nicsDown.add(k);
-              events.push({ type: 'nic-down', vmid: this.vmid, key: k });
-              throw new Error(
-                `${k}: hotplug problem - VM ${this.vmid} qmp command 'device_add' failed - Duplicate ID '${k}'`,
-              );
-            }
-            events.push({ type: 'nic-replug', vmid: this.vmid, key: k, from: old, to: v });
-          }
-        }
-        live = true;
+        const problem = this.#plugNic(k, v, events);
+        if (problem !== null) problems[k] = `hotplug problem - ${problem}`;
+        live = problem === null;
       }
       if (live) {
         this.conf.set(k, v);
@@ -226,6 +227,31 @@ export class SimVm {
         this.pendingDelete.delete(k);
       }
     }
+    if (Object.keys(problems).length > 0) throw new HotplugProblem(problems);
+  }
+
+  /** Plug a new NIC or re-plug a changed one; returns why it failed (the value then stays pending), else null. */
+  #plugNic(key: string, value: string, events: SimEvent[]): string | null {
+    const old = this.conf.get(key);
+    if (old === undefined) {
+      events.push({ type: 'nic-hotplug', vmid: this.vmid, key, value });
+      return null;
+    }
+    const a = netSignature(old);
+    const b = netSignature(value);
+    if (!REPLUG_NET_OPTIONS.some((o) => a[o] !== b[o])) return null;
+    const failure = this.replugFailure;
+    this.replugFailure = null;
+    if (failure === 'unplug') return `error on hot-unplugging device '${key}' - still busy in guest?`;
+    if (failure === 'plug') {
+      // The unplug went through and the plug did not: the running VM has no such NIC any more.
+      this.nicsDown.add(key);
+      events.push({ type: 'nic-down', vmid: this.vmid, key });
+      return `VM ${this.vmid} qmp command 'device_add' failed - Duplicate ID '${key}'`;
+    }
+    this.nicsDown.delete(key);
+    events.push({ type: 'nic-replug', vmid: this.vmid, key, from: old, to: value });
+    return null;
   }
 
   /** JSON view of a config map: integer/boolean keys as numbers, the rest as strings. */

@@ -1,9 +1,10 @@
 // The simulator's own semantics, checked through the client (so later tests can trust it).
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { PvePermissionError } from '../../../src/proxmox/errors.js';
 import { createPveClient } from '../../../src/proxmox/resolver.js';
 import { waitTask } from '../../../src/proxmox/tasks.js';
 import type { PveSim } from '../../pve-sim/index.js';
-import { FAST, baseConfig, endpointFor, startSim } from './helpers.js';
+import { FAST, baseConfig, endpointFor, secretFile, startSim } from './helpers.js';
 
 let sim: PveSim;
 beforeAll(async () => {
@@ -79,4 +80,59 @@ test('401 has an empty body after the delay; a GET with a body is a 501', async 
     r.end();
   });
   expect(bad).toEqual({ status: 401, body: '' });
+});
+
+test('a write hot-plugs only its own keys (and fast-plug ones): a NIC value an earlier request left pending stays', async () => {
+  sim.addVm({ vmid: 303, node: 'pve1', config: baseConfig() });
+  const c = createPveClient(endpointFor(sim), FAST);
+  const vm = sim.vm(303);
+  const replugged = 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42';
+  // Left pending by an earlier request (written while this VM's hotplug had no network).
+  vm.pending.set('net0', replugged);
+  vm.pending.set('balloon', '1024');
+  vm.pending.set('name', 'lb-renamed');
+  await c.put('/nodes/pve1/qemu/303/config', { cpu: 'host', digest: vm.digest() });
+  expect(Object.fromEntries(vm.pending)).toEqual({ net0: replugged, balloon: '1024', cpu: 'host' });
+  expect(vm.conf.get('name')).toBe('lb-renamed'); // fast-plug: applied by any request
+  expect(sim.events.filter((e) => e.type === 'nic-replug' && e.vmid === 303)).toEqual([]);
+  // The request that names net0 re-plugs it.
+  await c.put('/nodes/pve1/qemu/303/config', { net0: replugged, digest: vm.digest() });
+  expect(vm.conf.get('net0')).toBe(replugged);
+  expect(sim.events.filter((e) => e.type === 'nic-replug' && e.vmid === 303)).toHaveLength(1);
+});
+
+test('a PUT whose NIC re-plug fails is a 400 per key after the write; the value stays pending', async () => {
+  sim.addVm({ vmid: 304, node: 'pve1', config: baseConfig() });
+  const c = createPveClient(endpointFor(sim), FAST);
+  const vm = sim.vm(304);
+  vm.replugFailure = 'plug';
+  const value = 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42';
+  const err = await c.put('/nodes/pve1/qemu/304/config', { net0: value, onboot: 1 }).catch((e: unknown) => e);
+  expect(err).toMatchObject({
+    status: 400,
+    errors: { net0: expect.stringMatching(/^hotplug problem - .*device_add/) },
+  });
+  expect([vm.pending.get('net0'), vm.conf.get('onboot'), vm.nicsDown.has('net0')]).toEqual([value, '1', true]);
+});
+
+test('writing a NIC needs SDN.Use on its bridge, one level deeper with a VLAN tag (an ACL on the bridge propagates)', async () => {
+  sim.addVm({ vmid: 305, node: 'pve1', status: 'stopped', config: baseConfig() });
+  const value = 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42';
+  const write = async (tokenId: string, privileges: string[]) => {
+    sim.addToken(tokenId, `${tokenId}-secret`, ['VM.Audit', 'VM.Config.Network', ...privileges]);
+    const c = createPveClient(
+      endpointFor(sim, { tokenId, tokenSecret: { file: secretFile(`${tokenId}-secret`) } }),
+      FAST,
+    );
+    return c.put('/nodes/pve1/qemu/305/config', { net0: value }).catch((e: unknown) => e);
+  };
+  const denied = await write('a@pve!nosdn', ['SDN.Use@/sdn/zones/localnetwork/vmbr1']);
+  expect(denied).toBeInstanceOf(PvePermissionError);
+  expect(denied).toMatchObject({ status: 403, aclPath: '/sdn/zones/localnetwork/vmbr0/42', privilege: 'SDN.Use' });
+  expect((denied as Error).message).toBe(
+    'Proxmox lab: PUT /nodes/pve1/qemu/305/config failed: 403 Permission check failed (/sdn/zones/localnetwork/vmbr0/42, SDN.Use) (the API token lacks SDN.Use on /sdn/zones/localnetwork/vmbr0/42, the bridge (and VLAN) a NIC is written with; a privilege-separated token needs it in its own ACL)',
+  );
+  expect(sim.vm(305).conf.get('net0')).not.toBe(value);
+  expect(await write('b@pve!sdn', ['SDN.Use@/sdn/zones/localnetwork/vmbr0'])).toBeNull();
+  expect(sim.vm(305).conf.get('net0')).toBe(value);
 });
