@@ -1,5 +1,5 @@
-// Failure domains of a rolling play (`rolling.spread_by`): which domain each host is in, the spread batches, and
-// the checks that need the hosts (every host has a domain; min_healthy_domains can be met at all). Run by
+// Failure domains of a rolling play (`rolling.spread_by`): which domain each host is in (batches.ts spreads them),
+// and the checks that need the hosts: every host has a domain, min_healthy_domains can be met at all. Run by
 // planPlays before any connection, so a wrong spread is an input error (exit 2), never a stopped roll.
 import { ConfigError, type ConfigIssue } from '../../core/errors.js';
 import type { Host, Inventory } from '../../inventory/types.js';
