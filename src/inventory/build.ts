@@ -6,11 +6,22 @@ import { didYouMean } from '../config/did-you-mean.js';
 import type { PathSegment } from '../config/key-path.js';
 import { formatKeyPath } from '../config/key-path.js';
 import { sourceLocator, type YamlSource } from '../config/yaml-source.js';
+import type { ClusterHost } from './cluster-hosts.js';
+import {
+  mergeClusterHosts,
+  withoutPlaceholders,
+  withPlaceholders,
+  type MembershipOrigins,
+  type StaticFields,
+} from './cluster-merge.js';
+import { clusterSourceSpec } from './cluster-spec.js';
+import type { ClusterSourceSpec } from './cluster-types.js';
 import { resolveGroups, type GroupDef } from './groups.js';
+import { recordOrigins } from './origins.js';
 import { routerSpec } from './router-spec.js';
 import { expandHostlist, HostRangeError, isAddressRange } from './hostlist.js';
 import type { InventoryFile } from './schema.js';
-import type { Host, Inventory, ProxmoxEndpoint, SecretRef } from './types.js';
+import type { Host, HostField, Inventory, ProxmoxEndpoint, SecretRef } from './types.js';
 import { groupsByPrecedence, mergeVars, recordVarLocations } from './vars.js';
 
 export interface ParsedInventoryFile {
@@ -53,9 +64,19 @@ interface Build {
   varsSetAt: Map<string, SourceLocation | null>;
   ownHostVars: Map<string, Record<string, unknown>>;
   groupDefs: GroupDef[];
+  clusterSources: ClusterSourceSpec[];
+  staticFields: StaticFields;
 }
 
-export function buildInventory(files: readonly ParsedInventoryFile[]): { inventory: Inventory; issues: ConfigIssue[] } {
+/**
+ * The inventory of the files, and of the cluster's hosts when `cluster` is given (the async step in the CLI reads
+ * them). Without it, an inventory with `proxmox_hosts:` is checked alone: group members and children it does not
+ * define may still come from the cluster, so they are only checked once it has answered.
+ */
+export function buildInventory(
+  files: readonly ParsedInventoryFile[],
+  cluster?: readonly ClusterHost[],
+): { inventory: Inventory; issues: ConfigIssue[] } {
   const b: Build = {
     inventory: {
       files: files.map((f) => f.path),
@@ -71,6 +92,8 @@ export function buildInventory(files: readonly ParsedInventoryFile[]): { invento
     varsSetAt: new Map(),
     ownHostVars: new Map(),
     groupDefs: [],
+    clusterSources: [],
+    staticFields: new Map(),
   };
   const contexts = files.map((f) => ({ file: f, ctx: new FileContext(f) }));
   // Proxmox endpoints first: hosts refer to them by name.
@@ -79,12 +102,33 @@ export function buildInventory(files: readonly ParsedInventoryFile[]): { invento
     addSsh(b, file, ctx);
     addVars(b, file, ctx);
     addRouters(b, file, ctx);
-    for (const [key, entry] of Object.entries(file.data.hosts ?? {})) {
-      addHosts(b.inventory, ctx, key, entry ?? {}, b.ownHostVars, b.issues);
-    }
+    addClusterSources(b, file, ctx);
+    for (const [key, entry] of Object.entries(file.data.hosts ?? {})) addHosts(b, ctx, key, entry ?? {});
     addGroups(b, file, ctx);
   }
-  return finish(b);
+  if (b.clusterSources.length > 0) b.inventory.clusterSources = b.clusterSources;
+  return finish(b, cluster);
+}
+
+function addClusterSources(b: Build, file: ParsedInventoryFile, ctx: FileContext): void {
+  const endpoints = [...b.inventory.proxmox.keys()];
+  for (const [name, entry] of Object.entries(file.data.proxmox_hosts ?? {})) {
+    const earlier = b.clusterSources.find((s) => s.name === name);
+    if (earlier) {
+      const message = `Proxmox host source "${name}" is already defined at ${where(earlier.location)}`;
+      b.issues.push({ location: ctx.key(['proxmox_hosts', name]), path: `proxmox_hosts.${name}`, message });
+      continue;
+    }
+    const built = clusterSourceSpec(name, entry, {
+      endpoints,
+      groupName: GROUP_NAME,
+      key: (p) => ctx.key(p),
+      value: (p) => ctx.value(p),
+      path: (p) => ctx.path(p),
+    });
+    b.issues.push(...built.issues);
+    if (built.spec) b.clusterSources.push(built.spec);
+  }
 }
 
 function addProxmox(b: Build, file: ParsedInventoryFile, ctx: FileContext): void {
@@ -197,7 +241,7 @@ function addGroups(b: Build, file: ParsedInventoryFile, ctx: FileContext): void 
     recordVarLocations(inventory.varLocations, `group:${name}`, vars, ctx.source, ['groups', name, 'vars']);
     groupDefs.push({
       name,
-      hosts: entry?.hosts ?? [],
+      hosts: [...(entry?.hosts ?? [])], // a copy: cluster hosts may join the group (cluster-merge.ts)
       children: entry?.children ?? [],
       vars,
       location,
@@ -206,13 +250,30 @@ function addGroups(b: Build, file: ParsedInventoryFile, ctx: FileContext): void 
   }
 }
 
-/** Resolve the groups, then each host's groups and merged variables (once no issue is left). */
-function finish(b: Build): { inventory: Inventory; issues: ConfigIssue[] } {
-  const { inventory, issues, ownHostVars, groupDefs } = b;
-  const resolved = resolveGroups(groupDefs, [...inventory.hosts.keys()]);
+/** Merge the cluster's hosts, resolve the groups, then each host's groups and merged variables (once no issue is left). */
+function finish(
+  b: Build,
+  cluster: readonly ClusterHost[] | undefined,
+): { inventory: Inventory; issues: ConfigIssue[] } {
+  const { inventory, issues, ownHostVars } = b;
+  const memberships: MembershipOrigins = new Map();
+  if (cluster && issues.length === 0)
+    issues.push(
+      ...mergeClusterHosts(
+        { hosts: inventory.hosts, ownHostVars, groupDefs: b.groupDefs, staticFields: b.staticFields },
+        cluster,
+        memberships,
+      ),
+    );
+  const pending = b.clusterSources.length > 0 && !cluster;
+  const real = [...inventory.hosts.keys()];
+  const { defs, hostNames, placeholderGroups } = pending
+    ? withPlaceholders(b.groupDefs, real)
+    : { defs: b.groupDefs, hostNames: real, placeholderGroups: new Set<string>() };
+  const resolved = resolveGroups(defs, hostNames);
   issues.push(...resolved.issues);
   if (issues.length > 0) return { inventory, issues };
-  inventory.groups = resolved.groups;
+  inventory.groups = pending ? withoutPlaceholders(resolved.groups, placeholderGroups, real) : resolved.groups;
   for (const host of inventory.hosts.values()) {
     host.groups = ['all', ...(resolved.membership.get(host.name) ?? [])].sort();
     const groupVars = groupsByPrecedence(inventory, host).map((g) => inventory.groups.get(g)?.vars);
@@ -220,18 +281,18 @@ function finish(b: Build): { inventory: Inventory; issues: ConfigIssue[] } {
   }
   const all = inventory.groups.get('all');
   if (all) all.vars = inventory.vars;
+  if (b.clusterSources.length > 0) recordOrigins(inventory, b.staticFields, memberships);
   return { inventory, issues };
 }
 
 /** Adds the hosts of one `hosts:` entry, expanding ranges in the name and, in step, in the address. */
 function addHosts(
-  inventory: Inventory,
+  b: Build,
   ctx: FileContext,
   key: string,
   entry: NonNullable<NonNullable<InventoryFile['hosts']>[string]>,
-  ownHostVars: Map<string, Record<string, unknown>>,
-  issues: ConfigIssue[],
 ): void {
+  const { inventory, ownHostVars, issues } = b;
   const location = ctx.key(['hosts', key]);
   const path = formatKeyPath(['hosts', key]);
   let names: string[];
@@ -293,8 +354,27 @@ function addHosts(
       if (entry.vm.name !== undefined) host.vm.name = entry.vm.name;
     }
     inventory.hosts.set(name, host);
+    b.staticFields.set(name, writtenFields(ctx, key, entry));
     const vars = entry.vars ?? {};
     ownHostVars.set(name, vars);
     recordVarLocations(inventory.varLocations, `host:${name}`, vars, ctx.source, ['hosts', key, 'vars']);
   }
+}
+
+/** Where a `hosts:` entry writes each host field (a range entry: the same place for all its hosts). */
+function writtenFields(
+  ctx: FileContext,
+  key: string,
+  entry: NonNullable<NonNullable<InventoryFile['hosts']>[string]>,
+): Partial<Record<HostField, SourceLocation | null>> {
+  const fields: Partial<Record<HostField, SourceLocation | null>> = {};
+  const keys: [HostField, keyof typeof entry][] = [
+    ['address', 'address'],
+    ['port', 'port'],
+    ['user', 'user'],
+    ['identity_file', 'identity_file'],
+    ['vm', 'vm'],
+  ];
+  for (const [field, k] of keys) if (entry[k] !== undefined) fields[field] = ctx.value(['hosts', key, k]);
+  return fields;
 }

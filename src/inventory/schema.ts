@@ -1,5 +1,6 @@
 // The shape of one inventory file, as zod schemas with our own expectations in every message.
 import { z } from 'zod';
+import { parseCidr } from './cidr.js';
 
 const CLEAR_TEXT_SECRET = 'secrets are never written into the inventory in clear; use {env: NAME} or {file: PATH}';
 
@@ -152,6 +153,79 @@ function compiles(pattern: string): boolean {
   }
 }
 
+// Hosts read from a Proxmox cluster: which VMs, how they are grouped, where their SSH address comes from.
+const nonEmptyList = <T extends z.ZodType>(item: T, what: string) =>
+  z
+    .array(item, { error: `expected a list of ${what}` })
+    .min(1, { error: `expected at least one ${what.replace(/s$/, '')}` });
+
+// Proxmox's own formats: pve-tag, pve-poolid (nested pools with "/"), a node name.
+const pveTag = z.string({ error: 'expected a Proxmox tag' }).regex(/^[A-Za-z0-9_][A-Za-z0-9_+.-]*$/, {
+  error: 'expected a Proxmox tag: letters, digits, "_", "-", "+" and ".", not starting with "-", "+" or "."',
+});
+const pveNode = z
+  .string({ error: 'expected a Proxmox node name' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, { error: 'expected a Proxmox node name' });
+const pvePool = z
+  .string({ error: 'expected a Proxmox pool id' })
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_-]*(\/[A-Za-z0-9_][A-Za-z0-9_-]*){0,2}$/, {
+    error: 'expected a Proxmox pool id: letters, digits, "_" and "-" (nested: parent/child)',
+  });
+// VM names are DNS names; a pattern adds the globs * and ? and the inventory's [ranges].
+const vmNamePattern = z.string({ error: 'expected a VM name pattern' }).regex(/^[A-Za-z0-9.*?[\],-]+$/, {
+  error: 'expected a VM name pattern: letters, digits, ".", "-", the globs * and ?, and a [range] such as lb[01-03]',
+});
+const interfaceGlob = z.string({ error: 'expected an interface name or glob' }).regex(/^[A-Za-z0-9_.:@*?-]+$/, {
+  error: 'expected an interface name or glob such as eth0 or ens*',
+});
+const cidr = z
+  .string({ error: 'expected a network such as 10.0.0.0/24' })
+  .refine((s) => parseCidr(s) !== null, { error: 'expected a network such as 10.0.0.0/24 or 2001:db8::/32' });
+
+const clusterSelect = z
+  .strictObject({
+    tags: nonEmptyList(pveTag, 'tags').optional(),
+    pools: nonEmptyList(pvePool, 'pools').optional(),
+    nodes: nonEmptyList(pveNode, 'nodes').optional(),
+    names: nonEmptyList(vmNamePattern, 'names').optional(),
+  })
+  .refine((s) => [s.tags, s.pools, s.nodes, s.names].some((v) => v !== undefined), {
+    error: 'select at least one of tags, pools, nodes or names (names: ["*"] takes every VM)',
+  });
+
+const clusterAddress = z
+  .strictObject({
+    from: nonEmptyList(z.enum(['agent', 'tag'], { error: 'expected agent or tag' }), 'sources').optional(),
+    interface: interfaceGlob.optional(),
+    cidr: cidr.optional(),
+  })
+  .superRefine((a, ctx) => {
+    const from = a.from ?? ['agent'];
+    if (new Set(from).size !== from.length)
+      ctx.addIssue({ code: 'custom', path: ['from'], message: 'lists a source twice' });
+    if (!from.includes('agent') && (a.interface !== undefined || a.cidr !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: "interface: and cidr: choose among the agent's addresses: add agent to from:",
+      });
+  });
+
+const proxmoxHostsEntry = z.strictObject({
+  proxmox: text,
+  select: clusterSelect,
+  group_by: z
+    .array(z.enum(['tag', 'pool', 'node'], { error: 'expected tag, pool or node' }), {
+      error: 'expected a list of tag, pool, node',
+    })
+    .refine((g) => new Set(g).size === g.length, { error: 'lists a kind twice' })
+    .optional(),
+  address: clusterAddress.optional(),
+  missing_address: z.enum(['error', 'skip'], { error: 'expected error or skip' }).optional(),
+  user: user.optional(),
+  port: port.optional(),
+  identity_file: text.optional(),
+});
+
 const sshSettings = z.strictObject({
   config: text.optional(),
   known_hosts: text.optional(),
@@ -169,6 +243,7 @@ export const inventoryFileSchema = z
     proxmox: z.record(z.string(), proxmoxEntry).nullable().optional(),
     ssh: sshSettings.optional(),
     routers: z.record(z.string(), routerEntry).nullable().optional(),
+    proxmox_hosts: z.record(z.string(), proxmoxHostsEntry).nullable().optional(),
   })
   .nullable();
 
@@ -177,3 +252,4 @@ export type HostEntry = NonNullable<z.infer<typeof hostEntry>>;
 export type GroupEntry = NonNullable<z.infer<typeof groupEntry>>;
 export type ProxmoxEntry = z.infer<typeof proxmoxEntry>;
 export type RouterEntry = z.infer<typeof routerEntry>;
+export type ProxmoxHostsEntry = z.infer<typeof proxmoxHostsEntry>;

@@ -1,5 +1,6 @@
 // The resolved inventory: what the loader produces from YAML and everything else consumes.
 import type { SourceLocation } from '../core/errors.js';
+import type { ClusterSourceSpec } from './cluster-types.js';
 
 /** Where a secret comes from. Resolved only when it is needed; never stored in clear in the inventory. */
 export type SecretRef = { env: string } | { file: string };
@@ -35,6 +36,24 @@ export interface Host {
   /** Every group the host belongs to, directly or through `children`, sorted; always includes "all". */
   groups: string[];
   location: SourceLocation | null;
+  /** Set in an inventory with `proxmox_hosts:`: where the host and each of its values came from. */
+  origins?: HostOrigins;
+}
+
+/** Where a value of the inventory came from: a file, a default, or the Proxmox API. */
+export type ValueOrigin =
+  | { from: 'file'; location: SourceLocation | null }
+  | { from: 'default'; what: string }
+  | { from: 'proxmox'; endpoint: string; via: 'cluster/resources' | 'agent'; detail: string };
+
+export type HostField = 'address' | 'port' | 'user' | 'identity_file' | 'vm';
+
+export interface HostOrigins {
+  /** Where the host is defined: a `hosts:` entry, a cluster VM, or both (merged: the file's values win). */
+  host: ValueOrigin[];
+  fields: Partial<Record<HostField, ValueOrigin>>;
+  /** The groups the host is a direct member of, and what made it one. */
+  groups: Record<string, ValueOrigin>;
 }
 
 export interface Group {
@@ -43,6 +62,8 @@ export interface Group {
   children: string[];
   vars: Record<string, unknown>;
   location: SourceLocation | null;
+  /** Set for a group a `proxmox_hosts:` source made or added members to. */
+  origins?: ValueOrigin[];
 }
 
 export interface Inventory {
@@ -56,6 +77,8 @@ export interface Inventory {
   vars: Record<string, unknown>;
   /** Where each variable was set, for errors about values: "<scope>/<var>" -> location (scope: "all", "group:NAME", "host:NAME"). */
   varLocations: Map<string, SourceLocation>;
+  /** The `proxmox_hosts:` sources. Their hosts are in `hosts` only once the cluster was read (load.ts completeInventory). */
+  clusterSources?: ClusterSourceSpec[];
   /** Top-level `ssh:` settings; paths are absolute (written relative to the inventory file). */
   ssh?: { configFile?: string; knownHostsFile?: string; connectTimeoutMs?: number };
 }
