@@ -60,8 +60,11 @@ function pveCli(args: string[], cwd?: string): Promise<CliResult> {
   return runCli([...args, '-i', PVE_INVENTORY, '--reporter', 'plain'], cwd === undefined ? {} : { cwd });
 }
 
-async function pendingPerHost(): Promise<string[]> {
+/** `vm status` (which must write nothing): each host's pending changes. */
+async function pendingPerHost(sim: PveSim): Promise<string[]> {
+  const writes = sim.writes().length;
   const r = await runCli(['vm', 'status', '--json', '-i', PVE_INVENTORY]);
+  expect(sim.writes()).toHaveLength(writes);
   if (r.code !== 0) throw new Error(`vm status: exit ${r.code}: ${r.stderr}`);
   const { vms } = JSON.parse(r.stdout) as { vms: Array<{ host: string; pending: string[] }> };
   return vms.map((v) => `${v.host}: ${v.pending.join(' ')}`);
@@ -149,11 +152,18 @@ describe.skipIf(labSkipReason())('cold restarts through the Proxmox API restart 
   }, 300_000);
 
   it('a rolling upgrade under load cold-restarts each drained VM once, applying its pending hardware', async () => {
-    expect(await pendingPerHost()).toEqual(
+    expect(await pendingPerHost(sim)).toEqual(
       HOSTS.map((h) => `${h}: cores=2 cpu=host watchdog=model=i6300esb,action=reset`),
     );
 
+    // --check: the schedule names the cold restarts it would do, and nothing is written or powered.
+    const writes = sim.writes().length;
     const seen = sim.events.length;
+    const check = await pveCli(['upgrade', fixture, '--check'], workDir());
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(check.stdout.match(/Proxmox cold restart while drained: lb0\d/g)).toHaveLength(3);
+    expect(sim.writes()).toHaveLength(writes);
+    expect(sim.events).toHaveLength(seen);
     const ours = await underLoad(() => pveCli(['upgrade', fixture], workDir()), false);
     process.stdout.write(
       `\n[cold-restart] failed requests: ${JSON.stringify({ ...ours.load, failedAt: undefined })}\n`,
@@ -178,7 +188,7 @@ describe.skipIf(labSkipReason())('cold restarts through the Proxmox API restart 
     expect(ours.load.failed).toBeLessThanOrEqual(allowed(ours.load.requests));
     expect(routerNextHops()).toEqual(ALL);
 
-    expect(await pendingPerHost()).toEqual(HOSTS.map((h) => `${h}: `));
+    expect(await pendingPerHost(sim)).toEqual(HOSTS.map((h) => `${h}: `));
     expect(sim.vm(vmidOf('lb01')).conf.get('cores')).toBe('2');
   }, 600_000);
 });
