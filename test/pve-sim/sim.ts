@@ -2,10 +2,12 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimAgents, type SimAgentSpec } from './agent.js';
 import { SimAuth, type Identity, type Privileges } from './auth.js';
 import { generateCert, type SimCert } from './cert.js';
 import { handle } from './handlers.js';
 import { SimHttpError } from './http-error.js';
+import { SimPools } from './pools.js';
 import type { ApiRequest, SimDelays, SimMachines, SimState } from './state.js';
 import { SimTasks } from './tasks.js';
 import { SimVm, type SimEvent } from './vm.js';
@@ -24,6 +26,14 @@ export interface SimVmSpec {
   status?: 'running' | 'stopped';
   config: Record<string, string | number>;
   ha?: boolean;
+  /** The config's `tags` (joined with ';', as Proxmox writes them). */
+  tags?: string[];
+  /** The resource pool the VM is in. */
+  pool?: string;
+  /** A template (`template: 1`, stopped): never a host. */
+  template?: boolean;
+  /** The QEMU guest agent: the config's `agent` key and what the guest reports. Absent: no agent configured. */
+  agent?: SimAgentSpec;
 }
 
 export interface PveSimOptions {
@@ -71,6 +81,9 @@ export class PveSim implements SimState {
   readonly ignoresAcpi = new Set<number>();
   readonly requests: SimRequest[] = [];
   readonly cert: SimCert;
+  /** Guest agents of the VMs (agent.ts) and resource pools (pools.ts). */
+  readonly agents = new SimAgents();
+  readonly pools = new SimPools();
   taskVisibleAfterMs: number;
   onPower: ((vmid: number, action: 'start' | 'stop') => void) | undefined;
   readonly machines: SimMachines | undefined;
@@ -132,8 +145,17 @@ export class PveSim implements SimState {
     });
   }
   addVm(spec: SimVmSpec): SimVm {
-    const vm = new SimVm({ ...spec, status: spec.status ?? 'running' });
+    const config = {
+      ...spec.config,
+      ...(spec.tags ? { tags: spec.tags.join(';') } : {}),
+      ...(spec.template ? { template: 1 } : {}),
+      ...(spec.agent ? { agent: spec.agent.enabled === false ? 0 : 1 } : {}),
+    };
+    const status = spec.template ? 'stopped' : (spec.status ?? 'running');
+    const vm = new SimVm({ vmid: spec.vmid, node: spec.node, config, status, ...(spec.ha ? { ha: true } : {}) });
     this.vms.set(spec.vmid, vm);
+    if (spec.agent) this.agents.set(spec.vmid, spec.agent);
+    if (spec.pool !== undefined) this.pools.add(spec.pool, spec.vmid);
     return vm;
   }
   vm(vmid: number): SimVm {
