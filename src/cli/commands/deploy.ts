@@ -3,7 +3,7 @@
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { planPlays, type RunOptions } from '../../engine/run-playbook.js';
-import { loadInventory } from '../../inventory/load.js';
+import { loadInventorySources } from '../../inventory/load.js';
 import { parseExtraVars } from '../../inventory/vars.js';
 import { builtinModules } from '../../modules/registry.js';
 import { loadPlaybook } from '../../playbook/load.js';
@@ -13,6 +13,7 @@ import { resolveInventorySecrets, resolvePlaybookSecrets } from '../../secrets/r
 import { executeRun } from '../execute.js';
 import type { RunCliOptions } from '../options.js';
 import { defaultPlaybook } from '../setup.js';
+import { withClusterHosts } from '../load-inventory.js';
 
 export async function deploy(
   playbookArg: string | undefined,
@@ -21,7 +22,9 @@ export async function deploy(
 ): Promise<number> {
   const forks = parseForks(opts.forks);
   const resolver = await createSecretResolver(opts);
-  const inventory = resolveInventorySecrets(await loadInventory(opts.inventory), resolver);
+  const files = await loadInventorySources(opts.inventory);
+  // With proxmox_hosts: the variable references are checked now too, before the cluster is read.
+  if (files.inventory.clusterSources) resolveInventorySecrets(files.inventory, resolver);
   const playbook = resolvePlaybookSecrets(
     await loadPlaybook(resolve(playbookArg ?? defaultPlaybook(fallback)), builtinModules),
     resolver,
@@ -39,6 +42,8 @@ export async function deploy(
     ...(opts.breakLock ? { breakLock: true } : {}),
     rolling: { inventory: opts.inventory },
   };
+  // Every input is checked before the cluster of proxmox_hosts: is read (GETs only), and that before any host.
+  const inventory = resolveInventorySecrets(await withClusterHosts(files), resolver);
   await addProxmoxSecrets(inventory, resolver);
   const secrets = resolver.secrets();
   return withSecrets(secrets, async () => {

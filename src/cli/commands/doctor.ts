@@ -1,7 +1,6 @@
 // `ober-push doctor`: the known failure modes (herr-ober.md) per node, each failed check with its fix; then each
 // router of `routers:` against the nodes that announce (ECMP width, stale next hops).
 // Exit 0 when nothing failed (warnings allowed), 1 when a check failed, 4 when a node is unreachable.
-import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/select.js';
 import { doctorChecks, type DoctorCheck } from '../../fleet/doctor-checks.js';
 import { probeFleet, type FleetRow } from '../../fleet/fleet-probe.js';
@@ -11,11 +10,12 @@ import { createConnector } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { routerLookup } from '../routers.js';
 import type { FleetCommandOptions } from './status.js';
+import { loadCommandInventory } from '../load-inventory.js';
 
 const MARK = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' } as const;
 
 export async function doctorCommand(opts: FleetCommandOptions): Promise<number> {
-  const inventory = await loadInventory(opts.inventory);
+  const inventory = await loadCommandInventory(opts.inventory);
   const names = selectHosts(inventory, opts.limit ?? 'all');
   const connector = createConnector(inventory, {
     acceptNewHostKeys: Boolean(opts.acceptNewHostKeys),

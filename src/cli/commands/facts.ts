@@ -3,11 +3,11 @@ import pLimit from 'p-limit';
 import { ConnectError } from '../../core/errors.js';
 import type { HostFacts } from '../../core/facts.js';
 import { HostSession } from '../../engine/host-session.js';
-import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/select.js';
 import { createConnector } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { makeVmResolver } from '../setup.js';
+import { loadCommandInventory } from '../load-inventory.js';
 
 export interface FactsOptions {
   inventory: string;
@@ -21,7 +21,7 @@ export interface FactsOptions {
 type FactsRow = { host: string; facts: HostFacts } | { host: string; error: string; unreachable: boolean };
 
 export async function factsCommand(opts: FactsOptions): Promise<number> {
-  const inventory = await loadInventory(opts.inventory);
+  const inventory = await loadCommandInventory(opts.inventory);
   const names = selectHosts(inventory, opts.limit ?? 'all');
   const connector = createConnector(inventory, {
     acceptNewHostKeys: Boolean(opts.acceptNewHostKeys),

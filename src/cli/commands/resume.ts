@@ -11,7 +11,6 @@ import { pidAlive } from '../../engine/rolling/lock.js';
 import { restoreNodes } from '../../engine/rolling/restore.js';
 import { targetFromVars } from '../../engine/rolling/target.js';
 import { magicVars } from '../../engine/vars.js';
-import { loadInventory } from '../../inventory/load.js';
 import { parseExtraVars } from '../../inventory/vars.js';
 import { selectHosts } from '../../inventory/select.js';
 import { builtinModules } from '../../modules/registry.js';
@@ -27,6 +26,7 @@ import type { RestoreCliOptions, RunCliOptions } from '../options.js';
 import { makeReporter, makeVmResolver } from '../setup.js';
 import { varsFor } from '../../engine/host-vars.js';
 import { routerLookup } from '../routers.js';
+import { loadCommandInventory } from '../load-inventory.js';
 
 export async function resumeCommand(opts: RunCliOptions): Promise<number> {
   const journal = await readLatestJournal(process.cwd());
@@ -54,8 +54,8 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
   const vars = compareExtraVars(journal, extraVars);
   if (vars.missing.length > 0 || vars.unexpected.length > 0)
     throw new ExtraVarsMismatch({ runId: journal.runId, ...vars, expected: journal.options.extraVarNames });
-  const inventory = resolveInventorySecrets(await loadInventory(opts.inventory), resolver);
   const playbook = resolvePlaybookSecrets(await loadPlaybook(journal.playbook, builtinModules), resolver);
+  const inventory = resolveInventorySecrets(await loadCommandInventory(opts.inventory), resolver);
   await addProxmoxSecrets(inventory, resolver);
   const secrets = resolver.secrets();
   const options: RunOptions = {
@@ -80,7 +80,7 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
 export async function restoreCommand(opts: RestoreCliOptions): Promise<number> {
   if (!opts.limit) throw new UsageError('restore needs --limit NODE (the withdrawn node(s) to put back into service)');
   const resolver = await createSecretResolver(opts);
-  const inventory = resolveInventorySecrets(await loadInventory(opts.inventory), resolver);
+  const inventory = resolveInventorySecrets(await loadCommandInventory(opts.inventory), resolver);
   await addProxmoxSecrets(inventory, resolver);
   const selected = selectHosts(inventory, opts.limit);
   const reporter = makeReporter(opts, resolver.secrets());

@@ -1,12 +1,12 @@
 // `ober-push status`: one probe (one exec) per node, one line per node, then a verdict.
 // Exit 0 when every node is healthy, 1 when one is not, 4 when one is unreachable.
-import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/select.js';
 import { probeFleet, type FleetRow } from '../../fleet/fleet-probe.js';
 import type { NodeStatus } from '../../fleet/node-status.js';
 import { createConnector } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { table } from './facts.js';
+import { loadCommandInventory } from '../load-inventory.js';
 
 export interface FleetCommandOptions {
   inventory: string;
@@ -17,7 +17,7 @@ export interface FleetCommandOptions {
 }
 
 export async function statusCommand(opts: FleetCommandOptions): Promise<number> {
-  const inventory = await loadInventory(opts.inventory);
+  const inventory = await loadCommandInventory(opts.inventory);
   const names = selectHosts(inventory, opts.limit ?? 'all');
   const connector = createConnector(inventory, {
     acceptNewHostKeys: Boolean(opts.acceptNewHostKeys),

@@ -1,12 +1,12 @@
 // `ober-push vm status`: each bound VM's hardware as Proxmox has it, pending changes, and drift from
 // the desired values (the Herr Ober defaults: cpu host, no balloon, queues = vCPUs, i6300esb reset).
 import pLimit from 'p-limit';
-import { loadInventory } from '../../inventory/load.js';
 import { selectHosts } from '../../inventory/select.js';
 import { gatherVm, proxmoxVmArgs, vmStatusRows, type VmStatusInput } from '../../modules/proxmox-vm/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { makeVmResolver } from '../setup.js';
 import { table } from './facts.js';
+import { loadCommandInventory } from '../load-inventory.js';
 
 export interface VmStatusOptions {
   inventory: string;
@@ -22,7 +22,7 @@ const DESIRED = proxmoxVmArgs.parse({
 });
 
 export async function vmStatusCommand(opts: VmStatusOptions): Promise<number> {
-  const inventory = await loadInventory(opts.inventory);
+  const inventory = await loadCommandInventory(opts.inventory);
   const names = selectHosts(inventory, opts.limit ?? 'all').filter((n) => inventory.hosts.get(n)?.vm);
   const warnings: string[] = [];
   const vms = await makeVmResolver(inventory, (e) => e.type === 'warning' && warnings.push(e.message));
