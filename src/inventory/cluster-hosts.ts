@@ -11,8 +11,9 @@ export interface ClusterHost {
   name: string;
   spec: ClusterSourceSpec;
   vm: ClusterVm;
-  address: string;
-  addressOrigin: ValueOrigin;
+  /** null: a static host of the same name sets the address (the cluster's is not needed, nor asked for). */
+  address: string | null;
+  addressOrigin: ValueOrigin | null;
   /** Direct groups: the source's own, then tag_/pool_/node_ ones; `label` says what made each ("tag a.b"). */
   groups: { group: string; label: string; origin: ValueOrigin }[];
 }
@@ -28,7 +29,12 @@ const HOST_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 export const describeVm = (vm: ClusterVm): string =>
   `VM ${vm.vmid}${vm.name !== undefined ? ` "${vm.name}"` : ''} on ${vm.node}`;
 
-export function clusterHosts(spec: ClusterSourceSpec, listing: ClusterListing): ClusterHostsResult {
+/** `fileAddress(name)`: a static host of that name sets its own address. */
+export function clusterHosts(
+  spec: ClusterSourceSpec,
+  listing: ClusterListing,
+  fileAddress: (name: string) => boolean,
+): ClusterHostsResult {
   const result: ClusterHostsResult = { hosts: [], issues: [], warnings: [] };
   const path = `proxmox_hosts.${spec.name}`;
   const issue = (location: ClusterSourceSpec['location'], sub: string, message: string) =>
@@ -71,8 +77,8 @@ export function clusterHosts(spec: ClusterSourceSpec, listing: ClusterListing): 
       issue(spec.location, '', `${describeVm(vm)}: "${name}" is not a valid host name`);
       continue;
     }
-    const address = resolveAddress(spec, vm, listing);
-    if (address.address === null) {
+    const address = fileAddress(name) ? { address: null, origin: null } : resolveAddress(spec, vm, listing);
+    if ('why' in address) {
       const message = `${describeVm(vm)}: no SSH address: ${address.why}`;
       if (spec.missingAddress === 'skip') result.warnings.push(`${path}: ${message}; skipped (missing_address: skip)`);
       else issue(spec.locations.address, '.address', `${message} (or set missing_address: skip)`);

@@ -70,15 +70,19 @@ function mergeHost(target: MergeTarget, ch: ClusterHost): Host {
     field in written ? { from: 'file', location: written[field] ?? null } : undefined;
   const host: Host = existing
     ? { ...existing }
-    : { name: ch.name, address: ch.address, vars: {}, groups: ['all'], location: spec.location };
+    : { name: ch.name, address: ch.name, vars: {}, groups: ['all'], location: spec.location };
   if (!existing) target.ownHostVars.set(ch.name, {});
   const origins: HostOrigins = {
     host: existing ? [{ from: 'file', location: existing.location }, listed] : [listed],
     fields: {},
     groups: {},
   };
-  origins.fields.address = fromFile('address') ?? ch.addressOrigin;
-  if (!('address' in written)) host.address = ch.address;
+  const fileAddress = fromFile('address');
+  if (fileAddress) origins.fields.address = fileAddress;
+  else if (ch.address !== null && ch.addressOrigin !== null) {
+    host.address = ch.address;
+    origins.fields.address = ch.addressOrigin;
+  } else throw new Error(`cluster host ${ch.name} has no address and no static one`);
   origins.fields.vm = fromFile('vm') ?? listed;
   if (!('vm' in written)) host.vm = { proxmox: spec.endpoint, node: vm.node, vmid: vm.vmid };
   const defaults: [HostField, 'port' | 'user' | 'identityFile'][] = [

@@ -47,6 +47,11 @@ export async function loadInventorySources(path: string): Promise<LoadedInventor
   return { inventory: built.inventory, files: parsed };
 }
 
+/** A static host that sets its own address: the cluster's address of the VM of that name is not needed. */
+export function hasFileAddress(inventory: Inventory, name: string): boolean {
+  return inventory.hosts.get(name)?.origins?.fields.address?.from === 'file';
+}
+
 /**
  * The whole inventory: the files' hosts and each `proxmox_hosts:` source's VMs, as the listings read from the
  * cluster give them. Pure; every problem is a ConfigError at the source's file:line, warnings come back as lines.
@@ -61,7 +66,7 @@ export function completeInventory(
   for (const spec of loaded.inventory.clusterSources ?? []) {
     const listing = listings.find((l) => l.source === spec.name);
     if (!listing) throw new Error(`no cluster listing for proxmox_hosts.${spec.name}`);
-    const found = clusterHosts(spec, listing);
+    const found = clusterHosts(spec, listing, (name) => hasFileAddress(loaded.inventory, name));
     hosts.push(...found.hosts);
     issues.push(...found.issues);
     warnings.push(...found.warnings);
