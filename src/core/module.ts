@@ -48,7 +48,25 @@ export interface VmApi extends VmHandle {
   /** Wait until a task has stopped; throws unless it ended OK or with warnings. */
   waitTask(upid: string): Promise<void>;
   /** Apply pending hardware through the API (stop and start, or an API reboot), waiting until it runs again; says how. */
-  coldRestart(): Promise<string>;
+  coldRestart(options?: ColdRestartOptions): Promise<string>;
+}
+
+/**
+ * A config value written while the VM is stopped during its cold restart, between the shutdown and the start (a NIC
+ * change that would re-plug live on the running VM). `from` is the value it was planned against: a config that no
+ * longer has it is not written.
+ */
+export interface DeferredConfigWrite {
+  key: string;
+  from: string;
+  to: string;
+}
+
+export interface ColdRestartOptions {
+  /** Written after the stop, guarded by the digest read then. */
+  writeWhileStopped?: readonly DeferredConfigWrite[];
+  /** Seconds the guest gets to shut down before a hard stop (default: the API's own setting). */
+  shutdownTimeoutS?: number;
 }
 
 /** Resolves a host's `vm:` binding to its API handle (null for hosts without one). Built by src/proxmox. */
@@ -91,7 +109,9 @@ export type Op =
       waitTask?: boolean;
       /** What a failure of this write means for the running VM (a NIC re-plug may leave it without the NIC). */
       failureNote?: string;
-    };
+    }
+  /** Cold-restart the VM through its API (VmApi.coldRestart), with what must be written while it is stopped. */
+  | { kind: 'vm-cold-restart'; options: ColdRestartOptions };
 
 /**
  * What a change does, from which the engine derives the task's status and what --verify expects:
@@ -111,8 +131,8 @@ export function changeKind(change: Pick<Change, 'kind' | 'ops'>): ChangeKind {
 export type Need =
   /** The VM's pending hardware applies only at a stop and start through the Proxmox API. */
   | { kind: 'cold-restart' }
-  /** A NIC change refused on the serving VM: a cold restart applies it without a live re-plug. */
-  | { kind: 'nic-replug' }
+  /** A NIC change refused on the serving VM: a cold restart writes it while the VM is stopped (no live re-plug). */
+  | { kind: 'nic-replug'; write?: DeferredConfigWrite }
   /** The host reboots: the engine reconnects and waits up to `timeoutS` for a new boot id. */
   | { kind: 'reboot'; timeoutS: number };
 

@@ -29,6 +29,7 @@ export async function applyOps(target: ApplyTarget, ops: readonly Op[]): Promise
   for (const op of ops) {
     if (op.kind === 'exec') last = await applyExec(target, op);
     else if (op.kind === 'put') await applyPut(target, op);
+    else if (op.kind === 'vm-cold-restart') await applyColdRestart(target, op);
     else await applyPve(target, op);
   }
   return last;
@@ -139,4 +140,10 @@ async function applyPve(target: ApplyTarget, op: Extract<Op, { kind: 'pve' }>): 
     if (op.failureNote === undefined) throw error;
     throw new TaskError(op.failureNote, error instanceof Error ? error.message : String(error));
   }
+}
+
+async function applyColdRestart(target: ApplyTarget, op: Extract<Op, { kind: 'vm-cold-restart' }>): Promise<void> {
+  const vm = await target.vm();
+  if (!vm) throw new TaskError(`host ${target.host} has no vm: binding; cannot cold-restart its VM`);
+  await vm.coldRestart(op.options);
 }

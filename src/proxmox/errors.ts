@@ -173,6 +173,7 @@ export function isPveConflict(err: unknown): err is PveApiError | PveTaskError {
 export function attributeToHost(err: unknown, host: string): unknown {
   if (err instanceof PveApiError && err.host === undefined) return err.forHost(host);
   if (err instanceof PveTaskError && err.host === undefined) return err.forHost(host);
+  if (err instanceof NicReplugError && err.host === undefined) return err.forHost(host);
   return err;
 }
 
@@ -204,4 +205,79 @@ function formatPveError(init: PveApiErrorInit): string {
     }
   }
   return text;
+}
+
+/**
+ * A config write whose NIC re-plug failed on the running VM. Proxmox unplugs the NIC, then plugs it with the new
+ * settings; the value stays pending either way. `unplug`: the unplug failed and the NIC still runs its old settings.
+ * `plug`: the unplug went through and the plug did not, so the VM may have NO such NIC now: an emergency.
+ */
+export class NicReplugError extends Error {
+  readonly vmid: number;
+  readonly node: string;
+  readonly key: string;
+  readonly stage: 'unplug' | 'plug';
+  /** What Proxmox said about the hot-plug. */
+  readonly reason: string;
+  readonly host: string | undefined;
+  constructor(args: {
+    vmid: number;
+    node: string;
+    key: string;
+    stage: 'unplug' | 'plug';
+    reason: string;
+    host?: string;
+    cause?: unknown;
+  }) {
+    const where = args.host ? `${args.host}: ` : '';
+    const what =
+      args.stage === 'plug'
+        ? `VM ${args.vmid} on ${args.node} may have NO ${args.key} now: its re-plug failed after the unplug (${args.reason}); its traffic on ${args.key} is down until ${args.key} is written again or the VM is cold-restarted: do it at once`
+        : `re-plugging ${args.key} of VM ${args.vmid} on ${args.node} failed at the unplug (${args.reason}): ${args.key} still runs its old settings and the change stays pending until a cold restart`;
+    super(`${where}${what}`, args.cause === undefined ? undefined : { cause: args.cause });
+    this.name = 'NicReplugError';
+    this.vmid = args.vmid;
+    this.node = args.node;
+    this.key = args.key;
+    this.stage = args.stage;
+    this.reason = args.reason;
+    this.host = args.host;
+  }
+  forHost(host: string): NicReplugError {
+    const { vmid, node, key, stage, reason } = this;
+    return new NicReplugError({ vmid, node, key, stage, reason, host, cause: this.cause });
+  }
+}
+
+/**
+ * The NIC hot-plug failure in a failed config write (qemu-server's `netN: hotplug problem - <msg>`, in a 400's
+ * per-key errors or a qmconfig task's exit status), or null when the write failed for another reason.
+ */
+export function nicHotplugProblem(error: unknown): { key: string; stage: 'unplug' | 'plug'; reason: string } | null {
+  let lines: string[] = [];
+  if (error instanceof PveTaskError) lines = [error.exitStatus, ...error.log];
+  else if (error instanceof PveApiError && error.errors)
+    lines = Object.entries(error.errors).map(([k, v]) => `${k}: ${v}`);
+  for (const line of lines) {
+    const m = /\b(net\d+): hotplug problem - (.+?)(?=\s+\w+: hotplug problem - |$)/.exec(line.trim());
+    if (m?.[1] && m[2]) {
+      const reason = m[2].trim();
+      return { key: m[1], stage: /hot-unplugging/i.test(reason) ? 'unplug' : 'plug', reason };
+    }
+  }
+  return null;
+}
+
+/** HA gave up starting a resource (its HA state is `error`): it starts the VM again only once disabled and enabled. */
+export class PveHaError extends Error {
+  readonly vmid: number;
+  readonly node: string;
+  readonly haState: string;
+  constructor(args: { vmid: number; node: string; haState: string }) {
+    super(`HA put vm:${args.vmid} in its ${args.haState} state after its start failed on ${args.node}`);
+    this.name = 'PveHaError';
+    this.vmid = args.vmid;
+    this.node = args.node;
+    this.haState = args.haState;
+  }
 }

@@ -13,6 +13,8 @@ export {
   PvePermissionError,
   PveTaskError,
   PveTimeoutError,
+  NicReplugError,
+  nicHotplugProblem,
   isPveConflict,
   attributeToHost,
   type PveErrorKind,
@@ -35,7 +37,15 @@ export {
   type PveClientFactoryOptions,
 } from './resolver.js';
 export { resolveSecretRef } from './secret-ref.js';
-export { waitTask, waitForVmStatus, taskSucceeded, vmPath, type WaitOptions, type VmStatusCurrent } from './tasks.js';
+export {
+  waitTask,
+  waitTaskEnd,
+  waitForVmStatus,
+  taskSucceeded,
+  vmPath,
+  type WaitOptions,
+  type VmStatusCurrent,
+} from './tasks.js';
 export { normalizeFingerprint, type TlsTrust } from './tls.js';
 export { parseUpid, isUpid, formatUpid, taskPath, type Upid } from './upid.js';
 export { PveVmApi, type VmApiOptions } from './vm-api.js';

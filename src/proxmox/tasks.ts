@@ -1,6 +1,6 @@
 // Waiting for Proxmox tasks (UPIDs) and for a VM's real power state.
 import type { PveClient } from './client.js';
-import { PveApiError, PveTaskError, PveTimeoutError } from './errors.js';
+import { PveApiError, PveHaError, PveTaskError, PveTimeoutError } from './errors.js';
 import { parseUpid, taskPath, type Upid } from './upid.js';
 
 export interface WaitOptions {
@@ -42,6 +42,23 @@ export function powerTarget(upid: Upid): 'running' | 'stopped' | undefined {
  * `hastart`/`hastop` or a `qmreboot` ends before the VM is actually running or stopped.
  */
 export async function waitTask(client: PveClient, upidText: string, opts: WaitOptions = DEFAULT_WAIT): Promise<void> {
+  const started = Date.now();
+  const upid = await waitTaskEnd(client, upidText, opts);
+  const target = powerTarget(upid);
+  if (target && /^\d+$/.test(upid.id)) {
+    await waitForVmStatus(client, upid.node, Number(upid.id), target, {
+      ...opts,
+      timeoutMs: Math.max(0, started + opts.timeoutMs - Date.now()),
+    });
+  }
+}
+
+/** Poll a task until it stopped (only the task: a power task's VM may not be in its state yet); returns its UPID. */
+export async function waitTaskEnd(
+  client: PveClient,
+  upidText: string,
+  opts: WaitOptions = DEFAULT_WAIT,
+): Promise<Upid> {
   const upid = parseUpid(upidText);
   if (!upid) throw new Error(`not a Proxmox task id: ${JSON.stringify(upidText)}`);
   const started = Date.now();
@@ -65,26 +82,17 @@ export async function waitTask(client: PveClient, upidText: string, opts: WaitOp
       throw err;
     }
     if (st.status === 'stopped') {
-      if (!taskSucceeded(st.exitstatus)) {
-        throw new PveTaskError({
-          upid: upid.raw,
-          node: upid.node,
-          exitStatus: st.exitstatus ?? 'unknown exit status',
-          log: await taskLogTail(client, upid, 10),
-          endpoint: client.name,
-        });
-      }
-      break;
+      if (taskSucceeded(st.exitstatus)) return upid;
+      throw new PveTaskError({
+        upid: upid.raw,
+        node: upid.node,
+        exitStatus: st.exitstatus ?? 'unknown exit status',
+        log: await taskLogTail(client, upid, 10),
+        endpoint: client.name,
+      });
     }
     if (Date.now() > deadline) throw new PveTimeoutError(client.name, `task ${upid.raw}`, opts.timeoutMs);
     await sleep(opts.pollMs);
-  }
-  const target = powerTarget(upid);
-  if (target && /^\d+$/.test(upid.id)) {
-    await waitForVmStatus(client, upid.node, Number(upid.id), target, {
-      ...opts,
-      timeoutMs: Math.max(0, deadline - Date.now()),
-    });
   }
 }
 
@@ -119,6 +127,9 @@ export async function waitForVmStatus(
   for (;;) {
     const st = await client.get<VmStatusCurrent>(vmPath(node, vmid, 'status/current'));
     if (st.status === want) return;
+    // HA gave up on the resource: it will not start it, however long we wait.
+    if (want === 'running' && st.ha?.managed === 1 && st.ha.state === 'error')
+      throw new PveHaError({ vmid, node, haState: st.ha.state });
     if (Date.now() > deadline)
       throw new PveTimeoutError(
         client.name,

@@ -1,11 +1,19 @@
 // A host's VM through the API: the VmApi the engine and modules use (src/core/module.ts).
-import type { VmApi } from '../core/module.js';
-import type { PveClient } from './client.js';
-import { ColdRestartError, maxVcpus, pendingKeys, revertBody, type PendingEntry } from './cold-restart.js';
-import { PveApiError, PveTaskError, attributeToHost } from './errors.js';
-import { DEFAULT_WAIT, vmPath, waitForVmStatus, waitTask, type VmStatusCurrent, type WaitOptions } from './tasks.js';
-import { isUpid } from './upid.js';
+import type { ColdRestartOptions, VmApi } from '../core/module.js';
 import { textOf } from '../core/text.js';
+import type { PveClient } from './client.js';
+import { coldRestartVm, type VmPowerOps } from './cold-restart.js';
+import { NicReplugError, PveApiError, attributeToHost, nicHotplugProblem } from './errors.js';
+import {
+  DEFAULT_WAIT,
+  powerTarget,
+  vmPath,
+  waitForVmStatus,
+  waitTaskEnd,
+  type VmStatusCurrent,
+  type WaitOptions,
+} from './tasks.js';
+import { isUpid } from './upid.js';
 
 export interface VmApiOptions {
   wait?: Partial<WaitOptions>;
@@ -13,28 +21,39 @@ export interface VmApiOptions {
   shutdownTimeoutS?: number;
 }
 
+interface ClusterVm {
+  vmid?: number;
+  node?: string;
+  type?: string;
+}
+
 export class PveVmApi implements VmApi {
   readonly proxmox: string;
-  readonly node: string;
   readonly vmid: number;
   readonly host: string;
   readonly #client: PveClient;
   readonly #wait: WaitOptions;
   readonly #shutdownTimeoutS: number;
+  /** Where the VM is: HA may place it on another node when it starts (then every later call goes there). */
+  #node: string;
 
   constructor(args: { client: PveClient; host: string; node: string; vmid: number; options?: VmApiOptions }) {
     this.#client = args.client;
     this.proxmox = args.client.name;
     this.host = args.host;
-    this.node = args.node;
+    this.#node = args.node;
     this.vmid = args.vmid;
     this.#wait = { ...DEFAULT_WAIT, ...args.options?.wait };
     this.#shutdownTimeoutS = args.options?.shutdownTimeoutS ?? 180;
   }
 
+  get node(): string {
+    return this.#node;
+  }
+
   /** This VM's API path, e.g. path('config') -> /nodes/pve1/qemu/100/config. */
   path(leaf: string): string {
-    return vmPath(this.node, this.vmid, leaf);
+    return vmPath(this.#node, this.vmid, leaf);
   }
 
   get<T = unknown>(path: string): Promise<T> {
@@ -46,60 +65,88 @@ export class PveVmApi implements VmApi {
       try {
         return await this.#send(method, path, body);
       } catch (err) {
-        if (!(err instanceof PveApiError) || err.kind !== 'unknown-outcome' || !path.endsWith('/config')) throw err;
+        if (!path.endsWith('/config')) throw err;
+        if (!(err instanceof PveApiError) || err.kind !== 'unknown-outcome') throw this.#asNicReplug(err);
         return this.#reconcileConfigWrite(method, path, body, err);
       }
     });
   }
 
+  /** Wait until a task stopped; for a power task also until the VM is in its state (following an HA move). */
   waitTask(upid: string): Promise<void> {
-    return this.#scoped(() => waitTask(this.#client, upid, this.#wait));
+    return this.#scoped(async () => {
+      let task;
+      try {
+        task = await waitTaskEnd(this.#client, upid, this.#wait);
+      } catch (err) {
+        throw this.#asNicReplug(err);
+      }
+      const target = powerTarget(task);
+      if (target === undefined || !/^\d+$/.test(task.id)) return;
+      if (Number(task.id) === this.vmid) await this.#waitForState(target, this.#wait);
+      else await waitForVmStatus(this.#client, task.node, Number(task.id), target, this.#wait);
+    });
   }
 
-  /**
-   * Apply the VM's pending hardware: shut it down through the API (ACPI, then a hard stop after the timeout) and
-   * start it again, waiting until status/current says running. Both apply pending changes, as an API
-   * `status/reboot` does too; a reboot from inside the guest does not. An HA-managed VM is rebooted through the API
-   * instead: a reboot is not an HA request, so HA's state stays `started` and the VM stays on its node (an HA start
-   * may place it on another). Refused before anything stops when sockets × cores exceeds the node's CPUs; when the
-   * start fails anyway, the pending keys are put back and the VM started on its old hardware (ColdRestartError
-   * says which). Returns what was done, for the step line.
-   */
-  coldRestart(): Promise<string> {
-    return this.#scoped(async () => {
-      const [st, config, current, pending, cpus] = await Promise.all([
-        this.#client.get<VmStatusCurrent>(this.path('status/current')),
-        this.#client.get<Record<string, unknown>>(this.path('config')),
-        this.#client.get<Record<string, unknown>>(this.path('config?current=1')),
-        this.#client.get<PendingEntry[]>(this.path('pending')),
-        this.#nodeCpus(),
-      ]);
-      const vcpus = maxVcpus(config);
-      if (cpus !== null && vcpus > cpus) {
-        const message = `VM ${this.vmid} would have ${vcpus} vCPUs (sockets × cores) and node ${this.node} has ${cpus} CPUs: Proxmox would refuse to start it; nothing was stopped`;
-        throw new ColdRestartError({ vmid: this.vmid, node: this.node, vmState: 'untouched', message });
-      }
-      if (st.ha?.managed === 1 && st.status === 'running') {
-        // A resend after an unknown outcome could reboot twice: the state wait tells whether it ran.
-        await this.#power('status/reboot', { timeout: this.#shutdownTimeoutS }, 'running', false);
-        return `VM ${this.vmid} on ${this.node} rebooted through the API (HA-managed: its HA state stays started)`;
-      }
-      if (st.status !== 'stopped')
-        await this.#power('status/shutdown', { timeout: this.#shutdownTimeoutS, forceStop: 1 }, 'stopped');
+  /** Apply the VM's pending hardware through the API (cold-restart.ts); says what was done, for the step line. */
+  coldRestart(options: ColdRestartOptions = {}): Promise<string> {
+    return this.#scoped(() =>
+      coldRestartVm(this.#powerOps(options.shutdownTimeoutS ?? this.#shutdownTimeoutS), options),
+    );
+  }
+
+  #powerOps(shutdownTimeoutS: number): VmPowerOps {
+    return {
+      vmid: this.vmid,
+      shutdownTimeoutS,
+      node: () => this.#node,
+      read: <T>(leaf: string) => this.#client.get<T>(this.path(leaf)),
+      nodeCpus: () => this.#nodeCpus(),
+      power: (leaf, body, target, resend) => this.#power(leaf, body, target, { resend, graceS: shutdownTimeoutS }),
+      writeConfig: async (body) => {
+        const upid = await this.write('POST', this.path('config'), body);
+        if (typeof upid === 'string' && isUpid(upid)) await this.waitTask(upid);
+      },
+      follow: () => this.#follow(),
+    };
+  }
+
+  /** Where /cluster/resources says the VM is now; moves this API there and returns the node it left, else null. */
+  async #follow(): Promise<string | null> {
+    const resources = await this.#client.get<ClusterVm[]>('/cluster/resources', { type: 'vm' });
+    const here = resources.find((r) => r.type === 'qemu' && r.vmid === this.vmid)?.node;
+    if (here === undefined || here === this.#node) return null;
+    const left = this.#node;
+    this.#node = here;
+    return left;
+  }
+
+  /** Wait until status/current says `target`; a VM whose config left this node (HA placed it elsewhere) is followed. */
+  async #waitForState(target: 'running' | 'stopped', wait: WaitOptions): Promise<void> {
+    const deadline = Date.now() + wait.timeoutMs;
+    for (;;) {
       try {
-        await this.#power('status/start', {}, 'running');
-      } catch (error) {
-        return this.#revertAndStart(pendingKeys(pending).sort(), current, error);
+        const left = Math.max(0, deadline - Date.now());
+        await waitForVmStatus(this.#client, this.#node, this.vmid, target, { ...wait, timeoutMs: left });
+        return;
+      } catch (err) {
+        const gone = err instanceof PveApiError && err.kind === 'not-found';
+        if (!gone || (await this.#follow()) === null) throw err;
       }
-      return `VM ${this.vmid} on ${this.node} ${st.status === 'stopped' ? 'started (it was stopped)' : 'stopped and started'}`;
-    });
+    }
+  }
+
+  /** A failed config write that was a NIC re-plug, as the NicReplugError it is; any other error unchanged. */
+  #asNicReplug(err: unknown): unknown {
+    const problem = nicHotplugProblem(err);
+    return problem ? new NicReplugError({ vmid: this.vmid, node: this.#node, ...problem, cause: err }) : err;
   }
 
   /** The PVE node's CPU count; null when the token may not read it (Sys.Audit): the start then decides. */
   async #nodeCpus(): Promise<number | null> {
     try {
       const status = await this.#client.get<{ cpuinfo?: { cpus?: number } }>(
-        `/nodes/${encodeURIComponent(this.node)}/status`,
+        `/nodes/${encodeURIComponent(this.#node)}/status`,
       );
       return typeof status.cpuinfo?.cpus === 'number' ? status.cpuinfo.cpus : null;
     } catch (err) {
@@ -108,38 +155,13 @@ export class PveVmApi implements VmApi {
     }
   }
 
-  /** The start after a stop failed: put the pending keys back to what the VM ran with and start it on that. */
-  async #revertAndStart(keys: string[], current: Record<string, unknown>, startError: unknown): Promise<never> {
-    const why = reasonOf(startError);
-    const at = { vmid: this.vmid, node: this.node };
-    if (keys.length === 0)
-      throw new ColdRestartError({
-        ...at,
-        vmState: 'stopped',
-        message: `VM ${this.vmid} did not start again (${why}): it is stopped`,
-        cause: startError,
-      });
-    try {
-      const { digest } = await this.#client.get<{ digest?: string }>(this.path('config'));
-      if (!digest) throw new Error('the config came without a digest');
-      const upid = await this.#send('POST', this.path('config'), { ...revertBody(keys, current), digest });
-      if (isUpid(upid)) await waitTask(this.#client, upid, this.#wait);
-      await this.#power('status/start', {}, 'running');
-    } catch (again) {
-      const message = `VM ${this.vmid} did not start with its new hardware (${why}), nor after ${keys.join(', ')} were put back (${reasonOf(again)}): it is stopped`;
-      throw new ColdRestartError({ ...at, vmState: 'stopped', message, cause: again });
-    }
-    const message = `VM ${this.vmid} did not start with its new hardware (${why}); ${keys.join(', ')} put back to what it ran with and started again: it runs the old hardware`;
-    throw new ColdRestartError({ ...at, vmState: 'running', message, cause: startError });
-  }
-
   async #power(
     leaf: string,
     body: Record<string, string | number>,
     target: 'running' | 'stopped',
-    resend = true,
+    how: { resend?: boolean | undefined; graceS: number },
   ): Promise<void> {
-    const wait = { ...this.#wait, timeoutMs: this.#wait.timeoutMs + this.#shutdownTimeoutS * 1000 };
+    const wait = { ...this.#wait, timeoutMs: this.#wait.timeoutMs + how.graceS * 1000 };
     let upid: unknown;
     try {
       upid = await this.#send('POST', this.path(leaf), body);
@@ -147,10 +169,10 @@ export class PveVmApi implements VmApi {
       if (!(err instanceof PveApiError) || err.kind !== 'unknown-outcome') throw err;
       // Re-read instead of resending blindly; the state wait below tells the truth either way.
       const st = await this.#client.get<VmStatusCurrent>(this.path('status/current'));
-      if (st.status !== target && resend) upid = await this.#send('POST', this.path(leaf), body);
+      if (st.status !== target && how.resend !== false) upid = await this.#send('POST', this.path(leaf), body);
     }
-    if (isUpid(upid)) await waitTask(this.#client, upid, wait);
-    await waitForVmStatus(this.#client, this.node, this.vmid, target, wait);
+    if (typeof upid === 'string' && isUpid(upid)) await waitTaskEnd(this.#client, upid, wait);
+    await this.#waitForState(target, wait);
   }
 
   #send(method: 'POST' | 'PUT', path: string, body: Record<string, string | number>): Promise<unknown> {
@@ -198,10 +220,4 @@ export class PveVmApi implements VmApi {
       throw attributeToHost(err, this.host);
     }
   }
-}
-
-/** One line on why a step failed: a task's exit status, else the first line of the message. */
-function reasonOf(error: unknown): string {
-  if (error instanceof PveTaskError) return error.exitStatus;
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
 }

@@ -106,7 +106,10 @@ export class SimVm {
   readonly conf = new Map<string, string>();
   readonly pending = new Map<string, string>();
   readonly pendingDelete = new Set<string>();
-  ha: { managed: boolean; state: 'started' | 'stopped' } | null;
+  /** HA's state of the resource: `error` once the resource manager failed to start it (HA then gives up). */
+  ha: { managed: boolean; state: 'started' | 'stopped' | 'error' } | null;
+  /** HA with ha-rebalance-on-start: an HA start of this stopped VM first moves it to another online node. */
+  haRebalanceOnStart = false;
   /** The next NIC re-plug fails at this stage (a guest that holds the device, a device_add that fails). */
   replugFailure: 'unplug' | 'plug' | null = null;
   /** NICs the running VM lost to a failed plug. */

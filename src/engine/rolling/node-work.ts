@@ -48,7 +48,9 @@ export async function coldRestartStep(d: NodeRunnerDeps): Promise<StepOutcome> {
   }
   // A cold restart boots the guest again: only a new boot id proves it ran on the new hardware.
   const bootBefore = (await d.ops.probe(true)).bootId;
-  const how = await vm.coldRestart();
+  // A NIC change refused on the serving VM is written while it is stopped (no live re-plug).
+  const nic = d.session.needs.get('nic-replug');
+  const how = await vm.coldRestart(nic?.kind === 'nic-replug' && nic.write ? { writeWhileStopped: [nic.write] } : {});
   d.session.meetNeed('cold-restart');
   d.session.meetNeed('nic-replug');
   const ms = await waitForNode(d, 'vm-cold-restart', bootBefore);

@@ -1,7 +1,7 @@
 // Pure planning: desired settings vs the VM's live, merged and pending config, with the
 // impact each change has on a running VM under real PVE semantics.
 import { TaskError } from '../../core/errors.js';
-import type { Change, Impact, Need } from '../../core/module.js';
+import type { Change, DeferredConfigWrite, Impact, Need, Op } from '../../core/module.js';
 import { formatNet, parseNet } from '../../proxmox/property-string.js';
 import type { ProxmoxVmArgs } from './args.js';
 import { canonicalValue, parseHotplug } from './canonical.js';
@@ -13,10 +13,13 @@ export const NIC_REPLUG_NEED: Need = { kind: 'nic-replug' };
 
 const hasColdRestart = (needs: readonly Need[]) => needs.some((n) => n.kind === 'cold-restart');
 
-/** One managed key's outcome. `write` goes into the config POST; the others are informational. */
+/**
+ * One managed key's outcome. `write` goes into the config POST; `at-cold-restart` is written while the VM is stopped
+ * during the cold restart the plan needs anyway (a NIC change that would re-plug live); the others are informational.
+ */
 export interface PlanItem {
   key: string;
-  kind: 'write' | 'already-pending' | 'refused';
+  kind: 'write' | 'already-pending' | 'refused' | 'at-cold-restart';
   before: string | undefined; // live value (running) or config value (stopped), as the API shows it
   after: string;
   body: string | number; // value for the form body
@@ -24,6 +27,8 @@ export interface PlanItem {
   needs: Need[];
   /** For net changes: which NIC options differ (queues, model). */
   detail?: string;
+  /** For a NIC change that is not written live: what a cold restart writes while the VM is stopped. */
+  deferred?: DeferredConfigWrite;
 }
 
 interface Desired {
@@ -117,6 +122,27 @@ function desiredNet(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Desired | null 
 }
 
 export function planItems(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): PlanItem[] {
+  return deferNicReplugs(facts, itemsOf(facts, args));
+}
+
+/**
+ * A NIC change that would re-plug the serving VM's NIC live is deferred to a cold restart when the plan needs one
+ * anyway (cpu, cores, sockets, watchdog pending): it is written while the VM is stopped, between the shutdown and
+ * the start, so the guest loses its NIC once, not twice. A refused one (nic_replug: refuse) keeps its
+ * nic-replug need, now with the write a cold restart makes.
+ */
+function deferNicReplugs(facts: ProxmoxVmFacts, items: PlanItem[]): PlanItem[] {
+  const coldRestartDue = items.some((i) => i.kind !== 'refused' && hasColdRestart(i.needs));
+  return items.map((item) => {
+    if (item.impact !== 'nic-replug' || item.kind === 'already-pending') return item;
+    const deferred = { key: item.key, from: textOf(facts.config[item.key]), to: String(item.body) };
+    const need: Need = { kind: 'nic-replug', write: deferred };
+    if (coldRestartDue) return { ...item, kind: 'at-cold-restart', impact: 'cold-restart', needs: [need], deferred };
+    return item.kind === 'refused' ? { ...item, needs: [need], deferred } : item;
+  });
+}
+
+function itemsOf(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): PlanItem[] {
   const running = facts.status.status !== 'stopped';
   // What the running VM can hot-plug is its current setting; a pending `hotplug` change applies only at start.
   const hotplug = parseHotplug((running ? facts.current : facts.config)['hotplug']);
@@ -187,17 +213,18 @@ function runningImpact(
 
 export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[] {
   const items = planItems(facts, args);
-  const vmPath = `/nodes/${encodeURIComponent(facts.node)}/qemu/${facts.vmid}`;
   const writes = items.filter((i) => i.kind === 'write');
   // Proxmox skips the concurrent-change check when the digest is empty: never write without one.
-  if (writes.length > 0 && facts.digest === '')
+  if ((writes.length > 0 || items.some((i) => i.deferred)) && facts.digest === '')
     throw new TaskError(`proxmox_vm: VM ${facts.vmid}'s config came without a digest; refusing an unguarded write`);
   const restartNow = args.cold_restart === 'now' && items.some((i) => i.kind !== 'refused' && hasColdRestart(i.needs));
+  // With the cold restart in this run, what rides on it is done by it: those needs are met here.
+  const metNow = (item: PlanItem) => restartNow && (hasColdRestart(item.needs) || item.kind === 'at-cold-restart');
   const changes: Change[] = [];
   let opPlaced = false;
   for (const item of items) {
     const change: Change = {
-      summary: summaryOf(item, facts),
+      summary: summaryOf(item, facts, restartNow),
       diff: {
         path: `pve://${facts.proxmox}/${facts.node}/qemu/${facts.vmid}/config#${item.key}`,
         before: item.before === undefined ? null : `${item.key}: ${item.before}\n`,
@@ -205,55 +232,43 @@ export function planChanges(facts: ProxmoxVmFacts, args: ProxmoxVmArgs): Change[
       },
       ops: [],
       impact: item.impact,
-      ...(item.needs.length > 0 && !(restartNow && hasColdRestart(item.needs)) ? { needs: item.needs } : {}),
+      ...(item.needs.length > 0 && !metNow(item) ? { needs: item.needs } : {}),
     };
     if (item.kind === 'write' && !opPlaced) {
       // One config write for all keys, guarded by the digest the plan was made from; it rides on the first write.
-      const body: Record<string, string | number> = {};
-      for (const w of writes) body[w.key] = w.body;
-      body['digest'] = facts.digest;
-      const replug = writes.find((w) => w.impact === 'nic-replug');
-      change.ops.push({
-        kind: 'pve',
-        method: 'POST',
-        path: `${vmPath}/config`,
-        body,
-        waitTask: true,
-        ...(replug ? { failureNote: replugFailureNote(replug.key, facts.vmid) } : {}),
-      });
+      change.ops.push(configWrite(facts, writes));
       opPlaced = true;
     }
     changes.push(change);
   }
-  if (restartNow) {
-    changes.push({
-      summary: `cold restart VM ${facts.vmid} on ${facts.node} now (shutdown, then start; applies pending changes)`,
-      ops: [
-        {
-          kind: 'pve',
-          method: 'POST',
-          path: `${vmPath}/status/shutdown`,
-          body: { timeout: args.shutdown_timeout, forceStop: 1 },
-          waitTask: true,
-        },
-        { kind: 'pve', method: 'POST', path: `${vmPath}/status/start`, body: {}, waitTask: true },
-      ],
-      impact: 'cold-restart',
-    });
-  }
+  if (restartNow) changes.push(coldRestartChange(facts, args, items));
   return changes;
 }
 
-/** A re-plug unplugs the NIC, then plugs the new one: when the plug fails, the running VM has no NIC at all. */
-function replugFailureNote(key: string, vmid: number): string {
-  return (
-    `re-plugging ${key} of VM ${vmid} failed: if the unplug failed, ${key} kept its old settings and the change ` +
-    `stays pending; if the plug failed, VM ${vmid} has NO ${key} now (its traffic on that NIC is down): ` +
-    `write ${key} again or cold-restart the VM at once`
-  );
+function configWrite(facts: ProxmoxVmFacts, writes: readonly PlanItem[]): Op {
+  const body: Record<string, string | number> = {};
+  for (const w of writes) body[w.key] = w.body;
+  body['digest'] = facts.digest;
+  // A failed NIC re-plug is classified by the API layer (NicReplugError: it may have left the VM without the NIC).
+  return { kind: 'pve', method: 'POST', path: `${vmPathOf(facts)}/config`, body, waitTask: true };
 }
 
-function summaryOf(item: PlanItem, facts: ProxmoxVmFacts): string {
+/** cold_restart: now — through the VM's API (HA-managed VMs are rebooted), with the NIC writes that ride on it. */
+function coldRestartChange(facts: ProxmoxVmFacts, args: ProxmoxVmArgs, items: readonly PlanItem[]): Change {
+  const writeWhileStopped = items.flatMap((i) => (i.kind === 'at-cold-restart' && i.deferred ? [i.deferred] : []));
+  const written = writeWhileStopped.length > 0 ? `write ${writeWhileStopped.map((w) => w.key).join(', ')}, ` : '';
+  return {
+    summary: `cold restart VM ${facts.vmid} on ${facts.node} now (shutdown, ${written}then start; applies pending changes)`,
+    ops: [{ kind: 'vm-cold-restart', options: { writeWhileStopped, shutdownTimeoutS: args.shutdown_timeout } }],
+    impact: 'cold-restart',
+  };
+}
+
+function vmPathOf(facts: ProxmoxVmFacts): string {
+  return `/nodes/${encodeURIComponent(facts.node)}/qemu/${facts.vmid}`;
+}
+
+function summaryOf(item: PlanItem, facts: ProxmoxVmFacts, restartNow: boolean): string {
   const isNet = /^net\d+$/.test(item.key);
   const what = isNet
     ? `${item.key}: ${item.detail || `${item.before ?? '(unset)'} → ${item.after}`}`
@@ -264,6 +279,8 @@ function summaryOf(item: PlanItem, facts: ProxmoxVmFacts): string {
   }
   if (item.kind === 'refused')
     return `${what} needs a drained window (NIC re-plug on running VM ${facts.vmid}; nic_replug: refuse)`;
+  if (item.kind === 'at-cold-restart')
+    return `${what} (written while VM ${facts.vmid} is stopped ${restartNow ? 'by the cold restart below' : 'at its cold restart'}: no live re-plug)`;
   switch (item.impact) {
     case 'pending':
       return `${what} (pending until cold restart)`;

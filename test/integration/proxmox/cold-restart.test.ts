@@ -59,7 +59,7 @@ test('a start that fails after the stop: the pending keys are put back and the V
   expect(error).toBeInstanceOf(ColdRestartError);
   expect(error).toMatchObject({ vmState: 'running' });
   expect((error as Error).message).toMatch(
-    /^VM 100 did not start with its new hardware \(.*MAX 6 vcpus allowed per VM on this node.*\); cores, cpu put back to what it ran with and started again: it runs the old hardware$/,
+    /^VM 100 did not start with its new hardware \(.*MAX 6 vcpus allowed per VM on this node.*\); cores, cpu put back to what it ran with and started again on pve1: it runs the old hardware$/,
   );
   const vm = s.vm(100);
   expect(vm.status).toBe('running');

@@ -90,6 +90,24 @@ describe('planItems', () => {
       [['net0', 'write', 'nic-replug']],
     ],
     [
+      'running + network hotplug + a cold restart due anyway: the NIC rides on it, even when allowed live',
+      {},
+      { cpu: 'host', net: { queues: 'auto' }, nic_replug: 'allow' },
+      [
+        ['cpu', 'write', 'pending'],
+        ['net0', 'at-cold-restart', 'cold-restart'],
+      ],
+    ],
+    [
+      'running + network hotplug + cores already pending: the NIC rides on that cold restart',
+      { pending: [{ key: 'cores', value: 2, pending: 4 }] },
+      { cores: 4, net: { queues: 'auto' } },
+      [
+        ['cores', 'already-pending', 'pending'],
+        ['net0', 'at-cold-restart', 'cold-restart'],
+      ],
+    ],
+    [
       'running without network hotplug: queues pending',
       { config: { hotplug: 'disk,usb' } },
       { net: { queues: 4 } },
@@ -164,7 +182,18 @@ describe('planItems', () => {
     const items = planItems(facts(), args({ cpu: 'host', onboot: true, net: { queues: 'auto' } }));
     expect(items.find((i) => i.key === 'cpu')?.needs).toEqual([{ kind: 'cold-restart' }]);
     expect(items.find((i) => i.key === 'onboot')?.needs).toEqual([]);
-    expect(items.find((i) => i.key === 'net0')?.needs).toEqual([{ kind: 'nic-replug' }]);
+    // The NIC rides on the cold restart: its need says what to write while the VM is stopped.
+    expect(items.find((i) => i.key === 'net0')?.needs).toEqual([
+      { kind: 'nic-replug', write: { key: 'net0', from: NET0, to: `${NET0.replace(',tag=42', ',queues=4,tag=42')}` } },
+    ]);
+    // Refused on its own, the need carries the same write, for the cold restart a rolling play makes.
+    const alone = planItems(facts(), args({ net: { queues: 'auto' } }));
+    expect(alone.map((i) => [i.kind, i.needs])).toEqual([
+      [
+        'refused',
+        [{ kind: 'nic-replug', write: { key: 'net0', from: NET0, to: expect.stringContaining('queues=4') } }],
+      ],
+    ]);
   });
 
   test('queues auto = planned sockets × cores, capped at 64', () => {
@@ -245,7 +274,7 @@ describe('planChanges', () => {
     expect(planChanges({ ...facts({ config: { cpu: 'host' } }), digest: '' }, args({ cpu: 'host' }))).toEqual([]);
   });
 
-  test('one config write with every key and the digest, on the first change', () => {
+  test('one config write with every key and the digest, on the first change; the NIC rides on the cold restart', () => {
     const changes = planChanges(facts(), args({ ...ALL, nic_replug: 'allow' }));
     const ops = changes.flatMap((c) => c.ops);
     expect(ops).toEqual([
@@ -259,11 +288,8 @@ describe('planChanges', () => {
           balloon: 0,
           onboot: 1,
           watchdog: 'model=i6300esb,action=reset',
-          net0: 'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42',
           digest: DIGEST,
         },
-        // The write re-plugs net0: its failure says what that means for the NIC.
-        failureNote: expect.stringMatching(/^re-plugging net0 of VM 100 failed: .* VM 100 has NO net0 now/) as unknown,
       },
     ]);
     expect(changes[0]?.ops).toHaveLength(1);
@@ -272,7 +298,7 @@ describe('planChanges', () => {
       'balloon: (unset) → 0 (pending until cold restart)',
       'onboot: (unset) → 1',
       'watchdog: (unset) → model=i6300esb,action=reset (pending until cold restart)',
-      'net0: queues (unset) → 4 (NIC re-plugged live: the link drops briefly)',
+      'net0: queues (unset) → 4 (written while VM 100 is stopped at its cold restart: no live re-plug)',
     ]);
     expect(changes[0]?.diff).toEqual({
       path: 'pve://lab/pve1/qemu/100/config#cpu',
@@ -280,16 +306,30 @@ describe('planChanges', () => {
       after: 'cpu: host\n',
     });
     expect(changes[0]?.needs).toEqual([{ kind: 'cold-restart' }]);
-    expect(changes[4]?.impact).toBe('nic-replug');
+    expect(changes[4]).toMatchObject({
+      impact: 'cold-restart',
+      ops: [],
+      needs: [{ kind: 'nic-replug', write: { key: 'net0', from: NET0, to: expect.stringContaining('queues=4') } }],
+    });
   });
 
-  test('refused NIC change writes nothing for the NIC', () => {
+  test('a NIC change alone, allowed: one config write that re-plugs it live', () => {
+    const changes = planChanges(facts(), args({ net: { queues: 'auto' }, nic_replug: 'allow' }));
+    expect(changes.map((c) => [c.summary, c.impact, c.ops.length])).toEqual([
+      ['net0: queues (unset) → 4 (NIC re-plugged live: the link drops briefly)', 'nic-replug', 1],
+    ]);
+    expect(changes[0]?.ops[0]).toMatchObject({ kind: 'pve', body: { net0: expect.stringContaining('queues=4') } });
+  });
+
+  test('refused NIC change writes nothing for the NIC (alone, or beside a pending cpu)', () => {
     const changes = planChanges(facts(), args({ cpu: 'host', net: { queues: 'auto' } }));
     const body = changes.flatMap((c) => c.ops).map((o) => (o.kind === 'pve' ? o.body : {}))[0];
     expect(body).toEqual({ cpu: 'host', digest: DIGEST });
-    const net = changes.find((c) => c.summary.startsWith('net0'));
-    expect(net?.summary).toMatch(/needs a drained window/);
-    expect(net?.ops).toEqual([]);
+    expect(changes.find((c) => c.summary.startsWith('net0'))?.ops).toEqual([]);
+    const alone = planChanges(facts(), args({ net: { queues: 'auto' } }));
+    expect(alone.map((c) => [c.summary, c.ops])).toEqual([
+      ['net0: queues (unset) → 4 needs a drained window (NIC re-plug on running VM 100; nic_replug: refuse)', []],
+    ]);
   });
 
   test('already pending: shown, no ops, needs a cold restart', () => {
@@ -311,20 +351,39 @@ describe('planChanges', () => {
     expect(planChanges(facts({ config: { cpu: 'host' } }), args({ cpu: 'host' }))).toEqual([]);
   });
 
-  test('cold_restart: now adds shutdown + start after the write and drops the deferred need', () => {
+  test('cold_restart: now adds a cold restart through the VM API after the write and drops the deferred need', () => {
     const changes = planChanges(facts(), args({ cpu: 'host', cold_restart: 'now', shutdown_timeout: 60 }));
     expect(changes).toHaveLength(2);
     expect(changes[0]?.needs).toBeUndefined();
     expect(changes[1]?.impact).toBe('cold-restart');
     expect(changes[1]?.ops).toEqual([
+      { kind: 'vm-cold-restart', options: { writeWhileStopped: [], shutdownTimeoutS: 60 } },
+    ]);
+  });
+
+  test('cold_restart: now with a NIC change: the NIC is written by the cold restart, between shutdown and start', () => {
+    const changes = planChanges(facts(), args({ cpu: 'host', net: { queues: 'auto' }, cold_restart: 'now' }));
+    const to = `${NET0.replace(',tag=42', ',queues=4,tag=42')}`;
+    expect(changes.map((c) => [c.summary, c.impact, c.needs ?? []])).toEqual([
+      ['cpu: kvm64 → host (pending until cold restart)', 'pending', []],
+      [
+        'net0: queues (unset) → 4 (written while VM 100 is stopped by the cold restart below: no live re-plug)',
+        'cold-restart',
+        [],
+      ],
+      [
+        'cold restart VM 100 on pve1 now (shutdown, write net0, then start; applies pending changes)',
+        'cold-restart',
+        [],
+      ],
+    ]);
+    // The config write carries no net0: nothing re-plugs the running NIC.
+    expect(changes[0]?.ops).toEqual([expect.objectContaining({ body: { cpu: 'host', digest: DIGEST } })]);
+    expect(changes[2]?.ops).toEqual([
       {
-        kind: 'pve',
-        method: 'POST',
-        path: '/nodes/pve1/qemu/100/status/shutdown',
-        body: { timeout: 60, forceStop: 1 },
-        waitTask: true,
+        kind: 'vm-cold-restart',
+        options: { writeWhileStopped: [{ key: 'net0', from: NET0, to }], shutdownTimeoutS: 180 },
       },
-      { kind: 'pve', method: 'POST', path: '/nodes/pve1/qemu/100/status/start', body: {}, waitTask: true },
     ]);
   });
 
