@@ -27,8 +27,14 @@ export interface RunSummary {
 
 export interface PlannedPlay {
   play: Play;
+  /** The hosts the play runs on (a rolling play: the nodes it rolls), --limit applied. */
   hosts: string[];
   tasks: Task[];
+  /**
+   * Rolling plays only: the play's hosts before --limit, in inventory order. The ones not in `hosts` are not rolled
+   * but still count (capacity floor, domains), relay strays and carry the fleet lock while the roll runs.
+   */
+  fleet?: string[];
 }
 
 /** What a play runner gets: the shared task environment, the host sessions, and the per-host runners. */

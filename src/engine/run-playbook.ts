@@ -48,10 +48,9 @@ export function planPlays(
 ): PlannedPlay[] {
   const limited = options.limit ? new Set(selectHosts(inventory, options.limit)) : null;
   const start = options.startAtTask ? findStartTask(playbook, options.startAtTask) : null;
-  const planned = playbook.plays.map((play, playIndex) => {
-    const hosts = selectHosts(inventory, play.hosts, { location: play.location, path: `[${playIndex}].hosts` }).filter(
-      (h) => !limited || limited.has(h),
-    );
+  const planned = playbook.plays.map((play, playIndex): PlannedPlay => {
+    const all = selectHosts(inventory, play.hosts, { location: play.location, path: `[${playIndex}].hosts` });
+    const hosts = all.filter((h) => !limited || limited.has(h));
     if (hosts.length === 0) {
       throw ConfigError.single(
         play.location,
@@ -67,9 +66,12 @@ export function planPlays(
           : playIndex === start.playIndex
             ? tasks.filter((t) => play.tasks.indexOf(t) >= start.taskIndex)
             : tasks;
-    return { play, hosts, tasks };
+    // --limit says which nodes a rolling play rolls; the rest of its hosts are still the fleet it counts on.
+    return play.rolling ? { play, hosts, tasks, fleet: all } : { play, hosts, tasks };
   });
-  validateStackPlays(inventory, planned, options.extraVars, magicVars(inventory));
+  // A rolling play reads the stack of every node of its fleet (its target), rolled or not.
+  const stackHosts = planned.map((p) => ({ play: p.play, hosts: p.fleet ?? p.hosts }));
+  validateStackPlays(inventory, stackHosts, options.extraVars, magicVars(inventory));
   checkRollingSpread(inventory, planned);
   if (inputs) checkPlayInputs(inventory, planned, options.extraVars, inputs);
   return planned;
@@ -99,8 +101,10 @@ export async function runPlaybook(
   };
   const magic = magicVars(deps.inventory);
   const allHosts = [...new Set(planned.flatMap((p) => p.hosts))];
+  // Rolling plays' fleet nodes left out by --limit: sessions for the roll's probes, relay and locks, no task.
+  const countedOnly = [...new Set(planned.flatMap((p) => p.fleet ?? []))].filter((h) => !allHosts.includes(h));
   deps.emit({ type: 'run-start', playbook: playbook.file, check: options.check, hosts: allHosts });
-  for (const name of allHosts) {
+  for (const name of [...allHosts, ...countedOnly]) {
     reports.set(name, []);
     const host = deps.inventory.hosts.get(name);
     if (host) sessions.set(name, new HostSession({ host, connect: deps.connect, vms: deps.vms, emit: deps.emit }));
@@ -116,7 +120,9 @@ export async function runPlaybook(
   } finally {
     await Promise.all([...sessions.values()].map((s) => s.close()));
   }
-  const hosts = allHosts.map((name) => recapFor(name, reports.get(name) ?? [], sessions.get(name)));
+  // A counted node appears in the recap only when it stopped a roll (its lock or state refused it): the exit code.
+  const recapHosts = [...allHosts, ...countedOnly.filter((h) => (reports.get(h) ?? []).length > 0)];
+  const hosts = recapHosts.map((name) => recapFor(name, reports.get(name) ?? [], sessions.get(name)));
   const summary = { hosts, durationMs: Date.now() - started, interrupted: options.signal?.aborted ?? false };
   deps.emit({ type: 'recap', hosts, durationMs: summary.durationMs, check: options.check });
   return summary;
@@ -252,7 +258,7 @@ const factsModule: AnyModule = {
   plan: () => [],
 };
 
-/** Split hosts into batches: serial N, "N%" of the play's hosts, or all at once. */
+/** A host's recap line from its task reports. */
 function recapFor(name: string, reports: TaskReport[], session: HostSession | undefined): HostRecap {
   const count = (status: TaskReport['status']) => reports.filter((r) => r.status === status && !r.ignored).length;
   const stop = reports.find((r) => (r.status === 'failed' && !r.ignored) || r.status === 'unreachable');

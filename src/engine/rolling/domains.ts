@@ -61,17 +61,20 @@ export function unreachableFloor(
   return null;
 }
 
-/** Plan-time: every rolling play with spread_by can place each of its hosts and can meet its domain floor. */
+/**
+ * Plan-time: every rolling play with spread_by can place each host of its fleet (the rolled ones and the ones
+ * --limit left out, whose domains the floor counts) and can meet its domain floor while each batch is out.
+ */
 export function checkRollingSpread(
   inventory: Inventory,
-  planned: ReadonlyArray<{ play: Play; hosts: readonly string[] }>,
+  planned: ReadonlyArray<{ play: Play; hosts: readonly string[]; fleet?: readonly string[] }>,
 ): void {
   const issues: ConfigIssue[] = [];
-  for (const [playIndex, { play, hosts }] of planned.entries()) {
+  for (const [playIndex, { play, hosts, fleet }] of planned.entries()) {
     const spec = play.rolling;
     if (!spec?.spread) continue;
     const spread = spec.spread;
-    const known = hosts.flatMap((h) => inventory.hosts.get(h) ?? []);
+    const known = (fleet ?? hosts).flatMap((h) => inventory.hosts.get(h) ?? []);
     const domains = domainsOf(known, spread, `[${playIndex}].rolling.spread_by`);
     if (Array.isArray(domains)) {
       issues.push(...domains);
@@ -79,11 +82,8 @@ export function checkRollingSpread(
     }
     const min = spread.minHealthyDomains;
     if (min === undefined) continue;
-    const batches = toSpreadBatches(
-      known.map((h) => h.name),
-      spec.serial,
-      (h) => domains.get(h) ?? h,
-    );
+    const rolled = hosts.filter((h) => inventory.hosts.has(h));
+    const batches = toSpreadBatches(rolled, spec.serial, (h) => domains.get(h) ?? h);
     const gap = unreachableFloor(batches, domains, min);
     if (!gap) continue;
     const batch = batches[gap.index] ?? [];
