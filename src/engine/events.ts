@@ -55,8 +55,17 @@ export type RunEvent =
   | { type: 'warning'; host?: string; message: string }
   | { type: 'recap'; hosts: HostRecap[]; durationMs: number; check: boolean }
   | RollingStepEvent
-  | { type: 'rolling-schedule'; runId: string; batches: RollingScheduleBatch[] }
-  | { type: 'rolling-recap'; runId: string; journal: string; nodes: RollingNodeRecap[]; stopped?: string };
+  // `batches` and `nodes` name the rolled nodes only; `counted`, the fleet's nodes --limit left out, which the roll
+  // counts on (capacity floor, relay, fleet lock) but never rolls.
+  | { type: 'rolling-schedule'; runId: string; batches: RollingScheduleBatch[]; counted?: string[] }
+  | {
+      type: 'rolling-recap';
+      runId: string;
+      journal: string;
+      nodes: RollingNodeRecap[];
+      stopped?: string;
+      counted?: string[];
+    };
 
 /** Rolling plays: the steps every node goes through, in order (see src/engine/rolling). */
 export type RollingStep =

@@ -17,6 +17,7 @@ export function formatSchedule(c: ChalkInstance, e: Extract<RunEvent, { type: 'r
     for (const q of b.coldRestartQueues ?? [])
       lines.push(c.magenta(`    one cold restart at a time on ${q.pveNode}: ${q.hosts.join(' → ')}`));
   });
+  if (e.counted?.length) lines.push(`  ${countedLine(e.counted)}`);
   return lines;
 }
 
@@ -27,6 +28,12 @@ export function formatRollingRecap(c: ChalkInstance, e: Extract<RunEvent, { type
     const state = n.serving ? c.green('serving') : c.red('withdrawn');
     lines.push(`${n.host.padEnd(width)}  ${n.phase.padEnd(10)} ${state}${n.note ? c.dim(`  ${n.note}`) : ''}`);
   }
+  if (e.counted?.length) lines.push(countedLine(e.counted));
   lines.push(c.dim(`journal: ${e.journal}`));
   return lines;
+}
+
+/** The fleet nodes a limited roll counts on (capacity floor, relay, fleet lock) without rolling them. */
+function countedLine(counted: readonly string[]): string {
+  return `fleet: ${counted.join(', ')} (not rolled: --limit)`;
 }

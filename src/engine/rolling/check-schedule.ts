@@ -1,5 +1,6 @@
-// --check of a rolling play: the play's tasks in check mode on every node (for the needs they would leave, e.g.
-// a Proxmox cold restart), then the schedule the real run would follow. Nothing is locked, withdrawn or written.
+// --check of a rolling play: the play's tasks in check mode on every rolled node (for the needs they would leave,
+// e.g. a Proxmox cold restart), then the schedule the real run would follow, naming the fleet nodes --limit left
+// out (not even contacted here). Nothing is locked, withdrawn or written.
 import pLimit from 'p-limit';
 import { nodeOf, type RollContext } from './roll-context.js';
 import { pveNodeOf } from './domains.js';
@@ -27,5 +28,6 @@ export async function checkSchedule(rc: RollContext): Promise<void> {
     }),
   );
   const batches = planSchedule(rc.batches, needs, { domains: rc.domains, pveNodes });
-  rc.emit({ type: 'rolling-schedule', runId: rc.me.runId, batches });
+  const counted = rc.counted.length > 0 ? { counted: [...rc.counted] } : {};
+  rc.emit({ type: 'rolling-schedule', runId: rc.me.runId, batches, ...counted });
 }

@@ -40,7 +40,10 @@ export interface Journal {
    */
   options: JournalOptions;
   batches: string[][];
+  /** The rolled nodes (the fleet's nodes --limit left out are not here: see `counted`). */
   nodes: Record<string, JournalNode>;
+  /** The fleet's nodes --limit left out: counted on (capacity floor, relay, fleet lock), never rolled. */
+  counted?: string[];
 }
 
 export function journalDir(baseDir: string): string {

@@ -10,9 +10,9 @@ export interface NodeRunnerDeps {
   ctx: PlayContext;
   session: HostSession;
   ops: NodeOps;
-  /** The play's other nodes outside this batch (capacity floor, VRRP peers). */
+  /** The fleet's other nodes outside this batch, those --limit left out included (capacity floor, VRRP peers). */
   others: NodeOps[];
-  /** Every node of the play, this one included (they all relay strays while the ECMP set changes). */
+  /** Every node of the fleet, this one and those --limit left out included (all relay strays while the ECMP set changes). */
   fleet: NodeOps[];
   spec: RollingSpec;
   me: Me;

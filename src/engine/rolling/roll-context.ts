@@ -28,13 +28,21 @@ export interface RollContext {
   readonly spec: RollingSpec;
   readonly options: RollingRunOptions;
   readonly me: Me;
-  /** The play's hosts that have a session, in inventory order. */
+  /** The nodes this roll rolls (the play's hosts after --limit) that have a session, in inventory order. */
   readonly hosts: readonly string[];
+  /**
+   * The fleet's nodes --limit left out: never withdrawn, drained or worked on, but counted by the capacity floor,
+   * armed for the stray relay and under the fleet lock while the roll runs. Empty without --limit.
+   */
+  readonly counted: readonly string[];
+  /** Every node of the fleet (rolled and counted), in inventory order. */
+  readonly fleet: readonly string[];
   readonly batches: readonly string[][];
-  /** With spread_by: each host's failure domain (the batches never take two of one); null without. */
+  /** With spread_by: each fleet node's failure domain (the batches never take two of one); null without. */
   readonly domains: ReadonlyMap<string, string> | null;
   /** One cold restart per PVE node at a time, across the roll's nodes. */
   readonly coldRestartSlots: ColdRestartSlots;
+  /** Every node of the fleet, rolled or counted. */
   readonly nodes: ReadonlyMap<string, RollNode>;
   /** How the operator names the inventory in the commands we suggest. */
   readonly inventory: string;
@@ -51,18 +59,12 @@ export function startRoll(play: PlayContext): RollContext {
   if (!spec) throw new Error('startRoll: play has no rolling spec');
   const options = play.options.rolling ?? {};
   const resume = options.resume ?? null;
-  const nodes = new Map<string, RollNode>();
-  for (const h of play.item.hosts) {
-    const session = play.sessions.get(h);
-    if (!session) continue;
-    const vars = hostContext(session, play.item.play, play.options.extraVars, play.magic);
-    const target = targetFromVars(h, session.host.address, vars, spec.drain, options.routers ?? NO_ROUTERS);
-    nodes.set(h, { session, ops: sessionOps(session, target, true) });
-  }
+  const nodes = rollNodes(play, spec, options);
   const hosts = play.item.hosts.filter((h) => nodes.has(h));
-  const domains = spec.spread ? domainMap(hosts, nodes, spec.spread.by) : null;
+  const fleet = (play.item.fleet ?? play.item.hosts).filter((h) => nodes.has(h));
+  const domains = spec.spread ? domainMap(fleet, nodes, spec.spread.by) : null;
   const batches = resume
-    ? resume.batches.map((b) => b.filter((h) => nodes.has(h))).filter((b) => b.length > 0)
+    ? resume.batches.map((b) => b.filter((h) => hosts.includes(h))).filter((b) => b.length > 0)
     : domains
       ? toSpreadBatches(hosts, spec.serial, (h) => domains.get(h) ?? h)
       : toBatches(hosts, spec.serial);
@@ -78,6 +80,8 @@ export function startRoll(play: PlayContext): RollContext {
       command: play.item.play.location.file.split('/').pop() ?? 'rolling',
     },
     hosts,
+    counted: fleet.filter((h) => !hosts.includes(h)),
+    fleet,
     batches,
     domains,
     coldRestartSlots: new ColdRestartSlots(),
@@ -92,6 +96,19 @@ export function startRoll(play: PlayContext): RollContext {
     },
     emit: play.env.emit,
   };
+}
+
+/** Every node of the fleet with a session: its target from its variables (a counted node's too: it is probed). */
+function rollNodes(play: PlayContext, spec: RollingSpec, options: RollingRunOptions): Map<string, RollNode> {
+  const nodes = new Map<string, RollNode>();
+  for (const h of play.item.fleet ?? play.item.hosts) {
+    const session = play.sessions.get(h);
+    if (!session) continue;
+    const vars = hostContext(session, play.item.play, play.options.extraVars, play.magic);
+    const target = targetFromVars(h, session.host.address, vars, spec.drain, options.routers ?? NO_ROUTERS);
+    nodes.set(h, { session, ops: sessionOps(session, target, true) });
+  }
+  return nodes;
 }
 
 /** Each host's failure domain (planPlays checked that every host has one; a host without falls back to itself). */
@@ -111,9 +128,9 @@ export function nodeOf(rc: RollContext, host: string): RollNode {
   return node;
 }
 
-/** Every node's ops, in inventory order (they all relay strays while the ECMP set changes). */
+/** Every fleet node's ops, counted ones included, in inventory order (all relay strays, all carry the fleet lock). */
 export function fleetOps(rc: RollContext): NodeOps[] {
-  return rc.hosts.map((h) => nodeOf(rc, h).ops);
+  return rc.fleet.map((h) => nodeOf(rc, h).ops);
 }
 
 /** Report a node's failed step as a task result, and stop its session (nothing more runs on it). */

@@ -43,6 +43,7 @@ export async function finishRoll(
     journal: file,
     nodes: rc.hosts.map((h) => withProofs(nodeRecap(h, phaseOf(h), journal.value, rc.inventory), rc.proofs.get(h))),
     ...(stopped ? { stopped } : {}),
+    ...(rc.counted.length > 0 ? { counted: [...rc.counted] } : {}),
   });
 }
 

@@ -1,5 +1,6 @@
-// The roll's second step: the fleet lock on every node (and the node lock of a node resumed past its lock step),
-// all or nothing; then the stray-packet relay is cleared, since a run killed while it was armed left it so.
+// The roll's second step: the fleet lock on every node of the fleet, counted ones too (and the node lock of a node
+// resumed past its lock step), all or nothing; then the stray-packet relay is cleared, since a run killed while it
+// was armed left it so.
 import { lockContent } from './lock.js';
 import { stepsFrom } from './phase.js';
 import type { PreflightPlan } from './preflight.js';
@@ -10,7 +11,8 @@ import { takeRollLocks } from './take-locks.js';
 /** True when every lock is held by this run. */
 export async function lockFleet(rc: RollContext, plan: PreflightPlan): Promise<boolean> {
   const locks = await takeRollLocks({
-    hosts: [...rc.hosts],
+    // Every fleet node preflight could read: the rolled ones and the ones --limit left out (one roll per fleet).
+    hosts: plan.lockHosts,
     ops: new Map([...rc.nodes].map(([h, n]) => [h, n.ops])),
     takeover: plan.takeover,
     content: lockContent(rc.me, new Date()),

@@ -58,6 +58,7 @@ export function journalFor(rc: RollContext): Journal {
     },
     batches: rc.batches.map((b) => [...b]),
     nodes: {},
+    ...(rc.counted.length > 0 ? { counted: [...rc.counted] } : {}),
   };
   const now = new Date();
   const started = rc.hosts.reduce((j, h) => withPhase(j, h, rc.phases.get(h) ?? 'pending', now), base);

@@ -2,6 +2,8 @@
 // tasks and handlers (+ a Proxmox cold restart for pending hardware) → health gate → re-announce (verified) →
 // settle → unlock. The first failure stops the roll: that node stays out of service, later nodes are untouched.
 // Phases are journaled locally and on each node; see preflight.ts for how a later run treats what is left.
+// With --limit the play's other hosts are still the fleet (roll-context.ts `counted`): probed, relayed and locked,
+// never rolled.
 import type { PlayContext } from '../play-context.js';
 import { checkSchedule } from './check-schedule.js';
 import { runBatches } from './roll-batches.js';
