@@ -1,10 +1,12 @@
 // HA-managed VMs: hastart/hastop tasks end before the VM changes state; waits go by status/current; a start may place
 // the VM on another node (ha-rebalance-on-start) and the API follows it; no failure leaves HA's state at stopped.
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { proxmoxVmArgs } from '../../../src/modules/proxmox-vm/args.js';
+import { proxmoxVmModule } from '../../../src/modules/proxmox-vm/index.js';
 import { createVmResolver } from '../../../src/proxmox/resolver.js';
 import type { PveVmApi } from '../../../src/proxmox/vm-api.js';
 import type { PveSim } from '../../pve-sim/index.js';
-import { FAST, NET0, baseConfig, endpointFor, inventoryFor, startSim } from './helpers.js';
+import { FAST, NET0, apiContext, applyChanges, baseConfig, endpointFor, inventoryFor, startSim } from './helpers.js';
 
 let sim: PveSim;
 let api: PveVmApi;
@@ -176,4 +178,25 @@ describe('a NIC change that rides on the cold restart of a running HA VM', () =>
     ]);
     expect(haTasks()).toEqual([]);
   });
+});
+
+test('proxmox_vm cold_restart: now on a running HA VM reboots it through the API: no HA stop, even when the reboot fails', async () => {
+  const raw = { cpu: 'host', net: { queues: 'auto' }, cold_restart: 'now', shutdown_timeout: 5 };
+  const plan = async () => {
+    const args = proxmoxVmArgs.parse(raw);
+    return proxmoxVmModule.plan(await proxmoxVmModule.gather(apiContext('lbha', api), args), args);
+  };
+  sim.failNextTask('VM quit/powerdown failed - got timeout', 'qmreboot');
+  await expect(applyChanges(api, await plan())).rejects.toMatchObject({ name: 'PveTaskError' });
+  expect([sim.vm(200).status, sim.vm(200).ha?.state]).toEqual(['running', 'started']);
+  await applyChanges(api, await plan());
+  const vm = sim.vm(200);
+  expect([vm.status, vm.conf.get('cpu'), vm.conf.get('net0'), vm.ha?.state]).toEqual([
+    'running',
+    'host',
+    'virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,firewall=1,queues=4,tag=42',
+    'started',
+  ]);
+  expect(haTasks()).toEqual([]);
+  expect(await plan()).toEqual([]);
 });
