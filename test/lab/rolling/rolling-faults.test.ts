@@ -209,4 +209,23 @@ describe.skipIf(labSkipReason())('rolling faults (private 3-host lab, BGP/ECMP)'
     ]);
     for (const h of HOSTS) expect(await nodeFile(h, FLEET)).toBeNull();
   }, 240_000);
+
+  it('--limit lb02 rolls lb02 only and counts lb01 and lb03 as its fleet', async () => {
+    const started = async (h: string) => onHost(h, 'systemctl show -p ActiveEnterTimestamp --value ober-haproxy');
+    const before = await Promise.all(HOSTS.map(started));
+    const phasesBefore = await Promise.all(HOSTS.map((h) => nodeFile(h, PHASE)));
+    const r = await cli(['rolling-restart', '--limit', 'lb02'], workDir());
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/lb02 \| capacity ok \| 2 of 2 other node\(s\) serving/);
+    expect(r.stdout).toContain('fleet: lb01, lb03 (not rolled: --limit)');
+    const after = await Promise.all(HOSTS.map(started));
+    expect(after.map((t, i) => t !== before[i])).toEqual([false, true, false]);
+    for (const h of HOSTS) expect(await nodeFile(h, FLEET)).toBeNull();
+    // Only lb02 went through the phases: the others' records are those an earlier roll left.
+    const phases = await Promise.all(HOSTS.map((h) => nodeFile(h, PHASE)));
+    expect([phases[0], phases[2]]).toEqual([phasesBefore[0], phasesBefore[2]]);
+    expect(JSON.parse(phases[1] ?? '{}')).toMatchObject({ phase: 'announced' });
+    expect(phases[1]).not.toBe(phasesBefore[1]);
+    await allAnnounced();
+  }, 120_000);
 });
