@@ -2,8 +2,9 @@
 // a shutdown powers a host off, a start boots it with as many CPUs as the VM's cores. A rolling upgrade of three
 // nodes whose VMs have cpu/cores/watchdog pending, under load: each node is withdrawn, drained, cold-restarted
 // through the API, health-gated and re-announced; afterwards nothing is pending and each host has the new CPUs.
+// The roll is the shipped playbooks/upgrade.yml: its proxmox_vm task (site.yml's hardware) finds cpu and watchdog
+// already pending and leaves the need for the cold restart, which applies every pending key (cores too).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import type { PveClient } from '../../../src/proxmox/client.js';
@@ -29,7 +30,6 @@ const TOKEN_ID = 'ober@pve!push';
 const TOKEN_SECRET = 'a3c1f2e4-5b6d-4e7f-8091-a2b3c4d5e6f7';
 const PENDING = { cpu: 'host', cores: 2, watchdog: 'model=i6300esb,action=reset' };
 const vmidOf = (host: string) => 100 + HOSTS.indexOf(host) + 1;
-const fixture = join(import.meta.dirname, 'fixtures', 'upgrade-hardware.yml');
 const PVE_INVENTORY = `${ROLL_STATE}/inventory-pve.yml`;
 /** The rolling bound of the issue: 2 failed per 20k requests. */
 const allowed = (requests: number) => Math.max(2, Math.floor((requests * 2) / 20_000));
@@ -136,7 +136,7 @@ describe.skipIf(labSkipReason())('cold restarts through the Proxmox API restart 
     sim.failNextTask('start failed: QEMU exited with code 1', 'qmstart');
     const cwd = workDir();
     // The roll's first start is lb01's (serial 1, inventory order); the roll stops there.
-    const r = await pveCli(['upgrade', fixture], cwd);
+    const r = await pveCli(['upgrade'], cwd);
     expect(r.code, r.stdout).toBe(1);
     expect(r.stdout).toMatch(/lb01 \| vm-cold-restart failed \| .*QEMU exited with code 1.*old hardware/);
     expect(r.stdout).toMatch(/lb01 +worked +withdrawn/);
@@ -159,12 +159,12 @@ describe.skipIf(labSkipReason())('cold restarts through the Proxmox API restart 
     // --check: the schedule names the cold restarts it would do, and nothing is written or powered.
     const writes = sim.writes().length;
     const seen = sim.events.length;
-    const check = await pveCli(['upgrade', fixture, '--check'], workDir());
+    const check = await pveCli(['upgrade', '--check'], workDir());
     expect(check.code, check.stdout + check.stderr).toBe(0);
     expect(check.stdout.match(/Proxmox cold restart while drained: lb0\d/g)).toHaveLength(3);
     expect(sim.writes()).toHaveLength(writes);
     expect(sim.events).toHaveLength(seen);
-    const ours = await underLoad(() => pveCli(['upgrade', fixture], workDir()), false);
+    const ours = await underLoad(() => pveCli(['upgrade'], workDir()), false);
     process.stdout.write(
       `\n[cold-restart] failed requests: ${JSON.stringify({ ...ours.load, failedAt: undefined })}\n`,
     );
