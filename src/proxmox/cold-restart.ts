@@ -96,13 +96,7 @@ export async function coldRestartVm(vm: VmPowerOps, options: ColdRestartOptions 
   // An HA start may have placed the VM on another node (ha-rebalance-on-start): later calls must go there.
   await vm.follow();
   const how = startedLine(vm, from, wasStopped, deferred.written);
-  if (deferred.problem === null) return how;
-  throw new ColdRestartError({
-    vmid: vm.vmid,
-    node: vm.node(),
-    vmState: 'running',
-    message: `${how}; but ${deferred.problem}`,
-  });
+  return runningUnless(vm, how, deferred.problem);
 }
 
 /**
@@ -131,13 +125,13 @@ async function rebootHaVm(vm: VmPowerOps, writes: readonly DeferredConfigWrite[]
     const missed = writes.filter((w) => textOf(now[w.key]) !== w.to).map((w) => w.key);
     if (missed.length > 0) deferred.problem ??= `${missed.join(', ')} did not come up with the new settings`;
   }
-  if (deferred.problem === null) return how;
-  throw new ColdRestartError({
-    vmid: vm.vmid,
-    node: vm.node(),
-    vmState: 'running',
-    message: `${how}; but ${deferred.problem}`,
-  });
+  return runningUnless(vm, how, deferred.problem);
+}
+
+/** The VM runs again: `how`, unless the deferred write had a problem (then the step fails saying both). */
+function runningUnless(vm: VmPowerOps, how: string, problem: string | null): string {
+  if (problem === null) return how;
+  throw new ColdRestartError({ vmid: vm.vmid, node: vm.node(), vmState: 'running', message: `${how}; but ${problem}` });
 }
 
 interface DeferredOutcome {
