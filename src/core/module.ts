@@ -107,8 +107,6 @@ export type Op =
       body: Record<string, string | number>;
       /** Wait for the UPID the call returns. */
       waitTask?: boolean;
-      /** What a failure of this write means for the running VM (a NIC re-plug may leave it without the NIC). */
-      failureNote?: string;
     }
   /** Cold-restart the VM through its API (VmApi.coldRestart), with what must be written while it is stopped. */
   | { kind: 'vm-cold-restart'; options: ColdRestartOptions };

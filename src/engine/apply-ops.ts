@@ -133,13 +133,9 @@ export function putScriptExpecting(op: Extract<Op, { kind: 'put' }>, expected: E
 async function applyPve(target: ApplyTarget, op: Extract<Op, { kind: 'pve' }>): Promise<void> {
   const vm = await target.vm();
   if (!vm) throw new TaskError(`host ${target.host} has no vm: binding; cannot write ${op.path}`);
-  try {
-    const data = await vm.write(op.method, op.path, op.body);
-    if (op.waitTask && typeof data === 'string' && data.startsWith('UPID:')) await vm.waitTask(data);
-  } catch (error) {
-    if (op.failureNote === undefined) throw error;
-    throw new TaskError(op.failureNote, error instanceof Error ? error.message : String(error));
-  }
+  // A failed NIC re-plug comes back as the NicReplugError that says what it means (src/proxmox/errors.ts).
+  const data = await vm.write(op.method, op.path, op.body);
+  if (op.waitTask && typeof data === 'string' && data.startsWith('UPID:')) await vm.waitTask(data);
 }
 
 async function applyColdRestart(target: ApplyTarget, op: Extract<Op, { kind: 'vm-cold-restart' }>): Promise<void> {
