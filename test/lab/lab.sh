@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The ober-push test lab: N systemd-booted Debian hosts, two routers (BIRD, FRR), a backend and a client, all in
-# network namespaces on this machine. Usage: lab.sh up [--hosts N] [--recreate] | down | status | ssh NAME [CMD...]
-#                                             | routes [--json] | inventory [--hosts N]
+# network namespaces on this machine. Usage: lab.sh up [--hosts N] [--distro bookworm|trixie|mixed] [--recreate]
+#                                  | down | status | ssh NAME [CMD...] | routes [--json] | inventory [--hosts N] [--distro D]
 set -euo pipefail
 
 LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib"
@@ -22,39 +22,49 @@ lab_hosts_count() { grep -c '"nspawnPid"' "$LAB_STATE/state.json" 2>/dev/null ||
 
 lab_is_up() { [ -f "$LAB_STATE/state.json" ] && ip netns list | grep -qE "^${ROUTER_NS}( |$)"; }
 
+# The distro a running lab was brought up with (a lab from before --distro existed: bookworm).
+recorded_distro() { cat "$LAB_STATE/distro" 2>/dev/null || echo bookworm; }
+
+set_distro() { valid_distro "$1" || die "--distro must be bookworm, trixie or mixed"; LAB_DISTRO="$1"; }
+
 cmd_up() {
   local hosts="${LAB_HOSTS:-3}" recreate=0 started=$SECONDS
   while [ $# -gt 0 ]; do
     case "$1" in
       --hosts) hosts="$2"; shift 2 ;;
+      --distro) set_distro "${2:-}"; shift 2 ;;
       --recreate) recreate=1; shift ;;
       *) usage ;;
     esac
   done
   if ! [[ "$hosts" =~ ^[0-9]+$ ]] || [ "$hosts" -lt 1 ] || [ "$hosts" -gt 20 ]; then die "--hosts must be 1..20"; fi
+  set_distro "$LAB_DISTRO"
   # As root, the Debian packages the lab needs are installed when missing (as npm test does for the suite).
   if [ "$(id -u)" -eq 0 ]; then bash "$LAB_DIR/../setup/install-system-packages.sh" lab || die "installing the lab's packages failed"; fi
   require_root_and_tools
   if lab_is_up && [ "$recreate" -eq 0 ]; then
-    log "lab is already up ($(lab_hosts_count) hosts); use 'down' or 'up --recreate' to rebuild"
+    log "lab is already up ($(lab_hosts_count) hosts, $(recorded_distro)); use 'down' or 'up --recreate' to rebuild"
     return 0
   fi
   # Leftovers of an earlier or failed run go first.
   if [ -d "$LAB_STATE" ] || [ -n "$(lab_namespaces)" ]; then lab_down; fi
 
   mkdir -p "$LAB_STATE"
+  printf '%s\n' "$LAB_DISTRO" >"$LAB_STATE/distro"
   # Any failure or interrupt from here on tears down whatever was created.
   UP_DONE=0
   trap '[ "$UP_DONE" -eq 1 ] || { log "up failed; tearing down"; lab_down || true; }' EXIT
   trap 'exit 130' INT TERM
-  ensure_base
-  ensure_repo
+  local suite
+  for suite in $(fleet_suites "$hosts"); do ensure_base "$suite"; done
+  for suite in $(served_suites "$hosts"); do ensure_repo "$suite"; done
   ssh-keygen -q -t ed25519 -N '' -C "ober-push-lab" -f "$LAB_STATE/id_ed25519"
   step "base and repo ready"
   create_router_ns
   create_backend_ns
   create_client_ns
-  start_backend
+  # shellcheck disable=SC2046 # one word per suite
+  start_backend $(served_suites "$hosts")
   step "namespaces and backend ready"
   start_bird "$hosts"
   start_frr "$hosts"
@@ -65,7 +75,7 @@ cmd_up() {
   step "hosts booted, sshd answering"
   write_state_files "$hosts"
   UP_DONE=1
-  log "lab is up: $hosts hosts in $((SECONDS - started))s; inventory $LAB_STATE/inventory.yml"
+  log "lab is up: $hosts hosts ($LAB_DISTRO) in $((SECONDS - started))s; inventory $LAB_STATE/inventory.yml"
 }
 
 cmd_status() {
@@ -75,6 +85,7 @@ cmd_status() {
     return 3
   fi
   n="$(lab_hosts_count)"
+  LAB_DISTRO="$(recorded_distro)"
   for ((i = 1; i <= n; i++)); do
     name="$(host_name "$i")"
     local pid1 booted="no" sshd="no"
@@ -82,17 +93,22 @@ cmd_status() {
       booted="$(nsenter -t "$pid1" -a systemctl is-system-running 2>/dev/null || true)"
     fi
     nsenter --net="/run/netns/$ROUTER_NS" nc -z -w 1 "$(host_addr "$i")" 22 2>/dev/null && sshd="yes"
-    printf '%-5s %-12s systemd: %-10s sshd: %s\n' "$name" "$(host_addr "$i")" "${booted:-no}" "$sshd"
+    printf '%-5s %-12s %-9s systemd: %-10s sshd: %s\n' "$name" "$(host_addr "$i")" "$(host_distro "$i")" "${booted:-no}" "$sshd"
     [ "$sshd" = yes ] || rc=1
   done
   echo "router $ROUTER_NS ($LAB_ROUTER_ADDR), BGP sessions:"
   router_birdc show protocols | sed 's/^/  /' || rc=1
   echo "router $FRR_NS ($LAB_FRR_ADDR), BGP sessions:"
   router_vtysh -c 'show bgp summary' | sed -n '/^Neighbor/,$p' | sed 's/^/  /' || rc=1
-  if backend_answers "$LAB_HTTP_PORT" / && backend_answers "$LAB_APT_PORT" /Packages.gz; then
-    echo "backend $LAB_BACKEND_ADDR: http :$LAB_HTTP_PORT up, apt :$LAB_APT_PORT up"
+  local suite apt="" down=""
+  backend_answers "$LAB_HTTP_PORT" / || down+=" http :$LAB_HTTP_PORT"
+  for suite in $(served_suites "$n"); do
+    if backend_answers "$(apt_port "$suite")" /Packages.gz; then apt+=", apt $suite :$(apt_port "$suite") up"; else down+=" apt $suite :$(apt_port "$suite")"; fi
+  done
+  if [ -z "$down" ]; then
+    echo "backend $LAB_BACKEND_ADDR: http :$LAB_HTTP_PORT up$apt"
   else
-    echo "backend $LAB_BACKEND_ADDR: NOT answering"
+    echo "backend $LAB_BACKEND_ADDR: NOT answering:$down"
     rc=1
   fi
   return "$rc"
@@ -122,7 +138,14 @@ cmd_ssh() {
 
 cmd_inventory() {
   local hosts="${LAB_HOSTS:-3}"
-  [ "${1:-}" = "--hosts" ] && hosts="$2"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --hosts) hosts="$2"; shift 2 ;;
+      --distro) set_distro "${2:-}"; shift 2 ;;
+      *) usage ;;
+    esac
+  done
+  set_distro "$LAB_DISTRO"
   print_inventory "$hosts"
 }
 

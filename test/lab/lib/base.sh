@@ -1,29 +1,31 @@
-# The shared read-only base: Debian 12 built once by debootstrap, cached as a zstd tarball. Sourced.
+# The shared read-only bases: one Debian suite each (bookworm, trixie), built once by debootstrap and cached as a
+# zstd tarball, unpacked once into the cache. Sourced.
 
 BASE_PACKAGES="systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,iproute2,python3,curl,procps,sudo,netbase,iputils-ping,ca-certificates"
 
 build_base_tarball() {
-  local build="$LAB_CACHE/base-build" mirror started=$SECONDS
+  local suite="$1" build="$LAB_CACHE/base-build-$1" tarball mirror started=$SECONDS
+  tarball="$(base_tarball "$suite")"
   mirror="$(debian_mirror)"
-  log "building the base with debootstrap from $mirror (one time, ~1-2 min)"
+  log "building the $suite base with debootstrap from $mirror (one time, ~1-2 min)"
   remove_tree "$build"
   mkdir -p "$build"
-  debootstrap --variant=minbase --include="$BASE_PACKAGES" bookworm "$build" "$mirror" \
-    >"$LAB_CACHE/debootstrap.log" 2>&1 || die "debootstrap failed, see $LAB_CACHE/debootstrap.log"
-  customize_base "$build"
-  tar -C "$build" --numeric-owner --xattrs -cf - . | zstd -q -T0 -o "$BASE_TARBALL.tmp"
-  mv "$BASE_TARBALL.tmp" "$BASE_TARBALL"
+  debootstrap --variant=minbase --include="$BASE_PACKAGES" "$suite" "$build" "$mirror" \
+    >"$LAB_CACHE/debootstrap-$suite.log" 2>&1 || die "debootstrap failed, see $LAB_CACHE/debootstrap-$suite.log"
+  customize_base "$build" "$suite"
+  tar -C "$build" --numeric-owner --xattrs -cf - . | zstd -q -T0 -o "$tarball.tmp"
+  mv "$tarball.tmp" "$tarball"
   remove_tree "$build"
-  log "base tarball built in $((SECONDS - started))s: $BASE_TARBALL"
+  log "$suite base tarball built in $((SECONDS - started))s: $tarball"
 }
 
-# Make the tree look like a fresh cloud image whose only apt source is the lab repository.
+# Make the tree look like a fresh cloud image whose only apt source is its suite's lab repository.
 customize_base() {
-  local root="$1"
+  local root="$1" suite="$2"
   : >"$root/etc/machine-id"
   rm -f "$root"/etc/ssh/ssh_host_*
   rm -f "$root/etc/apt/sources.list.d/"*
-  printf 'deb [trusted=yes] http://%s:%s/ ./\n' "$LAB_BACKEND_ADDR" "$LAB_APT_PORT" >"$root/etc/apt/sources.list"
+  printf 'deb [trusted=yes] http://%s:%s/ ./\n' "$LAB_BACKEND_ADDR" "$(apt_port "$suite")" >"$root/etc/apt/sources.list"
   rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"*
   ln -sf /lib/systemd/system/systemd-networkd.service "$root/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
   mkdir -p "$root/etc/systemd/system/sockets.target.wants" "$root/etc/systemd/system/network-online.target.wants"
@@ -37,15 +39,19 @@ customize_base() {
   mkdir -p "$root/root/.ssh" && chmod 700 "$root/root/.ssh"
 }
 
-# Unpack the cached tarball into the lower layer (once per cache); build it first if missing.
+# Unpack a suite's cached tarball into its lower layer (once per cache); build it first if missing.
 ensure_base() {
+  local suite="$1" tarball dir marker
+  tarball="$(base_tarball "$suite")"
+  dir="$(base_dir "$suite")"
+  marker="$dir.unpacked"
   mkdir -p "$LAB_CACHE"
-  [ -f "$BASE_TARBALL" ] || build_base_tarball
-  if [ ! -f "$LAB_CACHE/base.unpacked" ] || [ "$BASE_TARBALL" -nt "$LAB_CACHE/base.unpacked" ]; then
-    log "unpacking the base into $BASE_DIR"
-    remove_tree "$BASE_DIR"
-    mkdir -p "$BASE_DIR"
-    zstd -q -d -c "$BASE_TARBALL" | tar -C "$BASE_DIR" --numeric-owner --xattrs -xf -
-    touch "$LAB_CACHE/base.unpacked"
+  [ -f "$tarball" ] || build_base_tarball "$suite"
+  if [ ! -f "$marker" ] || [ "$tarball" -nt "$marker" ]; then
+    log "unpacking the $suite base into $dir"
+    remove_tree "$dir"
+    mkdir -p "$dir"
+    zstd -q -d -c "$tarball" | tar -C "$dir" --numeric-owner --xattrs -xf -
+    touch "$marker"
   fi
 }

@@ -12,16 +12,28 @@ LAB_BACKEND_ADDR="10.99.0.200"
 LAB_CLIENT_ADDR="10.99.1.2"
 LAB_CLIENT_GW="10.99.1.1"
 LAB_VIP="10.99.100.1"
-LAB_APT_PORT=8000
+LAB_APT_PORT=8000                     # bookworm's repo (the default suite, baked into existing bases)
+LAB_APT_PORT_TRIXIE=8001
 LAB_HTTP_PORT=8080
+# bookworm, trixie, or mixed (odd hosts bookworm, even hosts trixie); `up --distro` sets it, `up` records it.
+LAB_DISTRO="${LAB_DISTRO:-bookworm}"
 
 ROUTER_NS="${LAB_PREFIX}router"
 BACKEND_NS="${LAB_PREFIX}backend"
 CLIENT_NS="${LAB_PREFIX}client"
 
-BASE_TARBALL="$LAB_CACHE/base-bookworm.tar.zst"
-BASE_DIR="$LAB_CACHE/base"            # unpacked tarball: the read-only lower layer of every host
-REPO_DIR="$LAB_CACHE/repo"            # flat apt repository served to the hosts
+# Per Debian suite: the base tarball, its unpacked tree (the read-only lower layer of that suite's hosts) and
+# the flat apt repository served to them.
+base_tarball() { printf '%s/base-%s.tar.zst' "$LAB_CACHE" "$1"; }
+base_dir() { printf '%s/base-%s' "$LAB_CACHE" "$1"; }
+repo_dir() { printf '%s/repo-%s' "$LAB_CACHE" "$1"; }
+apt_port() {
+  case "$1" in
+    bookworm) printf '%s\n' "$LAB_APT_PORT" ;;
+    trixie) printf '%s\n' "$LAB_APT_PORT_TRIXIE" ;;
+    *) die "unknown suite: $1" ;;
+  esac
+}
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf '[lab] error: %s\n' "$*" >&2; exit 1; }
@@ -41,6 +53,26 @@ nspawn_pid1() {
 host_name() { printf 'lb%02d' "$1"; }
 host_addr() { printf '%s.%d' "$LAB_SUBNET_PREFIX" "$((10 + $1))"; }
 host_ns() { printf '%s%s' "$LAB_PREFIX" "$(host_name "$1")"; }
+
+valid_distro() { case "$1" in bookworm | trixie | mixed) return 0 ;; *) return 1 ;; esac; }
+
+# The suite of host $1 under LAB_DISTRO: mixed alternates, odd hosts (lb01, lb03, ...) bookworm, even ones trixie.
+host_distro() {
+  case "$LAB_DISTRO" in
+    mixed) if [ $(($1 % 2)) -eq 1 ]; then echo bookworm; else echo trixie; fi ;;
+    *) printf '%s\n' "$LAB_DISTRO" ;;
+  esac
+}
+
+# The suites N hosts use, in order (bookworm first).
+fleet_suites() {
+  local i suites=""
+  for ((i = 1; i <= $1; i++)); do suites+="$(host_distro "$i")"$'\n'; done
+  printf '%s' "$suites" | sort -u
+}
+
+# The suites whose repository the backend serves for N hosts: bookworm's always (:8000, as before), plus the fleet's.
+served_suites() { { echo bookworm; fleet_suites "$1"; } | sort -u; }
 
 require_root_and_tools() {
   [ "$(id -u)" -eq 0 ] || die "the lab needs root (network namespaces, mounts, systemd-nspawn); run it as root"
@@ -62,6 +94,17 @@ debian_mirror() {
       | grep -v security | awk '{print $2}' | head -n1 || true)"
   fi
   printf '%s\n' "${uri:-http://deb.debian.org/debian}"
+}
+
+# The security mirror this machine uses (first URI naming "security"), for suites other than the machine's own.
+debian_security_mirror() {
+  local uri
+  uri="$(grep -hE '^\s*deb\s' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+    | grep security | sed -E 's/^\s*deb\s+(\[[^]]*\]\s+)?(\S+).*/\2/' | head -n1 || true)"
+  if [ -z "$uri" ]; then
+    uri="$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep security | awk '{print $2}' | head -n1 || true)"
+  fi
+  printf '%s\n' "${uri:-http://deb.debian.org/debian-security}"
 }
 
 # Poll a command until it succeeds; no fixed sleeps beyond the poll interval.

@@ -1,4 +1,4 @@
-# Load-balancer hosts: systemd-booted Debian in systemd-nspawn, one overlay and netns each. Sourced.
+# Load-balancer hosts: systemd-booted Debian (bookworm or trixie) in systemd-nspawn, one overlay and netns each. Sourced.
 
 host_dir() { printf '%s/hosts/%s' "$LAB_STATE" "$(host_name "$1")"; }
 
@@ -38,13 +38,28 @@ NET
   chmod 700 "$files/root/.ssh"
 }
 
+# nspawn's environment for a suite. systemd >= 256 (trixie: 257) wants cgroup v2 only; on this hybrid machine
+# nspawn 252 would hand it the hybrid layout (it boots, tainted "cgroupsv1"), so trixie hosts get a pure cgroup2
+# view of their own cgroup in /sys/fs/cgroup/unified, as on a real trixie VM. bookworm keeps nspawn's default.
+nspawn_env() {
+  case "$1" in
+    bookworm) ;;
+    *) echo SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 ;;
+  esac
+}
+
 launch_host() {
-  local i="$1" dir name
+  local i="$1" dir name suite env_args
   dir="$(host_dir "$i")"
   name="$(host_name "$i")"
+  suite="$(host_distro "$i")"
+  read -ra env_args <<<"$(nspawn_env "$suite")"
+  printf '%s\n' "$suite" >"$dir/distro"
   # The launcher records each nspawn it runs (nspawn.pid, "nspawn:NAME" in pids): a reboot starts a new one.
-  LAB_PREFIX="$LAB_PREFIX" LAB_STATE="$LAB_STATE" setsid unshare --mount --propagation private -- \
-    "$LAB_DIR/lib/host-launch.sh" "$name" "$(host_ns "$i")" "$dir" "$BASE_DIR" \
+  # It passes its environment on to nspawn (every boot).
+  env -u SYSTEMD_NSPAWN_UNIFIED_HIERARCHY LAB_PREFIX="$LAB_PREFIX" LAB_STATE="$LAB_STATE" "${env_args[@]}" \
+    setsid unshare --mount --propagation private -- \
+    "$LAB_DIR/lib/host-launch.sh" "$name" "$(host_ns "$i")" "$dir" "$(base_dir "$suite")" \
     </dev/null >"$dir/console.log" 2>&1 &
   record_pid "launcher:$name" $!
 }
