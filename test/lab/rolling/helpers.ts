@@ -25,7 +25,7 @@ export const ALL = ['10.99.0.11', '10.99.0.12', '10.99.0.13'];
 export const HOSTS = ['lb01', 'lb02', 'lb03'];
 
 export function labUp(): void {
-  const up = runLab(['up', '--hosts', '3'], ROLL_ENV);
+  const up = runLab(['up', '--hosts', '3', '--distro', 'mixed'], ROLL_ENV);
   if (up.code !== 0) throw new Error(`private lab up failed: ${up.stderr}`);
 }
 

@@ -171,9 +171,11 @@ describe.skipIf(labSkipReason())('rolling faults (private 3-host lab, BGP/ECMP)'
       intervalMs: 20,
       what: 'lb02 withdrawn',
     });
+    // OpenSSH 10 (Debian 13) serves each connection in sshd-session: kill those too, or the roll's own survives.
     await onHost(
       'lb02',
-      'systemctl mask --runtime ssh.service ssh.socket >/dev/null 2>&1; systemctl stop ssh.service; pkill -9 -x sshd; true',
+      'systemctl mask --runtime ssh.service ssh.socket >/dev/null 2>&1; systemctl stop ssh.service; ' +
+        'pkill -9 -x sshd; pkill -9 -x sshd-session; true',
     );
     const code = await exited;
     try {

@@ -14,7 +14,7 @@ const STACK_ENV = { LAB_PREFIX: 'oberstack-', LAB_STATE: STACK_STATE };
 process.env.LAB_STATE = STACK_STATE;
 
 export function stackLabUp(): void {
-  const up = runLab(['up', '--hosts', '3'], STACK_ENV);
+  const up = runLab(['up', '--hosts', '3', '--distro', 'mixed'], STACK_ENV);
   if (up.code !== 0) throw new Error(`private stack lab up failed: ${up.stderr}`);
 }
 
