@@ -18,7 +18,7 @@ export function splitAptSpec(spec: string): { name: string; version: string | nu
 /** Round trip 1: installed versions and the lists' age; with `simulate`, the simulation too (state latest). */
 export function aptProbeScript(
   names: string[],
-  simulate: { verb: 'install' | 'remove'; specs: string[] } | null,
+  simulate: { verb: AptVerb; specs: string[] } | null,
 ): ShellCommand {
   const probe = script(
     raw('export LC_ALL=C'),
@@ -30,11 +30,18 @@ export function aptProbeScript(
   return simulate ? script(probe, aptSimScript(simulate.verb, simulate.specs)) : probe;
 }
 
+/** What apt-get is asked to do: reinstall is `install --reinstall` (it also installs a missing package). */
+export type AptVerb = 'install' | 'remove' | 'reinstall';
+
+function aptVerbArgs(verb: AptVerb): string[] {
+  return verb === 'reinstall' ? ['install', '--reinstall'] : [verb];
+}
+
 /** The read-only simulation (no lock taken), in a "sim" section ending with "rc=N". */
-export function aptSimScript(verb: 'install' | 'remove', specs: string[]): ShellCommand {
+export function aptSimScript(verb: AptVerb, specs: string[]): ShellCommand {
   return script(
     raw(section('sim')),
-    sh`LC_ALL=C apt-get -s -q -o Debug::NoLocking=1 ${verb} -- ${specs} 2>&1; echo "rc=$?"`,
+    sh`LC_ALL=C apt-get -s -q -o Debug::NoLocking=1 ${aptVerbArgs(verb)} -- ${specs} 2>&1; echo "rc=$?"`,
   );
 }
 
@@ -89,6 +96,6 @@ export function aptUpdateCommand(): ShellCommand {
   return sh`${APT_ENV} apt-get update -q ${LOCK} && touch /var/lib/apt/lists`;
 }
 
-export function aptCommand(verb: 'install' | 'remove', specs: string[]): ShellCommand {
-  return sh`${APT_ENV} apt-get ${verb} -y -q ${LOCK} ${CONF} -- ${specs}`;
+export function aptCommand(verb: AptVerb, specs: string[]): ShellCommand {
+  return sh`${APT_ENV} apt-get ${aptVerbArgs(verb)} -y -q ${LOCK} ${CONF} -- ${specs}`;
 }

@@ -30,9 +30,11 @@ export function parseRpmProbe(
   return out;
 }
 
+export type DnfVerb = 'install' | 'upgrade' | 'remove' | 'reinstall';
+
 export function dnfSimScript(
   bin: 'dnf' | 'yum',
-  verb: 'install' | 'upgrade' | 'remove',
+  verb: DnfVerb,
   specs: string[],
   refresh: boolean,
 ): ShellCommand {
@@ -99,7 +101,7 @@ export function parseDnfSim(text: string): Simulation {
 
 export function dnfCommand(
   bin: 'dnf' | 'yum',
-  verb: 'install' | 'upgrade' | 'remove',
+  verb: DnfVerb,
   specs: string[],
   refresh: boolean,
 ): ShellCommand {

@@ -16,6 +16,7 @@ import {
   parseDpkgQuery,
   parseListsAge,
   splitAptSpec,
+  type AptVerb,
 } from './apt.js';
 import { dnfCommand, dnfSimScript, parseDnfSim, parseRpmProbe, rpmProbeScript } from './dnf.js';
 import {
@@ -59,6 +60,10 @@ async function repoWanted(
   ];
 }
 
+function aptVerb(state: PackageArgs['state']): AptVerb {
+  return state === 'absent' ? 'remove' : state === 'reinstalled' ? 'reinstall' : 'install';
+}
+
 function merge(a: Simulation, b: Simulation): Simulation {
   return { actions: [...a.actions, ...b.actions], errors: [...a.errors, ...b.errors] };
 }
@@ -72,7 +77,14 @@ export function pendingSpecs(
   const specs = specList(args.name);
   if (args.state === 'absent') return [...new Set(specs.map(split).filter((n) => f.installed[n] != null))];
   if (args.state === 'present') return specs.filter((s) => f.satisfied[s] == null);
-  return specs;
+  return specs; // latest and reinstalled act on every spec
+}
+
+/** The simulation the first probe runs (latest and reinstalled always act; present/absent only when needed). */
+function firstSimulation(args: PackageArgs, specs: string[]): { verb: AptVerb; specs: string[] } | null {
+  if (args.state === 'latest') return { verb: 'install', specs };
+  if (args.state === 'reinstalled') return { verb: 'reinstall', specs };
+  return null;
 }
 
 export function cacheStale(args: PackageArgs, cacheAge: number | null): boolean {
@@ -86,7 +98,7 @@ async function gatherApt(
 ): Promise<PackageFacts> {
   const specs = specList(args.name);
   const names = specs.map((s) => splitAptSpec(s).name);
-  const first = args.state === 'latest' ? { verb: 'install' as const, specs } : null;
+  const first = firstSimulation(args, specs);
   const probe = script(
     aptProbeScript(names, first),
     repo.map((r, i) => remoteFileScript(r.path, sha256(r.content), `repo${i}-`)),
@@ -109,7 +121,7 @@ async function gatherApt(
     simulation: first ? parseAptSim(s.get('sim') ?? '') : null,
     repoFiles: repo.map((r, i): RepoFile => ({ ...r, remote: parseRemoteFile(out, `repo${i}-`) })),
   };
-  if (args.state !== 'latest') {
+  if (first === null) {
     const pending = pendingSpecs(args, facts, (x) => splitAptSpec(x).name);
     if (pending.length > 0) {
       const sim = requireOk(
@@ -150,9 +162,11 @@ async function gatherDnf(ctx: ReadContext, args: PackageArgs, bin: 'dnf' | 'yum'
     sims.push(dnfSimScript(bin, 'install', missing, args.update_cache));
   if (args.state === 'latest' && present.length > 0)
     sims.push(dnfSimScript(bin, 'upgrade', present, args.update_cache));
+  if (args.state === 'reinstalled' && present.length > 0)
+    sims.push(dnfSimScript(bin, 'reinstall', present, args.update_cache));
   if (sims.length > 0) {
     const s = parseSections(requireOk(await ctx.exec(script(sims)), ctx.host, `${bin} --assumeno`).stdout);
-    facts.simulation = ['sim-remove', 'sim-install', 'sim-upgrade']
+    facts.simulation = ['sim-remove', 'sim-install', 'sim-upgrade', 'sim-reinstall']
       .map((k) => s.get(k))
       .filter((t): t is string => t !== undefined)
       .map(parseDnfSim)
@@ -195,7 +209,9 @@ export function planPackage(f: PackageFacts, args: PackageArgs): Change[] {
 
   let work = false;
   let uncertain = false;
-  if (args.state === 'latest') {
+  if (args.state === 'reinstalled') {
+    work = true;
+  } else if (args.state === 'latest') {
     work = sim.actions.length > 0 || update || sim.errors.length > 0;
     uncertain = update; // the candidates after the update are unknown until it ran
   } else {
@@ -206,10 +222,7 @@ export function planPackage(f: PackageFacts, args: PackageArgs): Change[] {
     if (apt)
       ops.push({
         kind: 'exec',
-        command: aptCommand(
-          args.state === 'absent' ? 'remove' : 'install',
-          args.state === 'latest' ? specList(args.name) : pending,
-        ),
+        command: aptCommand(aptVerb(args.state), pending),
         timeoutMs: INSTALL_TIMEOUT_MS,
       });
     else {
@@ -224,10 +237,10 @@ export function planPackage(f: PackageFacts, args: PackageArgs): Change[] {
           command: dnfCommand(bin, 'install', missing, args.update_cache),
           timeoutMs: INSTALL_TIMEOUT_MS,
         });
-      if (args.state === 'latest' && have.length > 0)
+      if ((args.state === 'latest' || args.state === 'reinstalled') && have.length > 0)
         ops.push({
           kind: 'exec',
-          command: dnfCommand(bin, 'upgrade', have, args.update_cache),
+          command: dnfCommand(bin, args.state === 'latest' ? 'upgrade' : 'reinstall', have, args.update_cache),
           timeoutMs: INSTALL_TIMEOUT_MS,
         });
     }
@@ -238,13 +251,15 @@ export function planPackage(f: PackageFacts, args: PackageArgs): Change[] {
       sim.actions.length > 0
         ? describeActions(actions)
         : args.state === 'latest'
-          ? `install/upgrade ${specList(args.name).join(', ')} to the latest candidate`
-          : `${args.state === 'absent' ? 'remove' : 'install'} ${pending.join(', ')}`;
+          ? `install/upgrade ${pending.join(', ')} to the latest candidate`
+          : `${aptVerb(args.state)} ${pending.join(', ')}`;
     if (sim.errors.length > 0) summary += ` (not in the current lists: ${sim.errors.join('; ')})`;
     if (update)
       summary = `apt-get update (lists ${age}), then ${summary}${args.state === 'latest' ? ' (simulated against the lists before the update)' : ''}`;
     const change: Change = { summary, ops };
     if (uncertain) change.uncertain = true;
+    // A reinstall runs by design on every apply: an action, never a write that --verify expects to converge.
+    if (args.state === 'reinstalled') change.kind = 'action';
     changes.push(change);
   } else if (update) {
     changes.push({ summary: `apt-get update (lists ${age})`, ops });

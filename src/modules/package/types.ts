@@ -11,10 +11,10 @@ export const packageArgs = z
       .union([z.string().regex(SPEC), z.array(z.string().regex(SPEC)).min(1)])
       .describe('Package name(s), optionally pinned: apt "haproxy=2.6.12-1+deb12u4", dnf "haproxy-2.4.22".'),
     state: z
-      .enum(['present', 'absent', 'latest'])
+      .enum(['present', 'absent', 'latest', 'reinstalled'])
       .default('present')
       .describe(
-        'present: install when missing (never upgrades); latest: install or upgrade to the candidate; absent: remove.',
+        'present: install when missing (never upgrades); latest: install or upgrade to the candidate; absent: remove; reinstalled: install the installed version again (repairs its files; an action, it runs on every apply).',
       ),
     update_cache: z
       .boolean()

@@ -263,6 +263,42 @@ describe('planPackage', () => {
     ]);
   });
 
+  it('apt reinstalled: an action naming what the simulation reinstalls and upgrades (candidates newer than the installed)', () => {
+    const f = facts({
+      satisfied: { haproxy: '2.6.12-1+deb12u4', curl: '7.88.1-10+deb12u14' },
+      installed: { haproxy: '2.6.12-1+deb12u4', curl: '7.88.1-10+deb12u14' },
+      simulation: parseAptSim(apt('sim-reinstall.txt')),
+    });
+    const [c, ...rest] = planPackage(f, args({ name: ['haproxy', 'curl'], state: 'reinstalled' }));
+    expect(rest).toEqual([]);
+    expect(c?.kind).toBe('action');
+    expect(c?.summary).toMatch(/^reinstall haproxy 2\.6\.12-1\+deb12u4; upgrade curl 7\.88\.1-10\+deb12u14 → /);
+    expect(c?.ops.map((o) => (o.kind === 'exec' ? o.command.text : o.kind))).toEqual([
+      'DEBIAN_FRONTEND=noninteractive LC_ALL=C apt-get install --reinstall -y -q -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold -- haproxy curl',
+    ]);
+  });
+
+  it('apt reinstalled plans work even when the simulation lists nothing (it always runs)', () => {
+    const f = facts({ satisfied: { haproxy: '2.6' }, installed: { haproxy: '2.6' }, simulation: null });
+    const [c] = planPackage(f, args({ name: 'haproxy', state: 'reinstalled' }));
+    expect(c?.summary).toBe('reinstall haproxy');
+    expect(c?.kind).toBe('action');
+  });
+
+  it('dnf reinstalled: installs what is missing, reinstalls what is there', () => {
+    const f = facts({
+      manager: 'dnf',
+      satisfied: { haproxy: '2.4.22-1', keepalived: null },
+      installed: { haproxy: '2.4.22-1', keepalived: null },
+      cacheAge: null,
+    });
+    const [c] = planPackage(f, args({ name: ['haproxy', 'keepalived'], state: 'reinstalled' }));
+    expect(c?.ops.map((o) => (o.kind === 'exec' ? o.command.text : o.kind))).toEqual([
+      'LC_ALL=C dnf -y install -- keepalived',
+      'LC_ALL=C dnf -y reinstall -- haproxy',
+    ]);
+  });
+
   it('an unknown package is an error unless an update runs first', () => {
     const f = facts({
       satisfied: { nope: null },
