@@ -4,6 +4,7 @@ import type { HostRecap } from './events.js';
 import type { HostSession } from './host-session.js';
 import type { RollingRunOptions } from './rolling/options.js';
 import type { TaskEnv, TaskRunOptions } from './task-env.js';
+import type { ResolvedNames } from '../stack/whitelist-names.js';
 
 export interface RunOptions extends TaskRunOptions {
   forks: number;
@@ -12,6 +13,8 @@ export interface RunOptions extends TaskRunOptions {
   skipTags: string[];
   startAtTask?: string;
   extraVars: Record<string, unknown>;
+  /** The whitelists' host names, resolved by the command before the run (none given: resolved to nothing). */
+  resolvedNames?: ResolvedNames;
   signal?: AbortSignal;
   /** Rolling plays: take over a stale roll lock. */
   breakLock?: boolean;

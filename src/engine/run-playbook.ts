@@ -71,7 +71,7 @@ export function planPlays(
   });
   // A rolling play reads the stack of every node of its fleet (its target), rolled or not.
   const stackHosts = planned.map((p) => ({ play: p.play, hosts: p.fleet ?? p.hosts }));
-  validateStackPlays(inventory, stackHosts, options.extraVars, magicVars(inventory));
+  validateStackPlays(inventory, stackHosts, options.extraVars, magicVars(inventory, options.resolvedNames ?? {}));
   checkRollingSpread(inventory, planned);
   if (inputs) checkPlayInputs(inventory, planned, options.extraVars, inputs);
   return planned;
@@ -99,7 +99,7 @@ export async function runPlaybook(
     },
     baseDir,
   };
-  const magic = magicVars(deps.inventory);
+  const magic = magicVars(deps.inventory, options.resolvedNames ?? {});
   const allHosts = [...new Set(planned.flatMap((p) => p.hosts))];
   // Rolling plays' fleet nodes left out by --limit: sessions for the roll's probes, relay and locks, no task.
   const countedOnly = [...new Set(planned.flatMap((p) => p.fleet ?? []))].filter((h) => !allHosts.includes(h));

@@ -2,12 +2,16 @@
 // plus read-only "magic" variables describing the inventory and the host.
 import type { Inventory } from '../inventory/types.js';
 import type { Play } from '../playbook/types.js';
+import { RESOLVED_NAMES_VAR, type ResolvedNames } from '../stack/whitelist-names.js';
 import type { HostSession } from './host-session.js';
 import { varsFor } from './host-vars.js';
 import { stackNamespace } from './stack.js';
 
-/** Inventory-wide values every host sees: `groups` (name -> members) and `hostvars` (name -> vars + address). */
-export function magicVars(inventory: Inventory): Record<string, unknown> {
+/**
+ * Inventory-wide values every host sees: `groups` (name -> members) and `hostvars` (name -> vars + address), and
+ * `resolved_names` when the command resolved the whitelists' host names (it writes lists).
+ */
+export function magicVars(inventory: Inventory, names?: ResolvedNames): Record<string, unknown> {
   const groups: Record<string, string[]> = {};
   for (const host of inventory.hosts.values()) {
     for (const g of host.groups) (groups[g] ??= []).push(host.name);
@@ -22,7 +26,7 @@ export function magicVars(inventory: Inventory): Record<string, unknown> {
       groups: host.groups,
     };
   }
-  return { groups, hostvars };
+  return { groups, hostvars, ...(names ? { [RESOLVED_NAMES_VAR]: names } : {}) };
 }
 
 export function hostContext(

@@ -4,6 +4,7 @@ import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import { validate, type Locator } from '../config/zod-issues.js';
 import { DEFAULT_PATHS, type StackPaths } from './paths.js';
 import { MODULES_LOAD_CONTENT, WATCHDOG_DROP_IN_CONTENT, sysctlMap } from './tuning.js';
+import { resolvedNamesIn, whitelistLines, type ResolvedNames } from './whitelist-names.js';
 import {
   certFileName,
   expandAddressRange,
@@ -87,6 +88,8 @@ export interface StackContext {
   paths: StackPaths;
   /** What playbooks/site.yml installs (plain data, so the playbook needs no logic of its own). */
   packages: string[];
+  /** The daemons' packages, which playbooks/upgrade.yml upgrades (HAProxy and ExaBGP or keepalived). */
+  daemonPackages: string[];
   /** Distro units that must never run next to ober's (masked before the packages are installed). */
   distroUnits: string[];
   /** The other HA mode's units, stopped, disabled and removed when a host changes mode. */
@@ -139,7 +142,7 @@ export function deriveStackContext(
   const issues: ConfigIssue[] = [];
   const addressOf = (h: StackHost): string => hostVars.get(h.name)?.local_address ?? h.address;
   const address = addressOf(host);
-  const ctx = haproxyContext(v, host, address, paths);
+  const ctx = haproxyContext(v, host, address, paths, resolvedNamesIn(vars));
   if (v.bgp) {
     requireIpv4(address, host.name, issues);
     ctx.bgp = {
@@ -185,7 +188,13 @@ function stackHostVars(vars: unknown, host: StackHost, allHosts: readonly StackH
 }
 
 /** Everything but the HA daemon's part: HAProxy, lists, certificates, units, tuning. */
-function haproxyContext(v: StackVars, host: StackHost, address: string, paths: StackPaths): StackContext {
+function haproxyContext(
+  v: StackVars,
+  host: StackHost,
+  address: string,
+  paths: StackPaths,
+  names: ResolvedNames | undefined,
+): StackContext {
   const whitelistNames = [...new Set(v.frontends.flatMap((f) => f.allow ?? []))];
   const listFile = (name: string): string => `${paths.listsDir}/${name}.lst`;
   const defaultBackend = v.backends[0]?.name ?? '';
@@ -218,13 +227,14 @@ function haproxyContext(v: StackVars, host: StackHost, address: string, paths: S
     whitelists: whitelistNames.map((name) => ({
       name,
       file: listFile(name),
-      entries: (v.whitelists[name] ?? []).flatMap((e) => (e.includes('/') ? [e] : (expandAddressRange(e) ?? []))),
+      entries: whitelistLines(name, v.whitelists[name] ?? [], names, expandAddressRange),
     })),
     bgp: null,
     keepalived: null,
     healthUrl: `http://127.0.0.1:${v.stats_port}/health`,
     paths,
     packages: ['haproxy', ...(v.ha_mode === 'bgp' ? ['exabgp', 'nftables'] : ['keepalived']), 'curl', 'ethtool'],
+    daemonPackages: ['haproxy', v.ha_mode === 'bgp' ? 'exabgp' : 'keepalived'],
     distroUnits: ['haproxy', 'keepalived', 'exabgp'],
     otherModeUnits: v.ha_mode === 'bgp' ? ['ober-keepalived'] : ['ober-exabgp', 'ober-vip'],
     sysctl: sysctlMap(v),

@@ -3,6 +3,7 @@
 // can inject a directive (no whitespace, newlines, quotes, braces or semicolons where not expected).
 import { z } from 'zod';
 import { expandHostlist, HostRangeError } from '../inventory/hostlist.js';
+import { isWhitelistHostName } from './whitelist-names.js';
 
 /** Backend, whitelist and certificate names: used verbatim as HAProxy identifiers and file names. */
 export const NAME_RE = /^[A-Za-z0-9_.-]+$/;
@@ -41,10 +42,15 @@ const serverAddress = z.string().refine(
   { error: 'expected host:port (IPv4 address or DNS name, port 1-65535)' },
 );
 
-/** A whitelist entry: an IPv4 address, a CIDR, or an address with bracket ranges, e.g. 10.0.1.[10-20,30]. */
-const whitelistEntry = z.string().refine((s) => z.cidrv4().safeParse(s).success || expandAddressRange(s) !== null, {
-  error: 'expected an IPv4 address, a CIDR (10.0.0.0/8) or an address range (10.0.1.[10-20])',
-});
+/**
+ * A whitelist entry: an IPv4 address, a CIDR, an address with bracket ranges (10.0.1.[10-20,30]), or a host name
+ * (resolved on the workstation by the command: stack/whitelist-names.ts).
+ */
+const whitelistEntry = z
+  .string()
+  .refine((s) => z.cidrv4().safeParse(s).success || expandAddressRange(s) !== null || isWhitelistHostName(s), {
+    error: 'expected an IPv4 address, a CIDR (10.0.0.0/8), an address range (10.0.1.[10-20]) or a host name',
+  });
 
 /** The addresses of an IPv4 address with optional bracket ranges; null when it is not one. */
 export function expandAddressRange(entry: string): string[] | null {

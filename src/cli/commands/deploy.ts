@@ -14,6 +14,7 @@ import { executeRun } from '../execute.js';
 import type { RunCliOptions } from '../options.js';
 import { defaultPlaybook } from '../setup.js';
 import { withClusterHosts } from '../load-inventory.js';
+import { resolveRunNames } from '../resolve-names.js';
 
 export async function deploy(
   playbookArg: string | undefined,
@@ -45,6 +46,7 @@ export async function deploy(
   // Every input is checked before the cluster of proxmox_hosts: is read (GETs only), and that before any host.
   const inventory = resolveInventorySecrets(await withClusterHosts(files), resolver);
   await addProxmoxSecrets(inventory, resolver);
+  options.resolvedNames = await resolveRunNames(inventory, playbook, options.extraVars);
   const secrets = resolver.secrets();
   return withSecrets(secrets, async () => {
     planPlays(inventory, playbook, options, { modules: builtinModules, baseDir: dirname(playbook.file) }); // every selection, stack-variable and input error surfaces here, before any connection

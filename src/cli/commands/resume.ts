@@ -19,6 +19,7 @@ import { withSecrets } from '../../secrets/error-with-secrets.js';
 import { addProxmoxSecrets, createSecretResolver } from '../../secrets/load.js';
 import { resolveInventorySecrets, resolvePlaybookSecrets } from '../../secrets/resolve-run.js';
 import { createConnector } from '../connect.js';
+import { resolveRunNames } from '../resolve-names.js';
 import { ExitCode } from '../exit-codes.js';
 import { executeRun } from '../execute.js';
 import { parseForks } from './deploy.js';
@@ -69,6 +70,7 @@ export async function resumeCommand(opts: RunCliOptions): Promise<number> {
     ...(journal.options.limit ? { limit: journal.options.limit } : {}),
     ...(opts.breakLock ? { breakLock: true } : {}),
     rolling: { resume: journal, inventory: opts.inventory },
+    resolvedNames: await resolveRunNames(inventory, playbook, extraVars),
   };
   const notice = `resuming run ${journal.runId} (${journal.playbook}, started ${journal.startedAt} by ${journal.user}@${journal.workstation})`;
   return withSecrets(secrets, async () => {
