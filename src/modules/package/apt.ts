@@ -16,10 +16,7 @@ export function splitAptSpec(spec: string): { name: string; version: string | nu
 }
 
 /** Round trip 1: installed versions and the lists' age; with `simulate`, the simulation too (state latest). */
-export function aptProbeScript(
-  names: string[],
-  simulate: { verb: AptVerb; specs: string[] } | null,
-): ShellCommand {
+export function aptProbeScript(names: string[], simulate: { verb: AptVerb; specs: string[] } | null): ShellCommand {
   const probe = script(
     raw('export LC_ALL=C'),
     raw(section('lists')),

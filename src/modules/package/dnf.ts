@@ -32,12 +32,7 @@ export function parseRpmProbe(
 
 export type DnfVerb = 'install' | 'upgrade' | 'remove' | 'reinstall';
 
-export function dnfSimScript(
-  bin: 'dnf' | 'yum',
-  verb: DnfVerb,
-  specs: string[],
-  refresh: boolean,
-): ShellCommand {
+export function dnfSimScript(bin: 'dnf' | 'yum', verb: DnfVerb, specs: string[], refresh: boolean): ShellCommand {
   const r = refresh ? ['--refresh'] : [];
   return script(
     raw(section(`sim-${verb}`)),
@@ -99,12 +94,7 @@ export function parseDnfSim(text: string): Simulation {
   return { actions, errors };
 }
 
-export function dnfCommand(
-  bin: 'dnf' | 'yum',
-  verb: DnfVerb,
-  specs: string[],
-  refresh: boolean,
-): ShellCommand {
+export function dnfCommand(bin: 'dnf' | 'yum', verb: DnfVerb, specs: string[], refresh: boolean): ShellCommand {
   const r = refresh ? ['--refresh'] : [];
   return sh`LC_ALL=C ${bin} -y ${[...r, verb]} -- ${specs}`;
 }

@@ -8,12 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSkipReason, routerNextHops } from '../harness.js';
 import {
   ALL,
+  HOSTS,
   allAnnounced,
   cli,
   deployStack,
   labDown,
   labUp,
   naiveRoll,
+  onHost,
   underLoad,
   underLoads,
   workDir,
@@ -92,11 +94,22 @@ describe.skipIf(labSkipReason())('rolling restart under load (private 3-host lab
     expect(naive.load.failed).toBeGreaterThanOrEqual(10 * Math.max(1, pooled.failed));
   }, 240_000);
 
-  it('upgrade that reinstalls HAProxy under load fails at most 2 per 20k requests (counts reported)', async () => {
+  it('upgrade that reinstalls HAProxy and ExaBGP under load fails at most 2 per 20k (counts reported)', async () => {
+    const exabgpPid = () => Promise.all(HOSTS.map((h) => onHost(h, 'systemctl show -P MainPID ober-exabgp')));
+    const before = await exabgpPid();
     const ours = await underLoad(() => cli(['upgrade', '-e', '{"haproxy_reinstall": true}'], workDir()), false);
     keep('upgrade --reinstall', ours.load);
     expect(ours.result.code, ours.result.stdout + ours.result.stderr).toBe(0);
-    expect(ours.result.stdout).toMatch(/lb01 \| changed \| reinstall haproxy/);
+    // Through the package module on both Debian releases, and ExaBGP restarted on its reinstalled binary.
+    for (const host of HOSTS) {
+      const line = new RegExp(`${host} \\| changed \\| reinstall haproxy and .*\\n +(reinstall .*)\\n`).exec(
+        ours.result.stdout,
+      );
+      expect(line?.[1], host).toMatch(/^reinstall (?=.*\bhaproxy \d)(?=.*\bexabgp \d)/);
+    }
+    const after = await exabgpPid();
+    after.forEach((pid, i) => expect(pid, HOSTS[i]).not.toBe(before[i]));
+    expect(after.every((pid) => Number(pid) > 0)).toBe(true);
     expect(ours.load.failed).toBeLessThanOrEqual(allowed(ours.load.requests));
     await allAnnounced();
   }, 240_000);
